@@ -1,0 +1,64 @@
+"""The management command every service shares: ``<service>-manage migrate|worker|replay-dlq|...``."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import click
+
+from .bus import replay_dead_letters
+from .config import ConfigError
+from .migrations import upgrade
+from .outbox import OutboxRelay
+
+
+def service_cli(
+    name: str,
+    *,
+    load_settings: Callable[[], object],
+    build_context: Callable[[object], object],
+    build_worker: Callable[[object], object],
+    migrations_dir: Path,
+) -> click.Group:
+    """Build the click group for one service from its own factories."""
+
+    def context():
+        try:
+            return build_context(load_settings())
+        except ConfigError as err:
+            click.echo(f"{name}: {err}", err=True)
+            sys.exit(2)
+
+    @click.group(help=f"Manage the {name} service.")
+    def cli() -> None:
+        pass
+
+    @cli.command(help="Bring the database schema up to date (alembic upgrade head).")
+    @click.option("--revision", default="head", show_default=True)
+    def migrate(revision: str) -> None:
+        ctx = context()
+        upgrade(ctx.settings.database_url, migrations_dir, revision)
+        click.echo(f"{name}: database at {revision}")
+
+    @cli.command(help="Run the worker: outbox relay, event consumer and background loops.")
+    def worker() -> None:
+        build_worker(context()).run_forever()
+
+    @cli.command("replay-dlq", help="Move dead-lettered events back onto the service's queue.")
+    @click.option("--limit", type=int, default=None, help="Move at most this many.")
+    def replay_dlq(limit: int | None) -> None:
+        w = build_worker(context())
+        if w.consumer is None:
+            click.echo(f"{name} consumes no events")
+            return
+        moved = replay_dead_letters(w.consumer.topology, limit)
+        click.echo(f"{name}: {moved} event(s) moved back from {w.consumer.topology.dlq_name}")
+
+    @cli.command("outbox-status", help="How many committed events wait to be published.")
+    def outbox_status() -> None:
+        ctx = context()
+        click.echo(f"{name}: {OutboxRelay(ctx.database, ctx.bus).pending_count()} event(s) pending")
+
+    return cli

@@ -1,0 +1,32 @@
+"""Prometheus metrics, one registry per service (services may share a process)."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST  # noqa: F401  (re-exported for the web layer)
+
+
+class ServiceMetrics:
+    def __init__(self, service: str):
+        self.service = service
+        self.registry = CollectorRegistry(auto_describe=True)
+        self.http_requests = Counter(
+            "http_requests_total", "HTTP requests handled", ["method", "endpoint", "status"], registry=self.registry
+        )
+        self.http_latency = Histogram(
+            "http_request_duration_seconds", "Time to answer an HTTP request", ["method", "endpoint"],
+            registry=self.registry,
+        )
+        self.events_published = Counter(
+            "outbox_events_published_total", "Events published from the outbox", registry=self.registry
+        )
+        self.events_consumed = Counter(
+            "events_consumed_total", "Events taken from the service's queue, by outcome", ["outcome"],
+            registry=self.registry,
+        )
+        self.outbox_pending = Gauge(
+            "outbox_pending_events", "Events committed but not yet published", registry=self.registry
+        )
+
+    def render(self) -> bytes:
+        return generate_latest(self.registry)

@@ -1,0 +1,173 @@
+"""Consumers on RabbitMQ: idempotent, retried with back-off, dead-lettered, replayable, stopped gracefully."""
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+from servicekit.bus import ConsumerTopology, EventBus, EventConsumer, OutgoingMessage, replay_dead_letters
+from servicekit.events import Event
+from servicekit.worker import EventDispatcher
+
+from ledger import entries, make_handlers
+
+HERE = Path(__file__).parent.parent
+
+
+def wait_for(predicate, timeout=20.0, interval=0.05):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if (value := predicate()):
+            return value
+        time.sleep(interval)
+    return predicate()
+
+
+@pytest.fixture
+def service_bus(rabbit_bus):
+    """A bus with a queue prefix of this test alone (its own service queues)."""
+    return EventBus(rabbit_bus.url, exchange=rabbit_bus.exchange.name,
+                    queue_prefix=f"{rabbit_bus.queue_prefix}{uuid.uuid4().hex[:6]}.")
+
+
+@pytest.fixture
+def topology(service_bus):
+    topo = ConsumerTopology(service_bus, "ledger", ("ledger.#",), retry_delays=(0.2, 0.4), max_deliveries=5)
+    yield topo
+    with service_bus.connect() as conn:
+        topo.delete(conn.channel())
+
+
+def start_consumer(topology, database, fail_kinds=()):
+    outcomes = []
+    consumer = EventConsumer(topology, EventDispatcher("ledger", database, make_handlers(fail_kinds=fail_kinds)),
+                             on_outcome=outcomes.append)
+    thread = threading.Thread(target=consumer.run, daemon=True)
+    thread.start()
+    assert consumer.ready.wait(10)
+
+    def stop():
+        consumer.stop()
+        thread.join(10)
+        consumer.close()
+
+    return outcomes, stop
+
+
+def publish(bus, *events):
+    bus.publish_many([OutgoingMessage(e.type, e.to_json(), e.id) for e in events])
+
+
+def ledger_event(kind):
+    return Event.new(f"ledger.{kind}", service="elsewhere", subject="s", data={"kind": kind, "version": 1})
+
+
+def test_main_queue_is_a_quorum_queue_with_a_delivery_limit(topology):
+    with topology.bus.connect() as conn:
+        channel = conn.channel()
+        topology.declare(channel)
+        # Declaring again with other arguments would fail with PRECONDITION_FAILED: the arguments stuck.
+        from kombu import Queue
+
+        with pytest.raises(Exception, match="PRECONDITION_FAILED|inequivalent"):
+            Queue(topology.queue_name, durable=True, queue_arguments={"x-queue-type": "classic"})(
+                conn.channel()).declare()
+
+
+def test_the_same_event_delivered_twice_is_applied_once(database, topology):
+    outcomes, stop = start_consumer(topology, database)
+    try:
+        event = ledger_event("created")
+        publish(topology.bus, event)
+        publish(topology.bus, event)
+        assert wait_for(lambda: len(outcomes) >= 2)
+    finally:
+        stop()
+    assert entries(database) == [(event.id, "created")]
+
+
+def test_a_poison_message_is_dead_lettered_after_its_retries_while_the_rest_flow(database, topology):
+    outcomes, stop = start_consumer(topology, database, fail_kinds=("poison",))
+    try:
+        poison = ledger_event("poison")
+        publish(topology.bus, poison, *[ledger_event(f"ok{i}") for i in range(5)])
+        assert wait_for(lambda: len(entries(database)) == 5, timeout=5)
+        assert "dead_lettered" not in outcomes, "the good messages must not wait for the poison's retries"
+        assert wait_for(lambda: "dead_lettered" in outcomes)
+    finally:
+        stop()
+    assert outcomes.count("retried") == 2
+    with topology.bus.connect() as conn:
+        dead = topology.dead_letter_queue()(conn.channel()).get(no_ack=False)
+        assert dead.properties["message_id"] == poison.id
+        assert "cannot handle poison" in dead.headers["x-servicekit-error"]
+        dead.requeue()
+
+
+def test_replaying_the_dlq_brings_a_fixed_message_home(database, topology):
+    outcomes, stop = start_consumer(topology, database, fail_kinds=("flaky",))
+    flaky = ledger_event("flaky")
+    try:
+        publish(topology.bus, flaky)
+        assert wait_for(lambda: "dead_lettered" in outcomes)
+    finally:
+        stop()
+    outcomes, stop = start_consumer(topology, database)  # the bug is fixed and deployed
+    try:
+        assert replay_dead_letters(topology) == 1
+        assert wait_for(lambda: entries(database) == [(flaky.id, "flaky")])
+    finally:
+        stop()
+    assert replay_dead_letters(topology) == 0
+
+
+def test_sigterm_stops_the_worker_without_losing_or_doubling_events(database, topology, ledger_db_url):
+    env = {
+        **os.environ,
+        "DATABASE_URL": ledger_db_url,
+        "AMQP_URL": topology.bus.url,
+        "EVENTS_EXCHANGE": topology.bus.exchange.name,
+        "QUEUE_PREFIX": topology.bus.queue_prefix,
+        "LEDGER_DELAY": "0.03",
+    }
+
+    def start_worker():
+        process = subprocess.Popen([sys.executable, str(HERE / "ledger.py")], env=env,
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        assert process.stdout.readline().strip() == b"ready"
+        return process
+
+    worker = start_worker()
+    with topology.bus.connect() as conn:  # wait until the worker has declared its queue
+        wait_for(lambda: _queue_exists(conn, topology.queue_name))
+    events = [ledger_event(f"n{i}") for i in range(120)]
+    publish(topology.bus, *events)
+    wait_for(lambda: len(entries(database)) >= 10)
+    worker.send_signal(signal.SIGTERM)
+    assert worker.wait(30) == 0, worker.stderr.read().decode()[-2000:]
+    handled_before_restart = len(entries(database))
+    assert handled_before_restart < len(events), "the stop should have come mid-way"
+
+    worker = start_worker()
+    try:
+        assert wait_for(lambda: len(entries(database)) >= len(events), timeout=30)
+        time.sleep(0.3)
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        worker.wait(30)
+    ids = [event_id for event_id, _ in entries(database)]
+    assert sorted(ids) == sorted(e.id for e in events)
+
+
+def _queue_exists(conn, name):
+    try:
+        conn.channel().queue_declare(name, passive=True)
+        return True
+    except Exception:
+        return False

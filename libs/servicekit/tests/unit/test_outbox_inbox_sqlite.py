@@ -1,0 +1,150 @@
+"""Outbox, inbox and consumer on SQLite and the in-process broker (the embedded mode)."""
+
+import threading
+import time
+
+import pytest
+from kombu import Queue
+
+from servicekit.bus import ConsumerTopology, EventBus, EventConsumer
+from servicekit.db import Database
+from servicekit.events import Event
+from servicekit.inbox import claim
+from servicekit.outbox import OutboxRelay, wakeups
+from servicekit.worker import EventDispatcher
+
+from ledger import add_entry_and_event, create_schema, entries, make_handlers
+
+
+@pytest.fixture
+def database(tmp_path):
+    db = Database(f"sqlite:///{tmp_path}/svc.db")
+    create_schema(db)
+    yield db
+    db.dispose()
+
+
+@pytest.fixture
+def memory_bus(request):
+    return EventBus("memory://", exchange=f"mem.{request.node.name}", queue_prefix=f"{request.node.name}.")
+
+
+def collect(bus, pattern="#"):
+    """A plain queue bound to the exchange, to see what was published."""
+    conn = bus.connect()
+    queue = Queue(f"{bus.queue_prefix}spy", exchange=bus.exchange, routing_key=pattern)
+    queue(conn.channel()).declare()
+    return conn, queue
+
+
+def drain(conn, queue):
+    bound = queue(conn.channel())
+    bodies = []
+    while (message := bound.get(no_ack=True)) is not None:
+        bodies.append(Event.from_json(message.body))
+    return bodies
+
+
+def test_a_rolled_back_change_leaves_nothing_to_publish(database, memory_bus):
+    try:
+        with database.transaction() as session:
+            add_entry_and_event(session, "created")
+            raise RuntimeError("business rule failed")
+    except RuntimeError:
+        pass
+    assert OutboxRelay(database, memory_bus).pending_count() == 0
+
+
+def test_relay_publishes_committed_events_once_and_marks_them(database, memory_bus):
+    conn, spy = collect(memory_bus)
+    with database.transaction() as session:
+        event = add_entry_and_event(session, "created")
+    relay = OutboxRelay(database, memory_bus)
+    assert relay.pending_count() == 1
+    assert relay.publish_pending() == 1
+    assert relay.publish_pending() == 0
+    assert [e.id for e in drain(conn, spy)] == [event.id]
+
+
+def test_commit_wakes_the_relay_in_the_same_process(database, memory_bus):
+    signal = wakeups.signal_for(database.engine.url.render_as_string(hide_password=False))
+    signal.clear()
+    with database.transaction() as session:
+        add_entry_and_event(session, "created")
+    assert signal.is_set()
+    signal.clear()
+    with database.transaction() as session:
+        session.execute(__import__("sqlalchemy").text("SELECT 1"))
+    assert not signal.is_set()
+
+
+def test_running_relay_publishes_promptly_after_commit(database, memory_bus):
+    conn, spy = collect(memory_bus)
+    relay = OutboxRelay(database, memory_bus, idle_wait=30)
+    stop = threading.Event()
+    thread = threading.Thread(target=relay.run, args=(stop,))
+    thread.start()
+    try:
+        time.sleep(0.2)
+        with database.transaction() as session:
+            add_entry_and_event(session, "created")
+        deadline = time.monotonic() + 5
+        while relay.pending_count() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert relay.pending_count() == 0
+    finally:
+        stop.set()
+        thread.join(5)
+    assert len(drain(conn, spy)) == 1
+
+
+def test_inbox_claims_an_event_once_per_consumer(database):
+    with database.transaction() as session:
+        assert claim(session, "cases", "e-1", "x") is True
+        assert claim(session, "cases", "e-1", "x") is False
+        assert claim(session, "tasks", "e-1", "x") is True
+
+
+def test_dispatcher_applies_a_redelivered_event_once(database):
+    dispatch = EventDispatcher("ledger", database, make_handlers())
+    event = Event.new("ledger.created", service="other", subject="s", data={"kind": "created", "version": 1})
+    dispatch(event)
+    dispatch(event)
+    assert entries(database) == [(event.id, "created")]
+
+
+def test_dispatcher_rolls_back_the_claim_when_a_handler_fails(database):
+    dispatch = EventDispatcher("ledger", database, make_handlers(fail_kinds=("poison",)))
+    event = Event.new("ledger.poison", service="other", subject="s", data={"kind": "poison"})
+    with pytest.raises(RuntimeError):
+        dispatch(event)
+    with database.transaction() as session:
+        assert claim(session, "ledger", event.id, event.type) is True
+
+
+def test_in_process_consumer_retries_then_dead_letters_without_blocking(database, memory_bus):
+    topology = ConsumerTopology(memory_bus, "ledger", ("ledger.#",), retry_delays=(0.05, 0.05))
+    outcomes = []
+    consumer = EventConsumer(
+        topology, EventDispatcher("ledger", database, make_handlers(fail_kinds=("poison",))),
+        on_outcome=outcomes.append,
+    )
+    thread = threading.Thread(target=consumer.run, daemon=True)
+    thread.start()
+    assert consumer.ready.wait(5)
+    events = [Event.new(f"ledger.{k}", service="o", subject="s", data={"kind": k}) for k in ("poison", "ok1", "ok2")]
+    from servicekit.bus import OutgoingMessage
+
+    memory_bus.publish_many([OutgoingMessage(e.type, e.to_json(), e.id) for e in events])
+    deadline = time.monotonic() + 10
+    while "dead_lettered" not in outcomes and time.monotonic() < deadline:
+        time.sleep(0.02)
+    consumer.stop()
+    thread.join(5)
+    consumer.close()
+    assert sorted(kind for _, kind in entries(database)) == ["ok1", "ok2"]
+    assert outcomes.count("retried") == 2
+    assert outcomes.count("dead_lettered") == 1
+    with memory_bus.connect() as conn:
+        dead = topology.dead_letter_queue()(conn.channel()).get(no_ack=True)
+    assert Event.from_json(dead.body).id == events[0].id

@@ -1,0 +1,1 @@
+"""The cases service: the whole life of a case (sag)."""
