@@ -109,6 +109,7 @@ class ServiceConfig(Schema):
     retry_delays = CommaList(data_key="RETRY_DELAYS", load_default=["1", "10", "60", "300"])
     max_deliveries = fields.Integer(data_key="MAX_DELIVERIES", load_default=10, validate=validate.Range(1, 100))
     migrate_on_start = fields.Boolean(data_key="MIGRATE_ON_START", load_default=False)
+    data_dir = fields.String(data_key="DATA_DIR", load_default=None)  # local files; default ./var/<service>
 
 
 def load_settings(schema_class: type[Schema], environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -122,6 +123,8 @@ def load_settings(schema_class: type[Schema], environ: Mapping[str, str] | None 
     except ValidationError as err:
         raise ConfigError({name: _flatten(msgs) for name, msgs in err.normalized_messages().items()}) from None
     _check_retry_delays(values)
+    if "data_dir" in values and not values["data_dir"]:
+        values["data_dir"] = os.path.join("var", values.get("service_name") or "service")
     return Settings(values)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -20,7 +21,6 @@ from cloudevents.core.formats.json import JSONFormat
 from cloudevents.core.v1.event import CloudEvent
 
 from .logs import event_id_var, request_id_var, trace_id_var
-from contextvars import ContextVar
 
 correlation_id_var: ContextVar[str | None] = ContextVar("correlation_id", default=None)
 

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from werkzeug.exceptions import HTTPException
 
 from . import errors
+from .asyncapi import asyncapi_document
 from .auth import IDENTITY_HEADER, Identity, IdentityVerifier
 from .bus import EventBus
 from .config import Settings
@@ -32,7 +33,7 @@ from .metrics import CONTENT_TYPE_LATEST, ServiceMetrics
 
 log = logging.getLogger(__name__)
 
-PUBLIC_PATHS = ("/healthz", "/readyz", "/metrics", "/openapi.json")
+PUBLIC_PATHS = ("/healthz", "/readyz", "/metrics", "/openapi.json", "/asyncapi.json")
 _TRACEPARENT = re.compile(r"^[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$")
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
@@ -61,7 +62,16 @@ def create_service_app(
     version: str = "1.0.0",
     max_content_length: int | None = None,
     configure: Callable[[Flask], None] | None = None,
+    authenticate: Callable[[], Identity | None] | None = None,
+    published_events: dict[str, Any] | None = None,
 ) -> Flask:
+    """Build a service's Flask app.
+
+    ``authenticate`` finds the caller; by default it verifies the gateway's
+    identity token (the gateway itself passes its own, which checks users).
+    ``published_events`` maps event types to marshmallow schemas of their
+    ``data``; they are served as an AsyncAPI document at ``/asyncapi.json``.
+    """
     app = Flask(import_name)
     app.json.ensure_ascii = False
     app.config.update(
@@ -74,6 +84,8 @@ def create_service_app(
         MAX_CONTENT_LENGTH=max_content_length,
     )
     app.extensions["servicekit"] = context
+    app.extensions["servicekit.authenticate"] = authenticate or verified_identity
+    app.extensions["servicekit.asyncapi"] = asyncapi_document(title, version, context.name, published_events or {})
     init_babel(app)
     api = Api(app)
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"})
@@ -122,7 +134,7 @@ def _install_request_hooks(app: Flask) -> None:
             request_id_var.set(g.request_id),
             trace_id_var.set(g.trace_id),
         )
-        g.identity = _verified_identity()
+        g.identity = None if request.path in PUBLIC_PATHS else current_app.extensions["servicekit.authenticate"]()
 
     @app.after_request
     def finish_request(response: Response) -> Response:
@@ -141,10 +153,9 @@ def _install_request_hooks(app: Flask) -> None:
             var.reset(token)
 
 
-def _verified_identity() -> Identity | None:
+def verified_identity() -> Identity | None:
+    """The identity the gateway vouches for; required on every ``/api/`` and ``/internal/`` path."""
     token = request.headers.get(IDENTITY_HEADER)
-    if request.path in PUBLIC_PATHS:
-        return None
     verifier = service().verifier
     if token and verifier is not None:
         return verifier.verify(token)
@@ -275,6 +286,10 @@ def _health_blueprint() -> Blueprint:
         ready = all(v == "ok" for v in checks.values())
         body = {"status": "ok" if ready else "unavailable", "service": service().name, "checks": checks}
         return body, 200 if ready else 503
+
+    @bp.get("/asyncapi.json")
+    def asyncapi():
+        return current_app.extensions["servicekit.asyncapi"]
 
     @bp.get("/metrics")
     def metrics():

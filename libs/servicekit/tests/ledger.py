@@ -14,11 +14,11 @@ from sqlalchemy import Column, Integer, String, Table, insert, select
 from sqlalchemy.orm import Session
 
 from servicekit.bus import EventBus
+from servicekit.config import Settings
 from servicekit.db import Database, new_metadata
 from servicekit.events import Event
 from servicekit.metrics import ServiceMetrics
 from servicekit.outbox import record_event
-from servicekit.config import Settings
 from servicekit.web import ServiceContext
 from servicekit.worker import Worker
 

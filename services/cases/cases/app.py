@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Flask
+
 from servicekit.config import Settings
 from servicekit.runtime import build_service_context
 from servicekit.web import ServiceContext, create_service_app

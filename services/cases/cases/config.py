@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from marshmallow import fields
+
 from servicekit.config import ServiceConfig, Settings, load_settings
 
 

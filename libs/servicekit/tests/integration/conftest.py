@@ -1,10 +1,9 @@
 import pytest
 from kombu import Queue
+from ledger import create_schema
 from sqlalchemy import text
 
 from servicekit.db import Database
-
-from ledger import create_schema
 
 
 @pytest.fixture(scope="session")

@@ -10,12 +10,11 @@ import uuid
 from pathlib import Path
 
 import pytest
+from ledger import entries, make_handlers
 
 from servicekit.bus import ConsumerTopology, EventBus, EventConsumer, OutgoingMessage, replay_dead_letters
 from servicekit.events import Event
 from servicekit.worker import EventDispatcher
-
-from ledger import entries, make_handlers
 
 HERE = Path(__file__).parent.parent
 

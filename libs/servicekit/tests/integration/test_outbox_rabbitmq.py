@@ -8,10 +8,10 @@ import threading
 import time
 from pathlib import Path
 
+from ledger import add_entry_and_event
+
 from servicekit.db import Database
 from servicekit.outbox import OutboxRelay
-
-from ledger import add_entry_and_event
 
 HERE = Path(__file__).parent.parent
 

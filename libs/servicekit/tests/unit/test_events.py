@@ -26,7 +26,9 @@ def test_envelope_round_trips():
     assert again.version == 3
 
 
-@pytest.mark.parametrize("body", [b"not json", b"{}", b'{"specversion":"1.0","id":"1","source":"s","type":"t","data":[1]}'])
+@pytest.mark.parametrize(
+    "body", [b"not json", b"{}", b'{"specversion":"1.0","id":"1","source":"s","type":"t","data":[1]}']
+)
 def test_malformed_bodies_are_refused(body):
     with pytest.raises(MalformedEvent):
         Event.from_json(body)

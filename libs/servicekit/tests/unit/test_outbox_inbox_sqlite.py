@@ -5,6 +5,7 @@ import time
 
 import pytest
 from kombu import Queue
+from ledger import add_entry_and_event, create_schema, entries, make_handlers
 
 from servicekit.bus import ConsumerTopology, EventBus, EventConsumer
 from servicekit.db import Database
@@ -12,8 +13,6 @@ from servicekit.events import Event
 from servicekit.inbox import claim
 from servicekit.outbox import OutboxRelay, wakeups
 from servicekit.worker import EventDispatcher
-
-from ledger import add_entry_and_event, create_schema, entries, make_handlers
 
 
 @pytest.fixture

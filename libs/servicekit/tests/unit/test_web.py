@@ -2,13 +2,12 @@ from datetime import timedelta
 
 import pytest
 from flask_smorest import Blueprint
+from ledger import make_context
 from marshmallow import Schema, fields
 
 from servicekit import errors
 from servicekit.auth import IDENTITY_HEADER, Identity, IdentitySigner, generate_keypair
 from servicekit.web import create_service_app, current_identity
-
-from ledger import make_context
 
 PRIVATE, PUBLIC = generate_keypair()
 

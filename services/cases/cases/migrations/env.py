@@ -1,5 +1,4 @@
-from servicekit.migrations import run_migrations
-
 from cases.models import Base
+from servicekit.migrations import run_migrations
 
 run_migrations(Base.metadata)

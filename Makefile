@@ -1,0 +1,39 @@
+# The two commands of the README: `make run` starts the whole system, `make test` runs every test.
+# Both set up .venv (and the front end's npm packages) on first use.
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PACKAGES := libs/servicekit services/cases services/tasks services/notify services/sla gateway deploy/embedded
+INPUTS := constraints.txt requirements-dev.txt $(addsuffix /pyproject.toml,$(PACKAGES))
+STAMP := $(VENV)/.installed-$(shell cat $(INPUTS) 2>/dev/null | sha1sum | cut -c1-12)
+
+.PHONY: run test install lint translations clean-data bench
+
+run: install
+	$(BIN)/servicedesk-embedded
+
+test: install
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+install: $(STAMP)
+
+$(STAMP): $(INPUTS)
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -c constraints.txt -r requirements-dev.txt \
+		$(foreach p,$(PACKAGES),-e $(p))
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+lint: install
+	$(BIN)/ruff check .
+
+# Re-extract, merge and compile the message catalogues of every package (see docs/development.md).
+translations: install
+	$(BIN)/python deploy/tools/translations.py
+
+clean-data:
+	rm -rf var
+
+bench: install
+	$(BIN)/python bench/run.py

@@ -1,0 +1,1 @@
+"""The embedded default: the whole servicedesk in one process on one machine."""

@@ -1,0 +1,57 @@
+"""``servicedesk-embedded``: start the whole system on this machine, with demo data on first start."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import threading
+from pathlib import Path
+
+from servicekit.logs import configure_logging
+
+from .mailsink import MailSink
+from .system import EmbeddedSystem, port_of
+
+log = logging.getLogger("servicedesk.embedded")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="servicedesk-embedded", description=__doc__)
+    parser.add_argument("--data-dir", default=os.environ.get("SERVICEDESK_DATA_DIR", "var"),
+                        help="where the SQLite files, keys, attachments and kept mails live (default: ./var)")
+    parser.add_argument("--no-demo", action="store_true", help="do not load the demo data on first start")
+    args = parser.parse_args(argv)
+    configure_logging(os.environ.get("LOG_LEVEL", "INFO"), os.environ.get("LOG_FORMAT", "text"))
+
+    data_dir = Path(args.data_dir)
+    sink = None
+    if not os.environ.get("SMTP_URL"):
+        sink = MailSink(data_dir.resolve() / "mail", int(os.environ.get("MAIL_SINK_PORT", "1025")))
+        sink.start()
+    system = EmbeddedSystem(data_dir, smtp_url=sink.url if sink else None)
+    system.build()
+    system.start()
+    system.wait_until_consuming()
+    if not args.no_demo:
+        from .demo import load_demo_data_once
+
+        load_demo_data_once(system)
+    gateway = f"http://127.0.0.1:{port_of('gateway', system.base)}"
+    print(f"\nservicedesk is running: {gateway}  (Ctrl+C stops it)", flush=True)
+    if sink:
+        print(f"outgoing mail is kept in {sink.folder}", flush=True)
+
+    stopped = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stopped.set())
+    stopped.wait()
+    log.info("stopping")
+    system.stop()
+    if sink:
+        sink.stop()
+
+
+if __name__ == "__main__":
+    main()

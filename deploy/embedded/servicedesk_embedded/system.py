@@ -1,0 +1,126 @@
+"""Builds and runs every service of the system inside one process.
+
+Each service keeps its own database (a SQLite file unless ``<SERVICE>_DATABASE_URL``
+is set) and its own HTTP port; they talk over the in-process broker unless
+``AMQP_URL`` is set.  The code paths are those of the real deployment: only the
+URLs differ.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import os
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from werkzeug.serving import BaseWSGIServer, make_server
+
+from servicekit.auth import generate_keypair
+from servicekit.migrations import upgrade
+
+log = logging.getLogger("servicedesk.embedded")
+
+SERVICES = ("cases", "tasks", "notify", "sla")
+DEFAULT_PORTS = {"gateway": 8080, "cases": 8101, "tasks": 8102, "notify": 8103, "sla": 8104}
+
+
+@dataclass
+class Component:
+    name: str
+    port: int
+    environ: dict[str, str]
+    context: object = None
+    app: object = None
+    worker: object = None
+    server: BaseWSGIServer | None = None
+    threads: list[threading.Thread] = field(default_factory=list)
+
+
+def ensure_keys(data_dir: Path) -> tuple[Path, Path]:
+    """The gateway's signing key pair, made once and kept in the data folder."""
+    private, public = data_dir / "identity.key", data_dir / "identity.pub"
+    if not private.exists():
+        private_pem, public_pem = generate_keypair()
+        private.write_text(private_pem)
+        private.chmod(0o600)
+        public.write_text(public_pem)
+    return private, public
+
+
+def port_of(name: str, base: dict[str, str]) -> int:
+    return int(base.get(f"{name.upper()}_PORT") or DEFAULT_PORTS[name])
+
+
+def component_environ(name: str, base: dict[str, str], data_dir: Path, keys: tuple[Path, Path],
+                      smtp_url: str | None) -> dict[str, str]:
+    env = dict(base)
+    env.update({
+        "SERVICE_NAME": name,
+        "DATABASE_URL": base.get(f"{name.upper()}_DATABASE_URL") or f"sqlite:///{data_dir / (name + '.db')}",
+        "AMQP_URL": base.get("AMQP_URL") or "memory://",
+        "PORT": str(port_of(name, base)),
+        "DATA_DIR": str(data_dir / name),
+        "IDENTITY_PUBLIC_KEY_FILE": str(keys[1]),
+        "LOG_FORMAT": base.get("LOG_FORMAT", "text"),
+    })
+    if name == "gateway":
+        env["IDENTITY_PRIVATE_KEY_FILE"] = str(keys[0])
+        env["GATEWAY_PORT"] = str(port_of("gateway", base))
+        for service in SERVICES:
+            env.setdefault(f"{service.upper()}_URL", f"http://127.0.0.1:{port_of(service, base)}")
+    if smtp_url:
+        env.setdefault("SMTP_URL", smtp_url)
+    return env
+
+
+class EmbeddedSystem:
+    def __init__(self, data_dir: Path, base_environ: dict[str, str] | None = None, smtp_url: str | None = None):
+        self.data_dir = data_dir.resolve()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.base = dict(os.environ if base_environ is None else base_environ)
+        keys = ensure_keys(self.data_dir)
+        self.components = [
+            Component(name, port_of(name, self.base),
+                      component_environ(name, self.base, self.data_dir, keys, smtp_url))
+            for name in (*SERVICES, "gateway")
+        ]
+
+    def build(self) -> None:
+        for component in self.components:
+            package = importlib.import_module(f"{component.name}.app")
+            config = importlib.import_module(f"{component.name}.config")
+            settings = config.load(component.environ)
+            upgrade(settings.database_url, package.MIGRATIONS_DIR)
+            component.context = package.build_context(settings)
+            component.app = package.create_app(settings, component.context)
+            worker_module = importlib.import_module(f"{component.name}.worker")
+            component.worker = worker_module.build_worker(component.context)
+
+    def start(self) -> None:
+        for component in self.components:
+            component.worker.start()
+        for component in self.components:
+            component.server = make_server("127.0.0.1", component.port, component.app, threaded=True)
+            thread = threading.Thread(target=component.server.serve_forever, name=f"{component.name}-http",
+                                      daemon=True)
+            thread.start()
+            component.threads.append(thread)
+            log.info("%s listening on http://127.0.0.1:%d", component.name, component.port)
+
+    def wait_until_consuming(self, timeout: float = 30.0) -> bool:
+        return all(c.worker.wait_until_consuming(timeout) for c in self.components)
+
+    def stop(self) -> None:
+        for component in reversed(self.components):
+            if component.server is not None:
+                component.server.shutdown()
+        for component in reversed(self.components):
+            if component.worker is not None:
+                component.worker.stop(timeout=10)
+            if component.context is not None:
+                component.context.database.dispose()
+
+    def url_of(self, name: str) -> str:
+        return f"http://127.0.0.1:{port_of(name, self.base)}"

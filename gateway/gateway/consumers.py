@@ -1,0 +1,5 @@
+"""Handlers for the events the gateway service consumes: ``{pattern: handler(session, event)}``."""
+
+from __future__ import annotations
+
+HANDLERS: dict = {}

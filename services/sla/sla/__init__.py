@@ -1,0 +1,1 @@
+"""The sla service: business-hours clocks, warnings, breaches and every timer."""

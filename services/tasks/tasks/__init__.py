@@ -1,0 +1,1 @@
+"""The tasks service: hand work to other teams as tasks (opgaver)."""
