@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 PACKAGES := libs/servicekit services/cases services/tasks services/notify services/sla gateway deploy/embedded
-INPUTS := constraints.txt requirements-dev.txt $(addsuffix /pyproject.toml,$(PACKAGES))
+INPUTS := constraints.txt requirements-dev.txt $(addsuffix /pyproject.toml,$(PACKAGES)) gateway/package-lock.json
 STAMP := $(VENV)/.installed-$(shell cat $(INPUTS) 2>/dev/null | sha1sum | cut -c1-12)
 
 .PHONY: run test install lint translations clean-data bench
@@ -22,6 +22,7 @@ $(STAMP): $(INPUTS)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -c constraints.txt -r requirements-dev.txt \
 		$(foreach p,$(PACKAGES),-e $(p))
+	cd gateway && npm ci --no-audit --no-fund --loglevel=error
 	rm -f $(VENV)/.installed-*
 	touch $@
 
