@@ -1,0 +1,45 @@
+"""Error pages of the web front end: HTML for people, in their language (the API keeps problem+json)."""
+
+from __future__ import annotations
+
+from flask import Flask, redirect, render_template, request, url_for
+from werkzeug.exceptions import HTTPException
+
+from .blueprint import bp
+from .i18n import _
+from .pages import PageError, SignInAgain
+
+
+def _page(status: int, message: str | None):
+    titles = {
+        400: _("The request could not be used"),
+        403: _("You may not do that"),
+        404: _("Page not found"),
+        413: _("The file is too large"),
+    }
+    title = titles.get(status, _("Something went wrong"))
+    return render_template("web/error.html", status=status, title=title, message=message), status
+
+
+def install_error_pages(app: Flask) -> None:
+    """Nothing app-wide: the handlers below are the blueprint's, so the API's answers stay problem+json."""
+
+
+@bp.errorhandler(PageError)
+def on_page_error(err: PageError):
+    return _page(err.status, err.message)
+
+
+@bp.errorhandler(SignInAgain)
+def on_sign_in_again(_err: SignInAgain):
+    return redirect(url_for("web.login", next=request.full_path.rstrip("?")))
+
+
+@bp.errorhandler(HTTPException)
+def on_http_error(err: HTTPException):
+    status = err.code or 500
+    if status == 400 and "csrf" in (err.description or "").lower():
+        return _page(400, _("The form had expired or did not come from this site. Reload the page and try again."))
+    if status == 413:
+        return _page(413, _("The upload is larger than the service accepts."))
+    return _page(status, None if status == 404 else err.description)

@@ -1,0 +1,83 @@
+"""What every view needs: rendering (whole page or htmx fragment), API answers to page errors, safe redirects."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import flash, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from .client import ApiResult
+from .i18n import _
+
+
+class PageError(Exception):
+    """Ends a view with an error page (404 also for what the user may not see)."""
+
+    def __init__(self, status: int, message: str | None = None):
+        super().__init__(message or str(status))
+        self.status = status
+        self.message = message
+
+
+class SignInAgain(Exception):
+    """The API no longer knows the session's user: back to the log-in page."""
+
+
+def is_htmx() -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def render(template: str, **context: Any) -> str:
+    return render_template(template, **context)
+
+
+def need(result: ApiResult, *, not_found: str | None = None) -> ApiResult:
+    """The answer if it succeeded; otherwise the page fails the way the API did."""
+    if result.ok:
+        return result
+    if result.status == 401:
+        raise SignInAgain()
+    if result.status in (403, 404):
+        raise PageError(404, not_found or _("There is nothing here, or you may not see it."))
+    raise PageError(result.status if result.status >= 500 else 400, result.message)
+
+
+def safe_next(target: str | None, default: str = "/") -> str:
+    """Only a path on this site: never an open redirect to another host."""
+    if not target:
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return default
+    return target
+
+
+def back_to(endpoint: str, **values: Any) -> Response:
+    """After a form post: back to a page (303, so a reload never posts twice)."""
+    return redirect(url_for(endpoint, **values), code=303)
+
+
+def report(result: ApiResult, success: str) -> bool:
+    """Flash the outcome of an action; True when it succeeded."""
+    if result.ok:
+        flash(success, "success")
+        return True
+    flash(result.message, "error")
+    return False
+
+
+def form_text(name: str) -> str:
+    return (request.form.get(name) or "").strip()
+
+
+def form_flag(name: str) -> bool:
+    return request.form.get(name) in ("1", "on", "true", "ja")
+
+
+def page_number() -> int:
+    try:
+        return max(1, int(request.args.get("side", "1")))
+    except ValueError:
+        return 1

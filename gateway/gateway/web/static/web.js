@@ -1,0 +1,123 @@
+/* Small enhancements; every page works without them. No inline scripts (the CSP forbids them). */
+(function () {
+  "use strict";
+
+  function onReady(fn) {
+    if (document.readyState !== "loading") { fn(); } else { document.addEventListener("DOMContentLoaded", fn); }
+  }
+
+  /* Ctrl+O (seed 001): open a case or task by its number from anywhere. */
+  function quickOpen() {
+    var dialog = document.getElementById("quick-open-dialog");
+    if (!dialog || typeof dialog.showModal !== "function") { return; }
+    document.addEventListener("keydown", function (event) {
+      if ((event.ctrlKey || event.metaKey) && !event.altKey && (event.key === "o" || event.key === "O")) {
+        event.preventDefault();
+        if (!dialog.open) { dialog.showModal(); }
+        var input = document.getElementById("quick-open-number");
+        if (input) { input.value = ""; input.focus(); }
+      }
+    });
+    dialog.querySelectorAll("[data-close-dialog]").forEach(function (button) {
+      button.addEventListener("click", function () { dialog.close(); });
+    });
+  }
+
+  /* Drag and drop onto the plain file input: dropped files become the input's files. */
+  function fileDrops(scope) {
+    scope.querySelectorAll("[data-file-drop]").forEach(function (zone) {
+      if (zone.dataset.ready) { return; }
+      zone.dataset.ready = "1";
+      var input = zone.querySelector("input[type=file]");
+      var list = zone.querySelector(".web-file-list");
+      function show() {
+        list.textContent = "";
+        Array.prototype.forEach.call(input.files, function (file) {
+          var item = document.createElement("li");
+          item.textContent = file.name;
+          list.appendChild(item);
+        });
+      }
+      input.addEventListener("change", show);
+      ["dragenter", "dragover"].forEach(function (name) {
+        zone.addEventListener(name, function (event) { event.preventDefault(); zone.classList.add("web-dragging"); });
+      });
+      ["dragleave", "drop"].forEach(function (name) {
+        zone.addEventListener(name, function () { zone.classList.remove("web-dragging"); });
+      });
+      zone.addEventListener("drop", function (event) {
+        event.preventDefault();
+        if (!event.dataTransfer || !event.dataTransfer.files.length) { return; }
+        var transfer = new DataTransfer();
+        Array.prototype.forEach.call(input.files, function (file) { transfer.items.add(file); });
+        Array.prototype.forEach.call(event.dataTransfer.files, function (file) { transfer.items.add(file); });
+        input.files = transfer.files;
+        show();
+      });
+    });
+  }
+
+  /* Reply templates: choosing one puts its text in the reply box. */
+  function replyTemplates(scope) {
+    scope.querySelectorAll("[data-template-target]").forEach(function (select) {
+      select.addEventListener("change", function () {
+        var option = select.options[select.selectedIndex];
+        var target = document.getElementById(select.dataset.templateTarget);
+        if (option && option.dataset.body && target) {
+          target.value = target.value ? target.value + "\n\n" + option.dataset.body : option.dataset.body;
+          target.focus();
+        }
+      });
+    });
+  }
+
+  /* Sharing (seed 000): people ticked in the search results are listed under "Vil blive delt med" and stay
+     chosen while the search changes (each carries its own hidden field; the server ignores duplicates). */
+  function shareChosen() {
+    var chosen = document.querySelector("[data-share-chosen]");
+    if (!chosen) { return; }
+    var none = chosen.querySelector("[data-share-none]");
+    function refresh() { none.hidden = chosen.querySelectorAll("[data-user]").length > 0; }
+    document.addEventListener("change", function (event) {
+      var box = event.target;
+      if (!box.matches || !box.matches("input[name=user_ids][type=checkbox]")) { return; }
+      var existing = chosen.querySelector('[data-user="' + box.value + '"]');
+      if (box.checked && !existing) {
+        var item = document.createElement("li");
+        item.dataset.user = box.value;
+        item.textContent = box.dataset.shareName || box.value;
+        var field = document.createElement("input");
+        field.type = "hidden";
+        field.name = "user_ids";
+        field.value = box.value;
+        item.appendChild(field);
+        chosen.appendChild(item);
+      } else if (!box.checked && existing) {
+        existing.remove();
+      }
+      refresh();
+    });
+    document.body.addEventListener("htmx:afterSwap", function () {
+      chosen.querySelectorAll("[data-user]").forEach(function (item) {
+        var box = document.getElementById("share-" + item.dataset.user);
+        if (box) { box.checked = true; }
+      });
+    });
+  }
+
+  /* A form with an error summary: move focus to it, so screen readers hear what went wrong. */
+  function focusErrors() {
+    var summary = document.querySelector("[data-error-summary]");
+    if (summary) { summary.focus(); }
+  }
+
+  onReady(function () {
+    if (window.DKFDS && typeof window.DKFDS.init === "function") { window.DKFDS.init(); }
+    quickOpen();
+    fileDrops(document);
+    replyTemplates(document);
+    shareChosen();
+    focusErrors();
+    document.body.addEventListener("htmx:afterSwap", function (event) { fileDrops(event.target); });
+  });
+})();

@@ -1,0 +1,78 @@
+"""Log-in, log-out and the language switch."""
+
+from __future__ import annotations
+
+import os
+
+from flask import current_app, flash, redirect, render_template, request, session, url_for
+
+from ... import webauth
+from ..blueprint import bp
+from ..client import page_api
+from ..i18n import _
+from ..language import SESSION_KEY
+from ..pages import form_text, safe_next
+from ..viewer import viewer
+
+LANGUAGES = ("da", "en")
+
+
+def sso_enabled() -> bool:
+    settings = current_app.extensions.get("servicekit")
+    configured = getattr(getattr(settings, "settings", None), "oidc_issuer", None)
+    return bool(configured or os.environ.get("OIDC_ISSUER"))
+
+
+def _login_failure_types() -> tuple[type[BaseException], ...]:
+    names = ("AuthenticationFailed", "AuthenticationError", "LoginFailed", "InvalidCredentials")
+    found = tuple(t for t in (getattr(webauth, n, None) for n in names) if isinstance(t, type))
+    return found or (ValueError,)
+
+
+@bp.route("/log-ind", methods=["GET", "POST"])
+def login():
+    next_url = safe_next(request.values.get("next"))
+    if viewer() is not None and request.method == "GET":
+        return redirect(next_url)
+    errors: dict[str, str] = {}
+    email = form_text("email")
+    if request.method == "POST":
+        password = request.form.get("password") or ""
+        if not email:
+            errors["email"] = _("Enter your e-mail address.")
+        if not password:
+            errors["password"] = _("Enter your password.")
+        if not errors:
+            try:
+                user = webauth.authenticate_password(email, password)
+            except _login_failure_types() as err:
+                errors["form"] = str(err) or _("The e-mail address or the password is wrong.")
+            else:
+                if user:
+                    webauth.sign_in(user)
+                    return redirect(next_url, code=303)
+                errors["form"] = _("The e-mail address or the password is wrong.")
+    status = 200 if not errors else (401 if "form" in errors else 422)
+    return render_template("web/login.html", errors=errors, email=email, next_url=next_url,
+                           sso=sso_enabled()), status
+
+
+@bp.post("/log-ud")
+def logout():
+    language = session.get(SESSION_KEY)
+    webauth.sign_out()
+    if language:
+        session[SESSION_KEY] = language
+    flash(_("You are signed out."), "success")
+    return redirect(url_for("web.login"), code=303)
+
+
+@bp.post("/sprog")
+def switch_language():
+    """The language switch: kept in the session, and as the signed-in user's preference."""
+    language = request.form.get("sprog")
+    if language in LANGUAGES:
+        session[SESSION_KEY] = language
+        if viewer() is not None:
+            page_api().patch("/api/v1/me", {"language": language})
+    return redirect(safe_next(request.form.get("next")), code=303)

@@ -1,0 +1,201 @@
+"""What a user does on a case page: reply, note, share, close, reopen, resolve, edit, merge, tasks."""
+
+from __future__ import annotations
+
+from flask import flash, request
+
+from ... import webauth
+from ..blueprint import bp
+from ..client import page_api
+from ..formatting import local_to_rfc3339
+from ..i18n import _
+from ..numbers import parse_number
+from ..pages import back_to, form_flag, form_text, report
+from ..uploads import upload_attachments
+from ..viewer import viewer
+
+EDITABLE = ("title", "status", "priority", "urgency", "impact", "type", "category", "product", "team_id",
+            "assignee_id")
+
+
+def _to_case(case_id, tab: str | None = None, anchor: str | None = None):
+    values = {"case_id": case_id}
+    if tab:
+        values["fane"] = tab
+    if anchor:
+        values["_anchor"] = anchor
+    return back_to("web.case_page", **values)
+
+
+@bp.post("/sager/<uuid:case_id>/svar")
+@webauth.login_required
+def case_reply(case_id):
+    """A reply to the requester, or an internal note: which one is the form's own, never a default."""
+    visibility = request.form.get("visibility")
+    if visibility not in ("external", "internal") or (visibility == "internal" and not viewer().is_staff):
+        flash(_("Choose whether you write to the requester or an internal note."), "error")
+        return _to_case(case_id)
+    body = form_text("body")
+    files = [f for f in request.files.getlist("files") if f and f.filename]
+    if not body and not files:
+        flash(_("Write a message or attach a file."), "error")
+        return _to_case(case_id, anchor="svar")
+    result = page_api().post(f"/api/v1/cases/{case_id}/messages",
+                             {"body": body or _("(attached files)"), "visibility": visibility})
+    if not result.ok:
+        flash(result.message, "error")
+        return _to_case(case_id, anchor="svar")
+    upload_attachments(str(case_id), files, message_id=result.data.get("id"))
+    flash(_("The internal note is saved.") if visibility == "internal" else _("Your reply has been sent."),
+          "success")
+    return _to_case(case_id)
+
+
+@bp.post("/sager/<uuid:case_id>/beskeder/<uuid:message_id>/loesning")
+@webauth.login_required
+def case_mark_solution(case_id, message_id):
+    report(page_api().post(f"/api/v1/cases/{case_id}/messages/{message_id}/solution"),
+           _("The message is marked as the solution."))
+    return _to_case(case_id)
+
+
+@bp.post("/sager/<uuid:case_id>/ret")
+@webauth.login_required
+def case_edit(case_id):
+    """Agents change fields; the version read with the page guards against overwriting a colleague's change."""
+    changes = {}
+    for name in EDITABLE:
+        if name in request.form:
+            value = form_text(name)
+            changes[name] = value or None
+    if "private" in request.form or request.form.get("has_private"):
+        changes["private"] = form_flag("private")
+    if "parent_number" in request.form:
+        parent = _case_by_number(form_text("parent_number"))
+        if parent is False:
+            return _to_case(case_id, "detaljer")
+        changes["parent_id"] = parent["id"] if parent else None
+    changes = {k: v for k, v in changes.items() if v is not None or k in ("assignee_id", "parent_id")}
+    version = request.form.get("version", "")
+    result = page_api().patch(f"/api/v1/cases/{case_id}", changes, headers={"If-Match": version} if version else None)
+    if result.status == 412:
+        flash(_("Someone else changed the case while you had it open. Your change was not saved: "
+                "look at the case again and repeat it."), "error")
+    else:
+        report(result, _("The case is saved."))
+    return _to_case(case_id, request.form.get("fane") or None)
+
+
+def _case_by_number(text: str):
+    """The case a number names; None for an empty field; False (after flashing why) when it is not found."""
+    if not text:
+        return None
+    parsed = parse_number(text)
+    if parsed is None:
+        flash(_("%(text)s is not a case number.", text=text), "error")
+        return False
+    found = page_api().get(f"/api/v1/cases/by-number/{parsed.number}")
+    if not found.ok:
+        flash(_("No case has the number %(text)s.", text=text), "error")
+        return False
+    return found.data
+
+
+@bp.post("/sager/<uuid:case_id>/overtag")
+@webauth.login_required
+def case_take(case_id):
+    """Seed 003, "accept": take the case from the queue as its agent."""
+    version = request.form.get("version", "")
+    result = page_api().patch(f"/api/v1/cases/{case_id}", {"assignee_id": viewer().id},
+                              headers={"If-Match": version} if version else None)
+    report(result, _("You are now the agent of the case."))
+    return _to_case(case_id)
+
+
+@bp.post("/sager/<uuid:case_id>/udfoer")
+@webauth.login_required
+def case_resolve(case_id):
+    solution = form_text("solution")
+    report(page_api().post(f"/api/v1/cases/{case_id}/resolve", {"solution": solution} if solution else {}),
+           _("The case is resolved."))
+    return _to_case(case_id)
+
+
+@bp.post("/sager/<uuid:case_id>/genaabn")
+@webauth.login_required
+def case_reopen(case_id):
+    reason = form_text("reason")
+    report(page_api().post(f"/api/v1/cases/{case_id}/reopen", {"reason": reason} if reason else {}),
+           _("The case is reopened."))
+    return _to_case(case_id)
+
+
+@bp.post("/sager/<uuid:case_id>/luk")
+@webauth.login_required
+def case_close(case_id):
+    report(page_api().post(f"/api/v1/cases/{case_id}/close"), _("The case is closed."))
+    return _to_case(case_id)
+
+
+@bp.post("/sager/<uuid:case_id>/del")
+@webauth.login_required
+def case_share(case_id):
+    """Seed 000: confirm "Vil blive delt med" with Del; each colleague is added as a follower."""
+    user_ids = list(dict.fromkeys(u for u in request.form.getlist("user_ids") if u))
+    if not user_ids:
+        flash(_("Find and choose the colleagues to share the case with."), "error")
+        return _to_case(case_id, anchor="del")
+    shared = 0
+    for user_id in user_ids:
+        result = page_api().post(f"/api/v1/cases/{case_id}/shares", {"user_id": user_id})
+        if result.ok:
+            shared += 1
+        else:
+            flash(result.message, "error")
+    if shared:
+        flash(_("The case is shared with %(count)s person(s).", count=shared), "success")
+    return _to_case(case_id)
+
+
+@bp.post("/sager/<uuid:case_id>/del/<uuid:user_id>/fjern")
+@webauth.login_required
+def case_unshare(case_id, user_id):
+    report(page_api().delete(f"/api/v1/cases/{case_id}/shares/{user_id}"), _("The case is no longer shared."))
+    return _to_case(case_id)
+
+
+@bp.post("/sager/<uuid:case_id>/flet")
+@webauth.login_required
+def case_merge(case_id):
+    target = _case_by_number(form_text("into_number"))
+    if not target:
+        if target is None:
+            flash(_("Write the number of the case to merge into."), "error")
+        return _to_case(case_id, "detaljer")
+    result = page_api().post(f"/api/v1/cases/{case_id}/merge", {"into_id": target["id"]})
+    if report(result, _("The case is merged into %(number)s.", number=target.get("number", ""))):
+        return back_to("web.case_page", case_id=target["id"])
+    return _to_case(case_id, "detaljer")
+
+
+@bp.post("/sager/<uuid:case_id>/opgaver")
+@webauth.login_required
+def case_task_create(case_id):
+    """Seed 001: a task with a subject, a real description, a team, perhaps an approver and a deadline."""
+    body = {
+        "subject": form_text("subject"),
+        "description": form_text("description"),
+        "team_id": form_text("team_id") or None,
+        "assignee_id": form_text("assignee_id") or None,
+        "approver_id": form_text("approver_id") or None,
+        "deadline": local_to_rfc3339(form_text("deadline")),
+        "blocks_case_closure": form_flag("blocks_case_closure"),
+    }
+    body = {k: v for k, v in body.items() if v is not None}
+    result = page_api().post(f"/api/v1/cases/{case_id}/tasks", body)
+    if result.ok:
+        flash(_("Task %(number)s is created.", number=result.data.get("number", "")), "success")
+    else:
+        details = "; ".join(" ".join(m) for m in result.field_errors.values())
+        flash(f"{result.message} {details}".strip(), "error")
+    return _to_case(case_id, "opgaver")

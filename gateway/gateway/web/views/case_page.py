@@ -1,0 +1,139 @@
+"""The case page: the conversation, the status and what each side may do with it."""
+
+from __future__ import annotations
+
+from flask import Response, abort, render_template, request, stream_with_context
+
+from ... import webauth
+from ..blueprint import bp
+from ..client import page_api
+from ..directory import people_names, staff, team_names, teams
+from ..labels import CASE_STATUS_EXPLANATIONS, CASE_STATUSES, CASE_TYPES, LEVELS, OPEN_CASE_STATUSES, PRIORITIES
+from ..pages import is_htmx, need
+from ..viewer import viewer
+
+TABS = ("samtale", "opgaver", "historik", "detaljer")
+SAFE_DOWNLOAD_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Content-Security-Policy": "default-src 'none'; sandbox",
+    "Cache-Control": "private, no-store",
+}
+
+
+@bp.get("/sager/<uuid:case_id>")
+@webauth.login_required
+def case_page(case_id):
+    user = viewer()
+    api = page_api()
+    case = need(api.get(f"/api/v1/cases/{case_id}")).data
+    tab = request.args.get("fane") if request.args.get("fane") in TABS else "samtale"
+    only_attachments = request.args.get("kun") == "bilag"
+    conversation = load_conversation(case_id, only_attachments)
+    context = {
+        "case": case, "tab": tab, "only_attachments": only_attachments, **conversation,
+        "explanations": CASE_STATUS_EXPLANATIONS, "open_statuses": OPEN_CASE_STATUSES,
+        "share_query": (request.args.get("del") or "").strip(),
+    }
+    context["share_candidates"] = search_colleagues(context["share_query"], case) if context["share_query"] else []
+    if user.is_staff:
+        context.update(load_staff_part(case, tab))
+    ids = [case.get("requester_id"), case.get("assignee_id"), case.get("created_by"), *case.get("follower_ids", []),
+           *(m.get("author_id") for m in conversation["messages"])]
+    context["people"] = people_names(ids)
+    return render_template("web/case_page.html", **context)
+
+
+def load_conversation(case_id, only_attachments: bool) -> dict:
+    api = page_api()
+    messages = api.get(f"/api/v1/cases/{case_id}/messages", {"per_page": 200}).items
+    attachments = api.get(f"/api/v1/cases/{case_id}/attachments", {"per_page": 200}).items
+    by_id = {a["id"]: a for a in attachments}
+    for message in messages:
+        message["attachments"] = [by_id[i] for i in message.get("attachment_ids") or [] if i in by_id]
+    messages.sort(key=lambda m: m.get("created_at") or "", reverse=True)  # seed 000: newest first
+    if only_attachments:
+        messages = [m for m in messages if m["attachments"]]
+    attached = {i for m in messages for i in m.get("attachment_ids") or []}
+    loose = [a for a in attachments if a["id"] not in attached]
+    return {"messages": messages, "attachments": attachments, "loose_attachments": loose}
+
+
+def load_staff_part(case: dict, tab: str) -> dict:
+    api = page_api()
+    case_id = case["id"]
+    tasks = api.get(f"/api/v1/cases/{case_id}/tasks", {"per_page": 100, "state": "any"})
+    sla = api.get(f"/api/v1/cases/{case_id}/sla")
+    part = {
+        "tasks": tasks.items, "task_count": tasks.total if tasks.ok else 0,
+        "sla": sla.data if sla.ok else None,
+        "templates": api.get("/api/v1/reply-templates", {"per_page": 200}, cached=True).items,
+        "teams": teams(), "team_names": team_names(), "agents": staff(),
+        "statuses": CASE_STATUSES, "priorities": PRIORITIES, "levels": LEVELS, "types": CASE_TYPES,
+        "history": [], "children": [], "parent": None,
+    }
+    if tab == "historik":
+        part["history"] = api.get(f"/api/v1/cases/{case_id}/history", {"per_page": 200}).items
+    if case.get("parent_id"):
+        parent = api.get(f"/api/v1/cases/{case['parent_id']}")
+        part["parent"] = parent.data if parent.ok else None
+    if case.get("merged_into_id"):
+        merged = api.get(f"/api/v1/cases/{case['merged_into_id']}")
+        part["merged_into"] = merged.data if merged.ok else None
+    return part
+
+
+def search_colleagues(query: str, case: dict) -> list[dict]:
+    """Seed 000: find people of my organisation by name to share the case with."""
+    result = page_api().get("/api/v1/users", {"q": query, "per_page": 20})
+    already = {str(i) for i in case.get("follower_ids") or []} | {str(case.get("requester_id"))}
+    return [u for u in result.items if str(u.get("id")) not in already]
+
+
+@bp.get("/sager/<uuid:case_id>/del/soeg")
+@webauth.login_required
+def share_search(case_id):
+    """The share dialog's search results (an htmx fragment; without JavaScript the case page shows them)."""
+    case = need(page_api().get(f"/api/v1/cases/{case_id}")).data
+    query = (request.args.get("del") or "").strip()
+    candidates = search_colleagues(query, case) if len(query) >= 2 else []
+    if not is_htmx():
+        abort(404)
+    return render_template("web/partials/share_candidates.html", case=case, share_candidates=candidates,
+                           share_query=query)
+
+
+@bp.get("/sager/<uuid:case_id>/sla")
+@webauth.login_required
+def case_sla(case_id):
+    """The SLA countdown, refreshed by htmx every minute (remaining time counts business hours only)."""
+    sla = page_api().get(f"/api/v1/cases/{case_id}/sla")
+    return render_template("web/partials/sla.html", sla=sla.data if sla.ok else None, case={"id": str(case_id)})
+
+
+@bp.get("/sager/<uuid:case_id>/bilag/<uuid:attachment_id>")
+@webauth.login_required
+def attachment_download(case_id, attachment_id):
+    """Stream an attachment through, always as a download, never rendered by the browser."""
+    answer = page_api().stream(f"/api/v1/cases/{case_id}/attachments/{attachment_id}")
+    status = getattr(answer, "status", None) or getattr(answer, "status_code", 500)
+    if isinstance(answer, tuple):
+        status = answer[0]
+    if status != 200:
+        abort(404)
+    headers = dict(getattr(answer, "headers", {}) or {})
+    body = getattr(answer, "body", None)
+    if body is None and hasattr(answer, "response"):
+        body = answer.response
+    response = Response(stream_with_context(_chunks(body)), mimetype="application/octet-stream")
+    response.headers["Content-Disposition"] = headers.get("Content-Disposition") or "attachment"
+    if headers.get("Content-Length"):
+        response.headers["Content-Length"] = headers["Content-Length"]
+    response.headers.update(SAFE_DOWNLOAD_HEADERS)
+    return response
+
+
+def _chunks(body):
+    if isinstance(body, bytes | bytearray):
+        yield bytes(body)
+        return
+    yield from body or ()

@@ -1,0 +1,127 @@
+"""Tasks (seed 001): my tasks as agent or approver, the task page, comments, resolve, reopen, return."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+
+from ... import webauth
+from ..blueprint import bp
+from ..client import page_api
+from ..directory import people_names, staff, team_names, teams
+from ..formatting import local_to_rfc3339
+from ..i18n import _, _l
+from ..labels import TASK_STATUSES
+from ..pages import back_to, form_text, need, page_number, report
+from ..viewer import viewer
+
+PER_PAGE = 25
+TASK_VIEWS = {
+    "mine": ("mine", _l("My tasks (agent or approver)")),
+    "team": ("team", _l("My teams' tasks")),
+    "godkender": ("approver", _l("I approve")),
+    "oprettet": ("created_by_me", _l("Created by me")),
+}
+STATES = {"aabne": ("open", _l("Open")), "lukkede": ("closed", _l("Closed")), "alle": ("any", _l("All"))}
+
+
+def _staff_only():
+    if not viewer().is_staff:
+        flash(_("Tasks are for staff only."), "error")
+        return redirect(url_for("web.home"))
+    return None
+
+
+@bp.get("/opgaver")
+@webauth.login_required
+def task_list():
+    if (refused := _staff_only()) is not None:
+        return refused
+    view_key = request.args.get("visning") if request.args.get("visning") in TASK_VIEWS else "mine"
+    state_key = request.args.get("vis") if request.args.get("vis") in STATES else "aabne"
+    result = page_api().get("/api/v1/tasks", {"view": TASK_VIEWS[view_key][0], "state": STATES[state_key][0],
+                                              "page": page_number(), "per_page": PER_PAGE})
+    people = people_names(t.get(k) for t in result.items for k in ("assignee_id", "approver_id"))
+    return render_template("web/task_list.html", result=result, views=TASK_VIEWS, view_key=view_key,
+                           states=STATES, state_key=state_key, people=people, teams=team_names(),
+                           page=page_number(), per_page=PER_PAGE)
+
+
+@bp.get("/opgaver/<uuid:task_id>")
+@webauth.login_required
+def task_page(task_id):
+    if (refused := _staff_only()) is not None:
+        return refused
+    api = page_api()
+    task = need(api.get(f"/api/v1/tasks/{task_id}")).data
+    comments = api.get(f"/api/v1/tasks/{task_id}/comments", {"per_page": 200}).items
+    comments.sort(key=lambda c: c.get("created_at") or "", reverse=True)
+    case = api.get(f"/api/v1/cases/{task['case_id']}")
+    ids = [task.get(k) for k in ("assignee_id", "approver_id", "created_by")] + [c.get("author_id") for c in comments]
+    return render_template("web/task_page.html", task=task, comments=comments, case=case.data if case.ok else None,
+                           people=people_names(ids), teams=teams(), team_names=team_names(), agents=staff(),
+                           statuses=TASK_STATUSES)
+
+
+def _to_task(task_id):
+    return back_to("web.task_page", task_id=task_id)
+
+
+@bp.post("/opgaver/<uuid:task_id>/kommentar")
+@webauth.login_required
+def task_comment(task_id):
+    body = form_text("body")
+    if not body:
+        flash(_("Write a comment."), "error")
+    else:
+        report(page_api().post(f"/api/v1/tasks/{task_id}/comments", {"body": body}), _("The comment is saved."))
+    return _to_task(task_id)
+
+
+@bp.post("/opgaver/<uuid:task_id>/loes")
+@webauth.login_required
+def task_resolve(task_id):
+    solution = form_text("solution")
+    if not solution:
+        flash(_("Write the solution before you mark the task as resolved."), "error")
+    else:
+        report(page_api().post(f"/api/v1/tasks/{task_id}/resolve", {"solution": solution}),
+               _("The task is resolved."))
+    return _to_task(task_id)
+
+
+@bp.post("/opgaver/<uuid:task_id>/genaabn")
+@webauth.login_required
+def task_reopen(task_id):
+    reason = form_text("reason")
+    if not reason:
+        flash(_("Write why the task is not solved."), "error")
+        return _to_task(task_id)
+    body = {"reason": reason}
+    if deadline := local_to_rfc3339(form_text("deadline")):
+        body["deadline"] = deadline
+    report(page_api().post(f"/api/v1/tasks/{task_id}/reopen", body), _("The task is reopened."))
+    return _to_task(task_id)
+
+
+@bp.post("/opgaver/<uuid:task_id>/retur")
+@webauth.login_required
+def task_return(task_id):
+    report(page_api().post(f"/api/v1/tasks/{task_id}/return"), _("The task is sent back to the agent who created it."))
+    return _to_task(task_id)
+
+
+@bp.post("/opgaver/<uuid:task_id>/ret")
+@webauth.login_required
+def task_edit(task_id):
+    changes = {name: form_text(name) or None for name in ("team_id", "assignee_id", "approver_id", "status")
+               if name in request.form}
+    if "deadline" in request.form:
+        changes["deadline"] = local_to_rfc3339(form_text("deadline"))
+    if changes.get("status") is None:
+        changes.pop("status", None)
+    if changes.get("team_id") is None:
+        changes.pop("team_id", None)
+    version = request.form.get("version", "")
+    result = page_api().patch(f"/api/v1/tasks/{task_id}", changes, headers={"If-Match": version} if version else None)
+    report(result, _("The task is saved."))
+    return _to_task(task_id)
