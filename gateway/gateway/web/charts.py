@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from math import ceil, log10
 
 WIDTH, BAR_HEIGHT, GAP, LABEL_WIDTH = 640, 22, 8, 170
-PLOT_HEIGHT, AXIS_BOTTOM, LEFT = 200, 36, 40
+PLOT_HEIGHT, AXIS_BOTTOM, LEFT, TOP = 200, 36, 40, 12
+BASELINE = TOP + PLOT_HEIGHT  # y of the value 0 in column charts (SVG y grows downwards)
 
 
 @dataclass(frozen=True)
@@ -40,15 +41,20 @@ class Chart:
         return [(label, [s.values[i] for s in self.series]) for i, label in enumerate(self.labels)]
 
 
-def nice_maximum(value: float) -> float:
-    """The smallest 'round' number (1, 2, 5 x 10^n) at or above value, so axes have readable ticks."""
-    if value <= 0:
+def nice_step(value: float) -> float:
+    """The smallest 'round' number (1, 2, 5 x 10^n, at least 1) at or above value."""
+    if value <= 1:
         return 1
     exponent = 10 ** int(log10(value))
     for step in (1, 2, 5, 10):
         if value <= step * exponent:
             return step * exponent
     return 10 * exponent
+
+
+def nice_maximum(value: float, ticks: int = 4) -> float:
+    """The top of an axis with ``ticks`` whole, round steps that reaches value (5 -> 8, 18 -> 20, 130 -> 200)."""
+    return ticks * nice_step(value / ticks)
 
 
 def horizontal_bars(title: str, labels: list[str], values: list[float], css_class: str = "chart-series-1") -> Chart:
@@ -72,7 +78,7 @@ def horizontal_bars(title: str, labels: list[str], values: list[float], css_clas
 def columns(title: str, labels: list[str], series: list[Series], *, stacked: bool = False, unit: str = "") -> Chart:
     """Columns per label: grouped (created vs resolved per day) or stacked (SLA met vs breached per week)."""
     chart = Chart(title, labels, series, kind="stacked" if stacked else "columns", unit=unit)
-    chart.svg_height = PLOT_HEIGHT + AXIS_BOTTOM + 10
+    chart.svg_height = BASELINE + AXIS_BOTTOM
     totals = [sum(s.values[i] for s in series) if stacked else max((s.values[i] for s in series), default=0)
               for i in range(len(labels))]
     top = nice_maximum(max(totals, default=0))
@@ -83,7 +89,7 @@ def columns(title: str, labels: list[str], series: list[Series], *, stacked: boo
         x0 = LEFT + i * slot
         _add_column(chart, series, i, x0, slot, top, stacked)
         if len(labels) <= 16 or i % ceil(len(labels) / 14) == 0:
-            chart.shapes.append({"kind": "text", "x": round(x0 + slot / 2, 1), "y": PLOT_HEIGHT + 20,
+            chart.shapes.append({"kind": "text", "x": round(x0 + slot / 2, 1), "y": BASELINE + 20,
                                  "text": label, "anchor": "middle"})
     return chart
 
@@ -92,7 +98,7 @@ def _add_column(chart: Chart, series: list[Series], i: int, x0: float, slot: flo
                 stacked: bool) -> None:
     inner = slot * 0.8
     width = inner if stacked else inner / max(len(series), 1)
-    base = PLOT_HEIGHT
+    base = BASELINE
     for k, one in enumerate(series):
         height = PLOT_HEIGHT * one.values[i] / top
         x = x0 + slot * 0.1 + (0 if stacked else k * width)
@@ -105,7 +111,7 @@ def _add_column(chart: Chart, series: list[Series], i: int, x0: float, slot: flo
 
 
 def _ticks(top: float) -> list[dict]:
-    return [{"y": round(PLOT_HEIGHT - PLOT_HEIGHT * step / 4, 1), "text": _number(top * step / 4)}
+    return [{"y": round(BASELINE - PLOT_HEIGHT * step / 4, 1), "text": _number(top * step / 4)}
             for step in range(0, 5)]
 
 

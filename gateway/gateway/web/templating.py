@@ -56,6 +56,7 @@ def install_template_globals(app: Flask) -> None:
             "main_menu": main_menu,
             "page_language": current_language(),
         }
-        if "csrf_token" not in app.jinja_env.globals:
-            context["csrf_token"] = webauth.csrf_token
         return context
+
+    # Macros imported without context see only globals: the token must be one (webauth may have set it).
+    app.jinja_env.globals.setdefault("csrf_token", webauth.csrf_token)

@@ -26,7 +26,7 @@ def case_page(case_id):
     user = viewer()
     api = page_api()
     case = need(api.get(f"/api/v1/cases/{case_id}")).data
-    tab = request.args.get("fane") if request.args.get("fane") in TABS else "samtale"
+    tab = request.args.get("fane") if user.is_staff and request.args.get("fane") in TABS else "samtale"
     only_attachments = request.args.get("kun") == "bilag"
     conversation = load_conversation(case_id, only_attachments)
     context = {
