@@ -79,7 +79,7 @@ class PageApi:
              headers: Mapping[str, str] | None = None) -> ApiResult:
         kwargs: dict[str, Any] = {"headers": self._headers(headers)}
         if files is not None or data is not None:
-            kwargs.update(data=data, files=files)
+            kwargs.update(data=data or {}, files=files or {})
         else:
             kwargs["json"] = json if json is not None else {}
         return _wrap(webauth.api().post(path, **kwargs))
@@ -88,17 +88,13 @@ class PageApi:
         return _wrap(webauth.api().patch(path, json=json, headers=self._headers(headers)))
 
     def put(self, path: str, json: Any, *, headers: Mapping[str, str] | None = None) -> ApiResult:
-        client = webauth.api()
-        method = getattr(client, "put", None)
-        if method is None:  # the client may offer only get/post/patch/delete
-            return _wrap(client.patch(path, json=json, headers=self._headers(headers)))
-        return _wrap(method(path, json=json, headers=self._headers(headers)))
+        return _wrap(webauth.api().put(path, json=json, headers=self._headers(headers)))
 
     def delete(self, path: str, *, headers: Mapping[str, str] | None = None) -> ApiResult:
         return _wrap(webauth.api().delete(path, headers=self._headers(headers)))
 
     def stream(self, path: str) -> Any:
-        """The raw answer of a download (attachments), for the view to pass on."""
+        """The answer of a download (attachments) with its body unread: iterate its ``stream``."""
         return webauth.api().get(path, headers=self._headers(None), stream=True)
 
 
@@ -117,16 +113,5 @@ def _clean(params: Mapping[str, Any] | None) -> dict[str, Any] | None:
 
 
 def _wrap(answer: Any) -> ApiResult:
-    """Accept the client's answer as a (status, headers, body) tuple or as an object with those members."""
-    if isinstance(answer, ApiResult):
-        return answer
-    if isinstance(answer, tuple):
-        status, headers, body = answer
-        return ApiResult(int(status), headers or {}, body)
-    status = getattr(answer, "status", None)
-    if not isinstance(status, int):
-        status = getattr(answer, "status_code", 500)
-    body = getattr(answer, "body", None)
-    if body is None and hasattr(answer, "json"):
-        body = answer.json() if callable(answer.json) else answer.json
-    return ApiResult(int(status), getattr(answer, "headers", {}) or {}, body)
+    """``webauth.api()`` answers with status, headers and the decoded body (problem+json included)."""
+    return ApiResult(int(answer.status), answer.headers or {}, answer.body)

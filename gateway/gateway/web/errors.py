@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, redirect, render_template, request, url_for
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from .blueprint import bp
@@ -35,11 +36,17 @@ def on_sign_in_again(_err: SignInAgain):
     return redirect(url_for("web.login", next=request.full_path.rstrip("?")))
 
 
+@bp.errorhandler(400)
+def on_bad_request(err: HTTPException):
+    """Also a form whose CSRF token is missing or stale: a page that says what to do, not problem+json."""
+    if isinstance(err, CSRFError) or "csrf" in (err.description or "").lower():
+        return _page(400, _("The form had expired or did not come from this site. Reload the page and try again."))
+    return _page(400, err.description)
+
+
 @bp.errorhandler(HTTPException)
 def on_http_error(err: HTTPException):
     status = err.code or 500
-    if status == 400 and "csrf" in (err.description or "").lower():
-        return _page(400, _("The form had expired or did not come from this site. Reload the page and try again."))
     if status == 413:
         return _page(413, _("The upload is larger than the service accepts."))
     return _page(status, None if status == 404 else err.description)

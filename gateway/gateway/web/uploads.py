@@ -26,7 +26,5 @@ def upload_attachments(case_id: str, files: Iterable[FileStorage], message_id: s
 
 
 def upload_one(case_id: str, upload: FileStorage, message_id: str | None) -> ApiResult:
-    data = {"file": (upload.stream, upload.filename, upload.mimetype or "application/octet-stream")}
-    if message_id:
-        data["message_id"] = message_id
-    return page_api().post(f"/api/v1/cases/{case_id}/attachments", data=data)
+    data = {"message_id": message_id} if message_id else {}
+    return page_api().post(f"/api/v1/cases/{case_id}/attachments", data=data, files={"file": upload})

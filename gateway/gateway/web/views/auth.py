@@ -23,12 +23,6 @@ def sso_enabled() -> bool:
     return bool(configured or os.environ.get("OIDC_ISSUER"))
 
 
-def _login_failure_types() -> tuple[type[BaseException], ...]:
-    names = ("AuthenticationFailed", "AuthenticationError", "LoginFailed", "InvalidCredentials")
-    found = tuple(t for t in (getattr(webauth, n, None) for n in names) if isinstance(t, type))
-    return found or (ValueError,)
-
-
 @bp.route("/log-ind", methods=["GET", "POST"])
 def login():
     next_url = safe_next(request.values.get("next"))
@@ -45,13 +39,11 @@ def login():
         if not errors:
             try:
                 user = webauth.authenticate_password(email, password)
-            except _login_failure_types() as err:
+            except webauth.LoginFailed as err:
                 errors["form"] = str(err) or _("The e-mail address or the password is wrong.")
             else:
-                if user:
-                    webauth.sign_in(user)
-                    return redirect(next_url, code=303)
-                errors["form"] = _("The e-mail address or the password is wrong.")
+                webauth.sign_in(user)
+                return redirect(next_url, code=303)
     status = 200 if not errors else (401 if "form" in errors else 422)
     return render_template("web/login.html", errors=errors, email=email, next_url=next_url,
                            sso=sso_enabled()), status

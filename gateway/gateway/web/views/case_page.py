@@ -115,25 +115,14 @@ def case_sla(case_id):
 def attachment_download(case_id, attachment_id):
     """Stream an attachment through, always as a download, never rendered by the browser."""
     answer = page_api().stream(f"/api/v1/cases/{case_id}/attachments/{attachment_id}")
-    status = getattr(answer, "status", None) or getattr(answer, "status_code", 500)
-    if isinstance(answer, tuple):
-        status = answer[0]
-    if status != 200:
+    if answer.status != 200:
         abort(404)
-    headers = dict(getattr(answer, "headers", {}) or {})
-    body = getattr(answer, "body", None)
-    if body is None and hasattr(answer, "response"):
-        body = answer.response
-    response = Response(stream_with_context(_chunks(body)), mimetype="application/octet-stream")
-    response.headers["Content-Disposition"] = headers.get("Content-Disposition") or "attachment"
-    if headers.get("Content-Length"):
-        response.headers["Content-Length"] = headers["Content-Length"]
+    disposition = answer.headers.get("Content-Disposition") or "attachment"
+    if not disposition.lower().startswith("attachment"):
+        disposition = "attachment"
+    response = Response(stream_with_context(answer.stream), mimetype="application/octet-stream")
+    response.headers["Content-Disposition"] = disposition
+    if answer.headers.get("Content-Length"):
+        response.headers["Content-Length"] = answer.headers["Content-Length"]
     response.headers.update(SAFE_DOWNLOAD_HEADERS)
     return response
-
-
-def _chunks(body):
-    if isinstance(body, bytes | bytearray):
-        yield bytes(body)
-        return
-    yield from body or ()
