@@ -1,0 +1,44 @@
+"""How pages show times, sizes and the SLA's remaining business time, in Danish and English."""
+
+import pytest
+from flask import Flask
+
+from gateway.web.formatting import filesize, local_to_rfc3339, remaining, to_local_input, when
+from servicekit.i18n import init_babel
+
+
+@pytest.fixture
+def danish():
+    app = Flask("gateway.app", root_path=str(__import__("pathlib").Path(__import__("gateway").__file__).parent))
+    init_babel(app)
+    app.secret_key = "x"
+    with app.test_request_context("/", headers={"Accept-Language": "da"}):
+        yield
+
+
+def test_a_time_is_shown_in_danish_time_the_way_the_portal_writes_it(danish):
+    # 09:06 UTC in November is 10:06 in Copenhagen (seed 000: "22. april 2024 kl. 10.06").
+    from flask_babel import get_babel
+
+    get_babel().timezone_selector = lambda: "Europe/Copenhagen"
+    assert when("2026-11-20T09:06:00Z") == "20. november 2026 kl. 10.06"
+
+
+def test_a_form_time_without_zone_is_read_as_danish_time():
+    assert local_to_rfc3339("2026-07-01T15:00") == "2026-07-01T15:00:00+02:00"
+    assert local_to_rfc3339("2026-12-01T15:00") == "2026-12-01T15:00:00+01:00"
+    assert local_to_rfc3339("") is None
+    assert to_local_input("2026-07-01T13:00:00Z") == "2026-07-01T15:00"
+
+
+def test_remaining_time_counts_days_hours_and_minutes_and_says_when_it_is_overdue(danish):
+    assert remaining(3 * 3600 + 20 * 60) == "3 t 20 min"
+    assert remaining(86400 + 60) == "1 d 0 t 1 min"
+    assert remaining(-(3600 + 5 * 60)) == "overskredet med 1 t 5 min"
+    assert remaining(None) == ""
+
+
+def test_file_sizes_are_short_and_human(danish):
+    assert filesize(512) == "512 B"
+    assert filesize(123456) == "123,5 kB"
+    assert filesize(5_000_000) == "5 MB"

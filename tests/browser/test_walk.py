@@ -1,0 +1,180 @@
+"""The walk of issue 8 in a real browser: a requester's case from creation to resolution, through the agents.
+
+Every page walked is checked with axe-core (no serious or critical WCAG 2.1 AA violation) and the main
+pages are kept as screenshots under test-artifacts/screenshots/.
+"""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import expect
+
+ATTACHMENT = ("fejlbesked.txt", b"Systemfejl 500 ved oprettelse af medarbejder\n", "text/plain")
+TIMEOUT = 20_000
+
+
+def test_a_case_walks_from_the_requester_through_support_and_drift_to_resolved(person, embedded,
+                                                                                  accessibility_findings, tmp_path):
+    rita = person("rita")
+    rita.log_in()
+    expect(rita.page.get_by_role("heading", level=1)).to_contain_text("Velkommen")
+    rita.checked("01-forside-rekvirent")
+
+    number, case_url = create_case_with_attachment(rita, tmp_path)
+    see_case_in_my_cases(rita, number)
+    reply(rita, "Jeg har vedhæftet fejlbeskeden. Det sker hver gang.")
+    share_with_colleague(rita, embedded.people["rasmus"]["name"])
+
+    rasmus = person("rasmus")
+    rasmus.log_in()
+    rasmus.open("/sager?visning=delt")
+    expect(rasmus.page.get_by_role("link", name=re.compile("Lønsystemet"))).to_be_visible(timeout=TIMEOUT)
+    rasmus.checked("04-delt-med-mig")
+
+    anne = person("anne")
+    anne.log_in()
+    pick_from_the_queue(anne, number)
+    write_internal_note(anne, "Intern: tjek serverloggen før vi svarer.")
+    write_external_reply(anne, "Kære Rita, vi er i gang med at undersøge fejlen.")
+    create_task_for_drift(anne)
+
+    rita.page.goto(case_url)
+    rita.checked("08-sag-rekvirent-efter-svar")
+    expect(rita.page.get_by_text("vi er i gang med at undersøge fejlen")).to_be_visible()
+    expect(rita.page.get_by_text("tjek serverloggen")).to_have_count(0)
+    expect(rita.page.get_by_text("Intern note")).to_have_count(0)
+
+    dennis = person("dennis")
+    dennis.log_in()
+    resolve_task_as_drift(dennis)
+
+    resolve_case(anne, case_url)
+    rita.page.goto(case_url)
+    expect(rita.page.locator(".web-side-box").first).to_contain_text("Udført")
+
+    speak_english(rita)
+    assert not accessibility_findings, accessibility_findings
+    assert not (rita.csp_errors + anne.csp_errors + dennis.csp_errors), "a page broke the Content-Security-Policy"
+
+
+def create_case_with_attachment(rita, tmp_path) -> tuple[str, str]:
+    page = rita.page
+    page.get_by_role("link", name="Opret sag").first.click()
+    rita.checked()
+    page.get_by_label("Titel").fill("Lønsystemet giver systemfejl")
+    page.get_by_label("Beskrivelse").fill("Ved oprettelse af en ny medarbejder får jeg en systemfejl.")
+    page.get_by_label("Haster").select_option("high")
+    page.get_by_label("Produkt").fill("Løn")
+    attachment = tmp_path / ATTACHMENT[0]
+    attachment.write_bytes(ATTACHMENT[1])
+    page.get_by_label("Vedhæftede filer").set_input_files(str(attachment))
+    rita.checked("02-opret-sag")
+    page.get_by_role("button", name="Opret sag").click()
+    rita.checked("03-sag-rekvirent")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Lønsystemet giver systemfejl")
+    expect(page.get_by_role("link", name=ATTACHMENT[0])).to_be_visible()
+    number = page.locator(".web-case-number").inner_text().strip()
+    assert re.fullmatch(r"SAG \d{4}-\d{4,}", number), number
+    return number, page.url
+
+
+def see_case_in_my_cases(rita, number: str) -> None:
+    rita.open("/sager")
+    expect(rita.page.get_by_text(number)).to_be_visible()
+    rita.checked("03-mine-sager")
+    rita.page.get_by_role("link", name=re.compile("Lønsystemet")).click()
+    rita.checked()
+
+
+def reply(rita, text: str) -> None:
+    rita.page.get_by_label("Dit svar").fill(text)
+    rita.page.get_by_role("button", name="Send", exact=True).click()
+    rita.checked()
+    expect(rita.page.get_by_text(text)).to_be_visible()
+
+
+def share_with_colleague(rita, name: str) -> None:
+    page = rita.page
+    page.get_by_label("Søg efter person").fill(name.split()[0])
+    page.get_by_role("button", name="Søg", exact=True).click()
+    page.get_by_label(re.compile(name)).check(timeout=TIMEOUT)
+    expect(page.locator("[data-share-chosen]")).to_contain_text(name)
+    page.get_by_role("button", name="Del", exact=True).click()
+    rita.checked()
+    expect(page.locator(".web-followers")).to_contain_text(name)
+
+
+def pick_from_the_queue(anne, number: str) -> None:
+    anne.open("/arbejdsbord")
+    anne.checked("05-arbejdsbord")
+    anne.open("/sager?visning=ufordelt")
+    link = anne.page.get_by_role("link", name=re.compile("Lønsystemet"))
+    expect(link).to_be_visible(timeout=TIMEOUT)
+    link.click()
+    anne.checked()
+    anne.page.get_by_role("button", name="Overtag sagen").click()
+    anne.checked()
+    expect(anne.page.locator(".web-facts").first).to_contain_text("Anne Support")
+
+
+def write_internal_note(anne, text: str) -> None:
+    form = anne.page.locator("form.web-writer-internal")
+    form.get_by_label("Intern note").fill(text)
+    form.get_by_role("button", name="Gem intern note").click()
+    anne.checked()
+    expect(anne.page.locator(".web-message-internal").filter(has_text=text)).to_be_visible()
+
+
+def write_external_reply(anne, text: str) -> None:
+    form = anne.page.locator("form.web-writer-external")
+    form.get_by_label("Besked til rekvirenten").fill(text)
+    form.get_by_role("button", name="Send svar til rekvirenten").click()
+    anne.checked("06-sag-agent")
+    expect(anne.page.locator(".web-message-external").filter(has_text=text)).to_be_visible()
+
+
+def create_task_for_drift(anne) -> None:
+    page = anne.page
+    page.get_by_role("link", name=re.compile(r"Opgaver \(0\)")).click()
+    anne.checked()
+    page.get_by_label("Emne").fill("Genstart lønserveren")
+    page.get_by_label("Beskrivelse").fill("Lønserveren svarer med fejl 500; genstart den og tjek loggen.")
+    page.get_by_label("Team").select_option(label="Drift")
+    page.get_by_role("button", name="Opret opgave").click()
+    anne.checked("07-opgaver-paa-sag")
+    expect(page.get_by_role("link", name="Genstart lønserveren")).to_be_visible()
+    expect(page.get_by_role("link", name=re.compile(r"Opgaver \(1\)"))).to_be_visible()
+
+
+def resolve_task_as_drift(dennis) -> None:
+    page = dennis.page
+    dennis.open("/opgaver?visning=team")
+    link = page.get_by_role("link", name="Genstart lønserveren")
+    expect(link).to_be_visible(timeout=TIMEOUT)
+    link.click()
+    dennis.checked("09-opgave")
+    page.get_by_label("Løsning").fill("Serveren er genstartet, og fejlen er væk.")
+    page.get_by_role("button", name="Markér opgaven som løst").click()
+    dennis.checked()
+    expect(page.locator(".web-case-meta")).to_contain_text("Løst")
+
+
+def resolve_case(anne, case_url: str) -> None:
+    page = anne.page
+    page.goto(case_url)
+    anne.checked()
+    page.get_by_label("Løsning").fill("Lønserveren er genstartet; prøv igen.")
+    page.get_by_role("button", name="Markér som udført").click()
+    anne.checked("10-sag-udfoert")
+    expect(page.locator(".web-side-box").first).to_contain_text("Udført")
+
+
+def speak_english(rita) -> None:
+    rita.page.get_by_role("button", name="English").click()
+    rita.checked("11-case-english")
+    expect(rita.page.locator("html")).to_have_attribute("lang", "en")
+    expect(rita.page.get_by_role("link", name="My cases").first).to_be_visible()
+    rita.open("/sager")
+    rita.checked("12-my-cases-english")
+    expect(rita.page.get_by_role("heading", level=1)).to_have_text("My cases")
