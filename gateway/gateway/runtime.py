@@ -1,0 +1,30 @@
+"""What the running gateway holds beside the chassis' context: keys, hashers, upstreams."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import current_app
+
+from servicekit.auth import IdentitySigner
+from servicekit.config import Settings
+
+from .auth.passwords import Passwords
+from .auth.throttle import Throttle
+from .auth.tokens import AccessTokens
+
+
+@dataclass
+class Gateway:
+    settings: Settings
+    signer: IdentitySigner
+    access_tokens: AccessTokens
+    passwords: Passwords
+    throttle: Throttle
+    service_keys: dict[str, str]
+    extras: dict[str, Any] = field(default_factory=dict)
+
+
+def gateway() -> Gateway:
+    return current_app.extensions["servicekit"].extras["gateway"]
