@@ -25,6 +25,9 @@ from .identity.admin import ensure_first_admin
 from .identity.api import blp as identity_blp
 from .identity.api import internal as contacts_blp
 from .identity.events import PUBLISHED_EVENTS
+from .routing.proxy import bp as routing_bp
+from .routing.table import UPSTREAM_SERVICES
+from .routing.upstream import Upstreams
 from .runtime import Gateway
 
 PACKAGE_DIR = Path(__file__).parent
@@ -55,6 +58,10 @@ def build_context(settings: Settings) -> ServiceContext:
             client_window=timedelta(seconds=settings.login_rate_window),
         )),
         service_keys=settings.service_keys,
+        upstreams=Upstreams(
+            {name: getattr(settings, f"{name}_url") for name in UPSTREAM_SERVICES},
+            connect_timeout=settings.upstream_connect_timeout, read_timeout=settings.upstream_read_timeout,
+        ),
     )
     return context
 
@@ -81,6 +88,8 @@ def create_app(settings: Settings | None = None, context: ServiceContext | None 
 
 
 def _configure(app: Flask) -> None:
+    app.register_blueprint(routing_bp)
+
     @app.errorhandler(LoginRefused)
     def on_login_refused(err: LoginRefused):
         detail = _("Too many log-in attempts. Try again in %(seconds)d seconds.", seconds=err.retry_after)

@@ -13,6 +13,7 @@ from servicekit.config import Settings
 from .auth.passwords import Passwords
 from .auth.throttle import Throttle
 from .auth.tokens import AccessTokens
+from .routing.upstream import Upstreams
 
 
 @dataclass
@@ -23,6 +24,7 @@ class Gateway:
     passwords: Passwords
     throttle: Throttle
     service_keys: dict[str, str]
+    upstreams: Upstreams
     extras: dict[str, Any] = field(default_factory=dict)
 
 

@@ -123,3 +123,16 @@ class GatewayHarness:
             if event_type:
                 query = query.where(outbox_table.c.event_type == event_type)
             return [json.loads(body) for body in session.scalars(query)]
+
+
+def start_service_app(name: str, database_url: str, amqp_url: str, namespace: dict[str, str],
+                      public_key: str):
+    """The real app of one service (``cases``, ``tasks``, ...), migrated, ready to serve."""
+    import importlib
+
+    package = importlib.import_module(f"{name}.app")
+    service_config = importlib.import_module(f"{name}.config")
+    settings = service_config.load({"DATABASE_URL": database_url, "AMQP_URL": amqp_url, **namespace,
+                                    "IDENTITY_PUBLIC_KEY": public_key, "LOG_LEVEL": "WARNING"})
+    upgrade(settings.database_url, package.MIGRATIONS_DIR)
+    return package.create_app(settings)
