@@ -20,7 +20,6 @@ from .auth.passwords import Passwords
 from .auth.principals import authenticate
 from .auth.throttle import LoginRefused, Throttle, ThrottlePolicy
 from .auth.tokens import AccessTokens
-from .i18n import _
 from .identity.admin import ensure_first_admin
 from .identity.api import blp as identity_blp
 from .identity.api import internal as contacts_blp
@@ -29,6 +28,7 @@ from .routing.proxy import bp as routing_bp
 from .routing.table import UPSTREAM_SERVICES
 from .routing.upstream import Upstreams
 from .runtime import Gateway
+from .webauth import init_webauth
 
 PACKAGE_DIR = Path(__file__).parent
 MIGRATIONS_DIR = PACKAGE_DIR / "migrations"
@@ -89,9 +89,9 @@ def create_app(settings: Settings | None = None, context: ServiceContext | None 
 
 def _configure(app: Flask) -> None:
     app.register_blueprint(routing_bp)
+    init_webauth(app)
 
     @app.errorhandler(LoginRefused)
     def on_login_refused(err: LoginRefused):
-        detail = _("Too many log-in attempts. Try again in %(seconds)d seconds.", seconds=err.retry_after)
-        body = errors.RateLimited(detail, retry_after=err.retry_after).to_problem()
+        body = errors.RateLimited(str(err), retry_after=err.retry_after).to_problem()
         return problem_response(body, {"Retry-After": str(err.retry_after)})

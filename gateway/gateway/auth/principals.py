@@ -11,7 +11,7 @@ from __future__ import annotations
 import hmac
 from datetime import timedelta
 
-from flask import request
+from flask import g, request
 from sqlalchemy import select
 
 from servicekit import errors
@@ -45,11 +45,22 @@ def service_identity(name: str) -> Identity:
 
 
 def authenticate() -> Identity | None:
-    if request.path.startswith(("/api/", "/internal/")):
-        return _bearer_identity()
-    from ..webauth import session_identity
+    try:
+        if request.path.startswith(("/api/", "/internal/")):
+            return _bearer_identity()
+        from ..webauth import session_identity
 
-    return session_identity()
+        return session_identity()
+    finally:
+        end_read_transaction()
+
+
+def end_read_transaction() -> None:
+    """End the transaction the look-up opened: on SQLite every transaction holds the write lock, and an
+    in-process API call from the same request (``webauth.api()``) must not wait for it."""
+    session = g.get("db_session")
+    if session is not None and session.in_transaction():
+        session.commit()
 
 
 def _bearer_identity() -> Identity | None:

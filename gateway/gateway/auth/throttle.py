@@ -17,16 +17,23 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from servicekit.db import Database, utcnow
 
+from ..i18n import _
 from ..models import LoginThrottle
 
 
 class LoginRefused(Exception):
-    """The attempt is not even checked: too many attempts or failures; ``retry_after`` in seconds."""
+    """The attempt is not even checked: too many attempts or failures; ``retry_after`` in seconds.
+
+    ``str(err)`` is the message for the person trying (in the request's language).
+    """
 
     def __init__(self, retry_after: int, reason: str):
         super().__init__(reason)
         self.retry_after = max(1, retry_after)
         self.reason = reason
+
+    def __str__(self) -> str:
+        return _("Too many log-in attempts. Try again in %(seconds)d seconds.", seconds=self.retry_after)
 
 
 @dataclass(frozen=True)
