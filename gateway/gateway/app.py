@@ -28,6 +28,7 @@ from .routing.proxy import bp as routing_bp
 from .routing.table import UPSTREAM_SERVICES
 from .routing.upstream import Upstreams
 from .runtime import Gateway
+from .sso import init_sso
 from .webauth import init_webauth
 
 PACKAGE_DIR = Path(__file__).parent
@@ -90,6 +91,7 @@ def create_app(settings: Settings | None = None, context: ServiceContext | None 
 def _configure(app: Flask) -> None:
     app.register_blueprint(routing_bp)
     init_webauth(app)
+    init_sso(app)
 
     @app.errorhandler(LoginRefused)
     def on_login_refused(err: LoginRefused):
