@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from .identity.admin import ensure_first_admin
 from .identity.api import blp as identity_blp
 from .identity.api import internal as contacts_blp
 from .identity.events import PUBLISHED_EVENTS
+from .routing.compose import blp as composition_blp
 from .routing.proxy import bp as routing_bp
 from .routing.table import UPSTREAM_SERVICES
 from .routing.upstream import Upstreams
@@ -34,7 +36,7 @@ from .webauth import init_webauth
 PACKAGE_DIR = Path(__file__).parent
 MIGRATIONS_DIR = PACKAGE_DIR / "migrations"
 
-BLUEPRINTS = [auth_blp, identity_blp, contacts_blp]
+BLUEPRINTS = [auth_blp, identity_blp, contacts_blp, composition_blp]
 
 
 def build_context(settings: Settings) -> ServiceContext:
@@ -63,6 +65,7 @@ def build_context(settings: Settings) -> ServiceContext:
             {name: getattr(settings, f"{name}_url") for name in UPSTREAM_SERVICES},
             connect_timeout=settings.upstream_connect_timeout, read_timeout=settings.upstream_read_timeout,
         ),
+        pool=ThreadPoolExecutor(max_workers=16, thread_name_prefix="gateway-compose"),
     )
     return context
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,6 +26,7 @@ class Gateway:
     throttle: Throttle
     service_keys: dict[str, str]
     upstreams: Upstreams
+    pool: ThreadPoolExecutor
     extras: dict[str, Any] = field(default_factory=dict)
 
 

@@ -74,6 +74,28 @@ def create_echo_app(name: str, public_key: str, database_url: str, amqp_url: str
     def by_number(number):
         return {"number": number, "user_id": current_identity().user_id}
 
+    @blp.route("/cases/<case_id>")
+    def case(case_id):
+        identity = current_identity()
+        if case_id == "hidden":
+            raise errors.NotFound("No such case.")
+        return {"id": case_id, "title": "Printeren virker ikke", "viewer": identity.user_id,
+                "language": request.headers.get("Accept-Language")}
+
+    @blp.route("/cases/<case_id>/messages")
+    def messages(case_id):
+        identity = current_identity()
+        items = [{"id": "m1", "visibility": "external", "body": "Hej"},
+                 {"id": "m2", "visibility": "internal", "body": "Intern note"}]
+        if not identity.is_staff:
+            items = [m for m in items if m["visibility"] == "external"]
+        return {"items": items, "total": len(items), "page": 1, "per_page": 50}
+
+    @blp.route("/cases/<case_id>/sla")
+    def sla(case_id):
+        current_identity()
+        return {"policy_id": "p1", "paused": False, "served_by": name}
+
     @internal.route("/ping")
     def ping():
         identity = current_identity()

@@ -20,15 +20,16 @@ def upstreams(postgres_databases, rabbitmq_url, bus_namespace, identity_keys):
     echo = ThreadedServer(create_echo_app("cases", public, postgres_databases.create("echo"), rabbitmq_url))
     tasks = ThreadedServer(start_service_app("tasks", postgres_databases.create("tasks"), rabbitmq_url,
                                              bus_namespace, public))
-    with echo, tasks:
-        yield {"cases": echo.url, "tasks": tasks.url, "notify": f"http://127.0.0.1:{free_port()}"}
+    sla = ThreadedServer(create_echo_app("sla", public, postgres_databases.create("echo"), rabbitmq_url))
+    with echo, tasks, sla:
+        yield {"cases": echo.url, "tasks": tasks.url, "sla": sla.url, "notify": f"http://127.0.0.1:{free_port()}"}
 
 
 @pytest.fixture(scope="module")
 def harness(postgres_databases, rabbitmq_url, bus_namespace, identity_keys, upstreams):
     h = GatewayHarness.start(postgres_databases.create("gateway"), rabbitmq_url, bus_namespace, identity_keys,
                              CASES_URL=upstreams["cases"], TASKS_URL=upstreams["tasks"],
-                             NOTIFY_URL=upstreams["notify"], UPSTREAM_READ_TIMEOUT="1",
+                             NOTIFY_URL=upstreams["notify"], SLA_URL=upstreams["sla"], UPSTREAM_READ_TIMEOUT="1",
                              UPSTREAM_CONNECT_TIMEOUT="1")
     yield h
     h.stop()
@@ -174,3 +175,32 @@ def test_case_numbers_with_spaces_are_routed(harness, client):
     user = harness.create_user()
     response = client.get("/api/v1/cases/by-number/SAG%202611-0042", headers=harness.as_user(user))
     assert response.json["number"] == "SAG 2611-0042"
+
+
+def test_the_case_overview_gathers_case_messages_tasks_and_sla_in_one_call(harness, client):
+    agent = harness.create_user(roles=["agent"])
+    response = client.get("/api/v1/cases/c-1/overview", headers={**harness.as_user(agent), "Accept-Language": "en"})
+    assert response.status_code == 200
+    overview = response.json
+    assert overview["case"]["id"] == "c-1" and overview["case"]["viewer"] == agent["id"]
+    assert overview["case"]["language"] == "en"
+    assert [m["id"] for m in overview["messages"]["items"]] == ["m1", "m2"]
+    assert overview["sla"]["served_by"] == "sla"
+    # the tasks service (a skeleton here) has no such route: reported, not fatal
+    assert overview["tasks"] is None
+    assert overview["errors"]["tasks"]["status"] == 404
+
+
+def test_a_requester_gets_no_tasks_and_no_internal_messages_in_the_overview(harness, client):
+    requester = harness.create_user()
+    overview = client.get("/api/v1/cases/c-2/overview", headers=harness.as_user(requester)).json
+    assert [m["visibility"] for m in overview["messages"]["items"]] == ["external"]
+    assert overview["tasks"] is None and "tasks" not in overview["errors"]
+
+
+def test_an_overview_of_a_case_the_caller_may_not_see_is_404(harness, client):
+    agent = harness.create_user(roles=["agent"])
+    response = client.get("/api/v1/cases/hidden/overview", headers=harness.as_user(agent))
+    assert response.status_code == 404
+    assert response.mimetype == "application/problem+json"
+    assert response.json["detail"] == "No such case."
