@@ -31,6 +31,7 @@ from .routing.table import UPSTREAM_SERVICES
 from .routing.upstream import Upstreams
 from .runtime import Gateway
 from .sso import init_sso
+from .web import bp as web_pages
 from .webauth import init_webauth
 
 PACKAGE_DIR = Path(__file__).parent
@@ -95,6 +96,7 @@ def _configure(app: Flask) -> None:
     app.register_blueprint(routing_bp)
     init_webauth(app)
     init_sso(app)
+    app.register_blueprint(web_pages)
 
     @app.errorhandler(LoginRefused)
     def on_login_refused(err: LoginRefused):

@@ -15,7 +15,7 @@ from typing import Any
 from flask import g
 
 from .. import webauth
-from .i18n import _
+from ..i18n import _
 
 
 @dataclass

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from ..i18n import _
 from .client import page_api
-from .i18n import _
 from .viewer import viewer
 
 STAFF_ROLES = {"agent", "dispatcher", "admin"}

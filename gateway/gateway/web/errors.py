@@ -6,8 +6,8 @@ from flask import Flask, redirect, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from ..i18n import _
 from .blueprint import bp
-from .i18n import _
 from .pages import PageError, SignInAgain
 
 

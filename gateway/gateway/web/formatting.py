@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 from flask import Flask
 from flask_babel import format_datetime, format_decimal, format_timedelta
 
+from ..i18n import _
 from . import labels
-from .i18n import _
 
 
 def parse_time(value: Any) -> datetime | None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .i18n import _l
+from ..i18n import _l
 
 CASE_STATUSES = {
     "registered": _l("Registered"),

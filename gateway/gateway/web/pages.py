@@ -8,8 +8,8 @@ from urllib.parse import urlsplit
 from flask import flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
+from ..i18n import _
 from .client import ApiResult
-from .i18n import _
 
 
 class PageError(Exception):

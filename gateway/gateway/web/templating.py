@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask, request, url_for
 
 from .. import webauth
-from .i18n import _l
+from ..i18n import _l
 from .language import current_language
 from .viewer import viewer
 

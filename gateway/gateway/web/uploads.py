@@ -7,8 +7,8 @@ from collections.abc import Iterable
 from flask import flash
 from werkzeug.datastructures import FileStorage
 
+from ..i18n import _
 from .client import ApiResult, page_api
-from .i18n import _
 
 
 def upload_attachments(case_id: str, files: Iterable[FileStorage], message_id: str | None = None) -> list[str]:

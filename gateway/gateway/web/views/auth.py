@@ -7,9 +7,9 @@ import os
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 
 from ... import webauth
+from ...i18n import _
 from ..blueprint import bp
 from ..client import page_api
-from ..i18n import _
 from ..language import SESSION_KEY
 from ..pages import form_text, safe_next
 from ..viewer import viewer

@@ -5,10 +5,10 @@ from __future__ import annotations
 from flask import flash, request
 
 from ... import webauth
+from ...i18n import _
 from ..blueprint import bp
 from ..client import page_api
 from ..formatting import local_to_rfc3339
-from ..i18n import _
 from ..numbers import parse_number
 from ..pages import back_to, form_flag, form_text, report
 from ..uploads import upload_attachments

@@ -5,10 +5,10 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 
 from ... import webauth
+from ...i18n import _, _l
 from ..blueprint import bp
 from ..client import page_api
 from ..directory import people_names, staff, team_names, teams
-from ..i18n import _, _l
 from ..labels import CASE_STATUSES, CASE_TYPES, LEVELS, ORIGINS, PRIORITIES
 from ..pages import form_flag, form_text, page_number
 from ..uploads import upload_attachments

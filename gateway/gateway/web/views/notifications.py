@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask import render_template, request
 
 from ... import webauth
+from ...i18n import _
 from ..blueprint import bp
 from ..client import page_api
-from ..i18n import _
 from ..pages import back_to, is_htmx, page_number, report
 
 PER_PAGE = 30

@@ -7,10 +7,10 @@ import os
 from flask import flash, redirect, render_template, request, url_for
 
 from ... import webauth
+from ...i18n import _
 from ..blueprint import bp
 from ..client import page_api
 from ..directory import people_names
-from ..i18n import _
 from ..numbers import parse_number
 from ..pages import page_number, safe_next
 from ..viewer import viewer

@@ -5,12 +5,12 @@ from __future__ import annotations
 from flask import redirect, render_template, request, url_for
 
 from ... import webauth
+from ...i18n import _
 from ..blueprint import bp
 from ..charts import Series, columns, horizontal_bars
 from ..client import page_api
 from ..directory import team_names
 from ..formatting import parse_time
-from ..i18n import _
 from ..labels import CASE_STATUSES, label
 from ..viewer import viewer
 

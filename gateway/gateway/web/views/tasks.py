@@ -5,11 +5,11 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 
 from ... import webauth
+from ...i18n import _, _l
 from ..blueprint import bp
 from ..client import page_api
 from ..directory import people_names, staff, team_names, teams
 from ..formatting import local_to_rfc3339
-from ..i18n import _, _l
 from ..labels import TASK_STATUSES
 from ..pages import back_to, form_text, need, page_number, report
 from ..viewer import viewer

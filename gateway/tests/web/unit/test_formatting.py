@@ -1,26 +1,30 @@
 """How pages show times, sizes and the SLA's remaining business time, in Danish and English."""
 
+from pathlib import Path
+
 import pytest
 from flask import Flask
+from flask_babel import get_babel
 
+from gateway.web import formatting
 from gateway.web.formatting import filesize, local_to_rfc3339, remaining, to_local_input, when
 from servicekit.i18n import init_babel
+
+GATEWAY_PACKAGE = Path(formatting.__file__).resolve().parents[1]  # holds the translations/ catalogue
 
 
 @pytest.fixture
 def danish():
-    app = Flask("gateway.app", root_path=str(__import__("pathlib").Path(__import__("gateway").__file__).parent))
+    app = Flask("gateway.app", root_path=str(GATEWAY_PACKAGE))
     init_babel(app)
     app.secret_key = "x"
     with app.test_request_context("/", headers={"Accept-Language": "da"}):
+        get_babel().timezone_selector = lambda: "Europe/Copenhagen"
         yield
 
 
 def test_a_time_is_shown_in_danish_time_the_way_the_portal_writes_it(danish):
     # 09:06 UTC in November is 10:06 in Copenhagen (seed 000: "22. april 2024 kl. 10.06").
-    from flask_babel import get_babel
-
-    get_babel().timezone_selector = lambda: "Europe/Copenhagen"
     assert when("2026-11-20T09:06:00Z") == "20. november 2026 kl. 10.06"
 
 
