@@ -6,6 +6,9 @@ from flask import Flask, redirect, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from servicekit import errors
+from servicekit.web import problem_response
+
 from ..i18n import _
 from .blueprint import bp
 from .pages import PageError, SignInAgain
@@ -38,10 +41,19 @@ def on_sign_in_again(_err: SignInAgain):
 
 @bp.errorhandler(400)
 def on_bad_request(err: HTTPException):
-    """Also a form whose CSRF token is missing or stale: a page that says what to do, not problem+json."""
-    if isinstance(err, CSRFError) or "csrf" in (err.description or "").lower():
-        return _page(400, _("The form had expired or did not come from this site. Reload the page and try again."))
-    return _page(400, err.description)
+    """Also a form whose CSRF token is missing or stale: a browser gets a page that says what to do;
+    a client that does not ask for HTML gets problem+json like everywhere else."""
+    message = err.description
+    if isinstance(err, CSRFError):
+        message = _("The form had expired or did not come from this site. Reload the page and try again.")
+    if not wants_html():
+        return problem_response(errors.BadRequest(message).to_problem())
+    return _page(400, message)
+
+
+def wants_html() -> bool:
+    accepted = request.accept_mimetypes
+    return accepted.provided and accepted["text/html"] >= accepted["application/json"] and accepted["text/html"] > 0
 
 
 @bp.errorhandler(HTTPException)

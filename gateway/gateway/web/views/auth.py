@@ -26,8 +26,6 @@ def sso_enabled() -> bool:
 @bp.route("/log-ind", methods=["GET", "POST"])
 def login():
     next_url = safe_next(request.values.get("next"))
-    if viewer() is not None and request.method == "GET":
-        return redirect(next_url)
     errors: dict[str, str] = {}
     email = form_text("email")
     if request.method == "POST":
@@ -43,7 +41,7 @@ def login():
                 errors["form"] = str(err) or _("The e-mail address or the password is wrong.")
             else:
                 webauth.sign_in(user)
-                return redirect(next_url, code=303)
+                return redirect(next_url)
     status = 200 if not errors else (401 if "form" in errors else 422)
     return render_template("web/login.html", errors=errors, email=email, next_url=next_url,
                            sso=sso_enabled()), status
@@ -56,7 +54,7 @@ def logout():
     if language:
         session[SESSION_KEY] = language
     flash(_("You are signed out."), "success")
-    return redirect(url_for("web.login"), code=303)
+    return redirect(url_for("web.login"))
 
 
 @bp.post("/sprog")
