@@ -24,11 +24,12 @@ SAFE_DOWNLOAD_HEADERS = {
 @webauth.login_required
 def case_page(case_id):
     user = viewer()
-    api = page_api()
-    case = need(api.get(f"/api/v1/cases/{case_id}")).data
+    # One composed call: the case, its messages, SLA and (for staff) tasks, fetched by the gateway in parallel.
+    overview = need(page_api().get(f"/api/v1/cases/{case_id}/overview")).data
+    case = overview["case"]
     tab = request.args.get("fane") if user.is_staff and request.args.get("fane") in TABS else "samtale"
     only_attachments = request.args.get("kun") == "bilag"
-    conversation = load_conversation(case_id, only_attachments)
+    conversation = load_conversation(case_id, overview.get("messages"), only_attachments)
     context = {
         "case": case, "tab": tab, "only_attachments": only_attachments, **conversation,
         "explanations": CASE_STATUS_EXPLANATIONS, "open_statuses": OPEN_CASE_STATUSES,
@@ -36,16 +37,19 @@ def case_page(case_id):
     }
     context["share_candidates"] = search_colleagues(context["share_query"], case) if context["share_query"] else []
     if user.is_staff:
-        context.update(load_staff_part(case, tab))
+        context.update(load_staff_part(case, tab, overview))
     ids = [case.get("requester_id"), case.get("assignee_id"), case.get("created_by"), *case.get("follower_ids", []),
            *(m.get("author_id") for m in conversation["messages"])]
     context["people"] = people_names(ids)
     return render_template("web/case_page.html", **context)
 
 
-def load_conversation(case_id, only_attachments: bool) -> dict:
+def load_conversation(case_id, first_page: dict | None, only_attachments: bool) -> dict:
     api = page_api()
-    messages = api.get(f"/api/v1/cases/{case_id}/messages", {"per_page": 200}).items
+    first_page = first_page or {}
+    messages = list(first_page.get("items") or [])
+    if not first_page or (first_page.get("total") or 0) > len(messages):  # a long conversation: all of it
+        messages = api.get(f"/api/v1/cases/{case_id}/messages", {"per_page": 200}).items
     attachments = api.get(f"/api/v1/cases/{case_id}/attachments", {"per_page": 200}).items
     by_id = {a["id"]: a for a in attachments}
     for message in messages:
@@ -58,14 +62,13 @@ def load_conversation(case_id, only_attachments: bool) -> dict:
     return {"messages": messages, "attachments": attachments, "loose_attachments": loose}
 
 
-def load_staff_part(case: dict, tab: str) -> dict:
+def load_staff_part(case: dict, tab: str, overview: dict) -> dict:
     api = page_api()
     case_id = case["id"]
-    tasks = api.get(f"/api/v1/cases/{case_id}/tasks", {"per_page": 100, "state": "any"})
-    sla = api.get(f"/api/v1/cases/{case_id}/sla")
+    tasks = overview.get("tasks") or {}
     part = {
-        "tasks": tasks.items, "task_count": tasks.total if tasks.ok else 0,
-        "sla": sla.data if sla.ok else None,
+        "tasks": tasks.get("items") or [], "task_count": tasks.get("total") or len(tasks.get("items") or []),
+        "sla": overview.get("sla"),
         "templates": api.get("/api/v1/reply-templates", {"per_page": 200}, cached=True).items,
         "teams": teams(), "team_names": team_names(), "agents": staff(),
         "statuses": CASE_STATUSES, "priorities": PRIORITIES, "levels": LEVELS, "types": CASE_TYPES,
