@@ -39,7 +39,7 @@ def case_page(case_id):
     if user.is_staff:
         context.update(load_staff_part(case, tab, overview))
     ids = [case.get("requester_id"), case.get("assignee_id"), case.get("created_by"), *case.get("follower_ids", []),
-           *(m.get("author_id") for m in conversation["messages"])]
+           *(m.get("author_id") for m in conversation["messages"] if not m.get("author_name"))]
     context["people"] = people_names(ids)
     return render_template("web/case_page.html", **context)
 
@@ -53,7 +53,10 @@ def load_conversation(case_id, first_page: dict | None, only_attachments: bool) 
     attachments = api.get(f"/api/v1/cases/{case_id}/attachments", {"per_page": 200}).items
     by_id = {a["id"]: a for a in attachments}
     for message in messages:
-        message["attachments"] = [by_id[i] for i in message.get("attachment_ids") or [] if i in by_id]
+        ids = list(message.get("attachment_ids") or [])
+        ids += [a["id"] for a in attachments if a.get("message_id") == message["id"] and a["id"] not in ids]
+        message["attachment_ids"] = ids
+        message["attachments"] = [by_id[i] for i in ids if i in by_id]
     messages.sort(key=lambda m: m.get("created_at") or "", reverse=True)  # seed 000: newest first
     if only_attachments:
         messages = [m for m in messages if m["attachments"]]

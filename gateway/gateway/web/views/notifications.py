@@ -21,17 +21,32 @@ def notifications():
     if unread_only:
         params["unread"] = "true"
     result = page_api().get("/api/v1/notifications", params)
+    preferences = page_api().get("/api/v1/notification-preferences")
     return render_template("web/notifications.html", result=result, unread_only=unread_only, page=page_number(),
-                           per_page=PER_PAGE)
+                           per_page=PER_PAGE, preferences=preferences.items if preferences.ok else [])
 
 
 @bp.get("/notifikationer/antal")
 @webauth.login_required
 def notification_count():
     """The unread count in the header, fetched by htmx after the page has loaded."""
-    result = page_api().get("/api/v1/notifications", {"unread": "true", "per_page": 1})
-    count = result.total if result.ok else 0
+    result = page_api().get("/api/v1/notifications/unread-count")
+    count = int(result.data.get("unread") or 0) if result.ok else 0
     return render_template("web/partials/unread_count.html", count=count, standalone=not is_htmx())
+
+
+@bp.post("/notifikationer/indstillinger")
+@webauth.login_required
+def notification_preferences():
+    """Which optional notices I want, by e-mail and in the portal (mandatory ones cannot be turned off)."""
+    current = page_api().get("/api/v1/notification-preferences").items
+    choices = [{"kind": item["kind"],
+                "channels": {channel: request.form.get(f"{item['kind']}:{channel}") == "1"
+                             for channel in (item.get("channels") or {})}}
+               for item in current if not item.get("mandatory")]
+    report(page_api().put("/api/v1/notification-preferences", {"items": choices}),
+           _("Your choices are saved."))
+    return back_to("web.notifications")
 
 
 @bp.post("/notifikationer/<uuid:notification_id>/laest")
@@ -44,10 +59,5 @@ def notification_read(notification_id):
 @bp.post("/notifikationer/alle-laest")
 @webauth.login_required
 def notifications_all_read():
-    api = page_api()
-    result = api.post("/api/v1/notifications/read-all")
-    if result.status in (404, 405):  # no bulk endpoint: mark the unread ones one by one
-        for item in api.get("/api/v1/notifications", {"unread": "true", "per_page": 200}).items:
-            result = api.post(f"/api/v1/notifications/{item['id']}/read")
-    report(result, _("All notifications are marked as read."))
+    report(page_api().post("/api/v1/notifications/read-all"), _("All notifications are marked as read."))
     return back_to("web.notifications")

@@ -32,7 +32,8 @@ def load_case_stats(days: int = 30) -> dict:
                                               [n for _s, n in ordered])
     by_team = _pairs(data.get("open_by_team") or data.get("by_team"), "team_id")
     if by_team is not None:
-        names = team_names()
+        names = {**team_names(), **{str(row.get("key")): row["name"] for row in data.get("open_by_team") or []
+                                    if isinstance(row, dict) and row.get("name")}}
         ordered = sorted(by_team.items(), key=lambda kv: -kv[1])
         charts["by_team"] = horizontal_bars(_("Open cases by team"),
                                             [names.get(str(t), _("No team")) for t, _n in ordered],
@@ -69,11 +70,11 @@ def load_sla_stats(weeks: int = 8) -> dict:
 
 
 def _pairs(value, key: str) -> dict | None:
-    """Accept ``{"a": 1}`` or ``[{"status": "a", "count": 1}]``."""
+    """Counts as ``{"a": 1}`` or as the cases service sends them: ``[{"key": "a", "count": 1}]``."""
     if isinstance(value, dict):
         return {str(k): int(v or 0) for k, v in value.items()}
     if isinstance(value, list):
-        return {str(row.get(key)): int(row.get("count") or 0) for row in value}
+        return {str(row.get("key", row.get(key))): int(row.get("count") or 0) for row in value}
     return None
 
 
@@ -83,10 +84,12 @@ def _short_day(value) -> str:
 
 
 def _week_label(row: dict) -> str:
-    if row.get("week"):
-        return str(row["week"])
-    moment = parse_time(row.get("week_start") or row.get("start"))
-    return _("w%(n)s", n=moment.isocalendar().week) if moment else ""
+    """``2026-W48`` (ISO week, as the SLA service names weeks) becomes "uge 48" / "w48"."""
+    week = str(row.get("week") or "")
+    if "-W" in week:
+        return _("w%(n)s", n=int(week.rpartition("-W")[2]))
+    moment = parse_time(row.get("week_start"))
+    return _("w%(n)s", n=moment.isocalendar().week) if moment else week
 
 
 @bp.get("/statistik")

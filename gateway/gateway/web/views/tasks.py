@@ -18,9 +18,11 @@ PER_PAGE = 25
 TASK_VIEWS = {
     "mine": ("mine", _l("My tasks (agent or approver)")),
     "team": ("team", _l("My teams' tasks")),
+    "ufordelt": ("unassigned", _l("Unassigned")),
     "godkender": ("approver", _l("I approve")),
     "oprettet": ("created_by_me", _l("Created by me")),
 }
+COMMENT_KINDS = {"solution": _l("Solution"), "reopen": _l("Reopened"), "return": _l("Sent back")}
 STATES = {"aabne": ("open", _l("Open")), "lukkede": ("closed", _l("Closed")), "alle": ("any", _l("All"))}
 
 
@@ -59,7 +61,7 @@ def task_page(task_id):
     ids = [task.get(k) for k in ("assignee_id", "approver_id", "created_by")] + [c.get("author_id") for c in comments]
     return render_template("web/task_page.html", task=task, comments=comments, case=case.data if case.ok else None,
                            people=people_names(ids), teams=teams(), team_names=team_names(), agents=staff(),
-                           statuses=TASK_STATUSES)
+                           statuses=TASK_STATUSES, comment_kinds=COMMENT_KINDS)
 
 
 def _to_task(task_id):
@@ -80,12 +82,13 @@ def task_comment(task_id):
 @bp.post("/opgaver/<uuid:task_id>/loes")
 @webauth.login_required
 def task_resolve(task_id):
-    solution = form_text("solution")
-    if not solution:
+    """Resolve with a written solution, or (seed 001) mark an internal comment already written as the solution."""
+    solution, comment_id = form_text("solution"), form_text("comment_id")
+    if not solution and not comment_id:
         flash(_("Write the solution before you mark the task as resolved."), "error")
     else:
-        report(page_api().post(f"/api/v1/tasks/{task_id}/resolve", {"solution": solution}),
-               _("The task is resolved."))
+        body = {"comment_id": comment_id} if comment_id else {"solution": solution}
+        report(page_api().post(f"/api/v1/tasks/{task_id}/resolve", body), _("The task is resolved."))
     return _to_task(task_id)
 
 
@@ -106,7 +109,9 @@ def task_reopen(task_id):
 @bp.post("/opgaver/<uuid:task_id>/retur")
 @webauth.login_required
 def task_return(task_id):
-    report(page_api().post(f"/api/v1/tasks/{task_id}/return"), _("The task is sent back to the agent who created it."))
+    comment = form_text("comment")
+    report(page_api().post(f"/api/v1/tasks/{task_id}/return", {"comment": comment} if comment else {}),
+           _("The task is sent back to the agent who created it."))
     return _to_task(task_id)
 
 
