@@ -44,7 +44,7 @@ TASK_STATUSES = {
     "registered": _l("Registered"),
     "assigned": _l("Assigned"),
     "in_progress": _l("In progress"),
-    "resolved": _l("Resolved"),
+    "resolved": _l("Solved"),  # seed 001: a task is "løst", a case "udført"
     "closed": _l("Closed"),
 }
 
