@@ -9,8 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from math import ceil, log10
 
-WIDTH, BAR_HEIGHT, GAP, LABEL_WIDTH = 640, 22, 8, 170
-PLOT_HEIGHT, AXIS_BOTTOM, LEFT, TOP = 200, 36, 40, 12
+WIDTH, BAR_HEIGHT, GAP, LABEL_WIDTH = 640, 24, 8, 200
+PLOT_HEIGHT, AXIS_BOTTOM, LEFT, TOP = 220, 40, 44, 14
+MAX_AXIS_LABELS = 8
 BASELINE = TOP + PLOT_HEIGHT  # y of the value 0 in column charts (SVG y grows downwards)
 
 
@@ -88,7 +89,7 @@ def columns(title: str, labels: list[str], series: list[Series], *, stacked: boo
     for i, label in enumerate(labels):
         x0 = LEFT + i * slot
         _add_column(chart, series, i, x0, slot, top, stacked)
-        if len(labels) <= 16 or i % ceil(len(labels) / 14) == 0:
+        if i % ceil(len(labels) / MAX_AXIS_LABELS) == 0:  # readable: at most this many labels on the axis
             chart.shapes.append({"kind": "text", "x": round(x0 + slot / 2, 1), "y": BASELINE + 20,
                                  "text": label, "anchor": "middle"})
     return chart
@@ -111,8 +112,8 @@ def _add_column(chart: Chart, series: list[Series], i: int, x0: float, slot: flo
 
 
 def _ticks(top: float) -> list[dict]:
-    return [{"y": round(BASELINE - PLOT_HEIGHT * step / 4, 1), "text": _number(top * step / 4)}
-            for step in range(0, 5)]
+    return [{"y": round(BASELINE - PLOT_HEIGHT * step / 4, 1), "text": _number(top * step / 4), "x1": LEFT,
+             "label_x": LEFT - 6} for step in range(0, 5)]
 
 
 def _number(value: float) -> str:
