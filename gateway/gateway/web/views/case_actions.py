@@ -199,3 +199,29 @@ def case_task_create(case_id):
         details = "; ".join(" ".join(m) for m in result.field_errors.values())
         flash(f"{result.message} {details}".strip(), "error")
     return _to_case(case_id, "opgaver")
+
+
+@bp.post("/sager/<uuid:case_id>/videresend")
+@webauth.login_required
+def case_forward(case_id):
+    """Seeds 001 and 003: mail an external party (a supplier, a partner) from the case; kept as an internal note."""
+    body = {
+        "to": _addresses(form_text("to")),
+        "cc": _addresses(form_text("cc")),
+        "body": form_text("body"),
+        "attachment_ids": request.form.getlist("attachment_ids"),
+    }
+    if not body["to"] or not body["body"]:
+        flash(_("Write at least one recipient and a message."), "error")
+        return _to_case(case_id, anchor="videresend")
+    result = page_api().post(f"/api/v1/cases/{case_id}/forward", body)
+    if not result.ok:
+        details = "; ".join(" ".join(m) for m in result.field_errors.values())
+        flash(f"{result.message} {details}".strip(), "error")
+        return _to_case(case_id, anchor="videresend")
+    flash(_("The mail is sent to %(to)s.", to=", ".join(body["to"])), "success")
+    return _to_case(case_id)
+
+
+def _addresses(text: str) -> list[str]:
+    return [a for a in (part.strip() for part in text.replace(";", ",").replace(" ", ",").split(",")) if a]

@@ -79,6 +79,9 @@ def load_staff_part(case: dict, tab: str, overview: dict) -> dict:
     }
     if tab == "historik":
         part["history"] = api.get(f"/api/v1/cases/{case_id}/history", {"per_page": 200}).items
+    if tab == "detaljer":
+        part["children"] = api.get("/api/v1/cases", {"parent_id": case_id, "view": "all", "status": "any",
+                                                     "per_page": 100}).items
     if case.get("parent_id"):
         parent = api.get(f"/api/v1/cases/{case['parent_id']}")
         part["parent"] = parent.data if parent.ok else None
