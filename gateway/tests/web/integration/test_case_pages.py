@@ -1,0 +1,150 @@
+"""The case pages through the gateway against the real services: a requester's case, an agent's notes."""
+
+from __future__ import annotations
+
+import io
+import re
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from webkit import HTML, csrf_of, text
+
+
+def _case_id(location: str) -> str:
+    return re.fullmatch(r"/sager/([0-9a-f-]{36})", location).group(1)
+
+
+def create_case(client, title="Printeren skriver ikke ud", description="Den blinker rødt.", files=()):
+    data = {"title": title, "description": description, "type": "incident", "urgency": "high", "impact": "medium",
+            "csrf_token": csrf_of(client, "/sager/ny")}
+    if files:
+        data["files"] = [(io.BytesIO(content), name) for name, content in files]
+    answer = client.post("/sager/ny", headers=HTML, data=data, content_type="multipart/form-data")
+    assert answer.status_code == 303, text(answer)[:2000]
+    return _case_id(answer.headers["Location"])
+
+
+def post_message(client, case_id: str, body: str, visibility: str | None):
+    data = {"body": body, "csrf_token": csrf_of(client, f"/sager/{case_id}")}
+    if visibility:
+        data["visibility"] = visibility
+    return client.post(f"/sager/{case_id}/svar", headers=HTML, data=data)
+
+
+def test_a_requester_creates_a_case_with_a_file_and_finds_it_in_my_cases(browser_of):
+    rita = browser_of("rita")
+    case_id = create_case(rita, files=[("fejl.txt", b"fejl 500\n")])
+    page = text(rita.get(f"/sager/{case_id}", headers=HTML))
+    number = re.search(r'web-case-number">([^<]+)<', page).group(1)
+    assert re.fullmatch(r"SAG \d{4}-\d{4,}", number)
+    assert "fejl.txt" in page and "Registreret" in page
+    assert "Sagen er modtaget, men behandling er endnu ikke påbegyndt." in page  # seed 000's explanation
+    assert number in text(rita.get("/sager", headers=HTML))
+    assert number not in text(rita.get("/sager?vis=lukket", headers=HTML))
+
+
+def test_text_written_by_users_is_shown_as_text_on_every_page(browser_of):
+    rita = browser_of("rita")
+    case_id = create_case(rita, title='<img src=x onerror="alert(1)">', description="<script>alert(2)</script>")
+    for path in (f"/sager/{case_id}", "/sager"):
+        page = text(rita.get(path, headers=HTML))
+        assert "<img src=x" not in page and "<script>alert(2)" not in page
+        assert "&lt;img src=x" in page
+
+
+def test_an_internal_note_reaches_staff_only_and_a_reply_reaches_the_requester(browser_of):
+    rita, anne = browser_of("rita"), browser_of("anne")
+    case_id = create_case(rita)
+    assert post_message(anne, case_id, "Intern: tjek printerkøen", "internal").status_code == 303
+    assert post_message(anne, case_id, "Kære Rita, vi kigger på det", "external").status_code == 303
+    staff_page = text(anne.get(f"/sager/{case_id}", headers=HTML))
+    assert "Intern: tjek printerkøen" in staff_page and "web-message-internal" in staff_page
+    requester_page = text(rita.get(f"/sager/{case_id}", headers=HTML))
+    assert "Kære Rita, vi kigger på det" in requester_page
+    assert "tjek printerkøen" not in requester_page and "Intern note" not in requester_page
+
+
+def test_a_message_without_a_chosen_audience_is_not_sent(browser_of):
+    rita, anne = browser_of("rita"), browser_of("anne")
+    case_id = create_case(rita)
+    answer = post_message(anne, case_id, "Hvem skal se denne?", None)
+    assert answer.status_code == 303
+    assert "Hvem skal se denne?" not in text(anne.get(f"/sager/{case_id}", headers=HTML))
+
+
+def test_a_requester_cannot_write_an_internal_note(browser_of):
+    rita = browser_of("rita")
+    case_id = create_case(rita)
+    post_message(rita, case_id, "Forsøg på intern note", "internal")
+    assert "Forsøg på intern note" not in text(rita.get(f"/sager/{case_id}", headers=HTML))
+
+
+def test_another_organisations_case_is_not_found(browser_of):
+    rita, olga = browser_of("rita"), browser_of("olga")
+    case_id = create_case(rita)
+    answer = olga.get(f"/sager/{case_id}", headers=HTML)
+    assert answer.status_code == 404
+    assert "Printeren" not in text(answer)
+
+
+def test_sharing_lets_a_colleague_see_the_case_under_shared_with_me(browser_of, stack):
+    rita, rasmus = browser_of("rita"), browser_of("rasmus")
+    case_id = create_case(rita, title="Deles med Rasmus")
+    found = text(rita.get(f"/sager/{case_id}?del=Rasmus", headers=HTML))
+    assert stack.people["rasmus"]["id"] in found and "Vil blive delt med" in found
+    answer = rita.post(f"/sager/{case_id}/del", headers=HTML, data={
+        "user_ids": [stack.people["rasmus"]["id"]], "csrf_token": csrf_of(rita, f"/sager/{case_id}")})
+    assert answer.status_code == 303
+    assert "Deles med Rasmus" in text(rasmus.get("/sager?visning=delt", headers=HTML))
+    assert rasmus.get(f"/sager/{case_id}", headers=HTML).status_code == 200
+
+
+def test_an_attachment_is_always_downloaded_never_shown_in_the_page(browser_of):
+    rita = browser_of("rita")
+    case_id = create_case(rita, files=[("side.html", b"<script>alert(1)</script>")])
+    page = text(rita.get(f"/sager/{case_id}", headers=HTML))
+    link = re.search(rf'href="(/sager/{case_id}/bilag/[0-9a-f-]+)"', page).group(1)
+    answer = rita.get(link)
+    assert answer.status_code == 200
+    assert answer.headers["Content-Disposition"].startswith("attachment")
+    assert answer.headers["X-Content-Type-Options"] == "nosniff"
+    assert answer.mimetype == "application/octet-stream"
+    assert answer.data == b"<script>alert(1)</script>"
+
+
+def test_quick_open_finds_a_case_by_its_number_in_any_spelling(browser_of):
+    rita, anne = browser_of("rita"), browser_of("anne")
+    case_id = create_case(rita)
+    number = re.search(r'web-case-number">([^<]+)<', text(rita.get(f"/sager/{case_id}", headers=HTML))).group(1)
+    for typed in (number, number.replace(" ", "").lower()):
+        answer = anne.get(f"/aabn?nummer={typed}", headers=HTML)
+        assert answer.status_code == 302 and answer.headers["Location"] == f"/sager/{case_id}"
+    assert anne.get("/aabn?nummer=SAG 0101-9999", headers=HTML).headers["Location"].startswith("/soeg")
+
+
+def test_an_agent_takes_a_case_and_bulk_edits_the_selected_ones(browser_of, stack):
+    rita, anne = browser_of("rita"), browser_of("anne")
+    first, second = create_case(rita, title="Masse 1"), create_case(rita, title="Masse 2")
+    page = text(anne.get(f"/sager/{first}", headers=HTML))
+    version = re.search(r'name="version" value="(\d+)"', page).group(1)
+    answer = anne.post(f"/sager/{first}/overtag", headers=HTML, data={"version": version,
+                                                                     "csrf_token": csrf_of(anne, f"/sager/{first}")})
+    assert answer.status_code == 303
+    assert "Anne Support" in text(anne.get(f"/sager/{first}", headers=HTML))
+    answer = anne.post("/sager/masse", headers=HTML, data={
+        "ids": [first, second], "priority": "critical", "csrf_token": csrf_of(anne, "/sager")})
+    result = text(answer)
+    assert answer.status_code == 200 and result.count("Ændret") == 2
+    case = stack.api("GET", f"/api/v1/cases/{second}").json
+    assert case["priority"] == "critical"
+
+
+def test_the_case_page_speaks_english_after_the_switch(browser_of):
+    rita = browser_of("rita")
+    case_id = create_case(rita)
+    rita.post("/sprog", headers=HTML, data={"sprog": "en", "csrf_token": csrf_of(rita)})
+    page = text(rita.get(f"/sager/{case_id}", headers=HTML))
+    assert '<html lang="en">' in page and "Registered" in page and "Add a reply" in page
+    assert "The case has been received, but work on it has not started yet." in page
