@@ -2,35 +2,9 @@
 
 from __future__ import annotations
 
-import io
 import re
-import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from webkit import HTML, csrf_of, text
-
-
-def _case_id(location: str) -> str:
-    return re.fullmatch(r"/sager/([0-9a-f-]{36})", location).group(1)
-
-
-def create_case(client, title="Printeren skriver ikke ud", description="Den blinker rødt.", files=()):
-    data = {"title": title, "description": description, "type": "incident", "urgency": "high", "impact": "medium",
-            "csrf_token": csrf_of(client, "/sager/ny")}
-    if files:
-        data["files"] = [(io.BytesIO(content), name) for name, content in files]
-    answer = client.post("/sager/ny", headers=HTML, data=data, content_type="multipart/form-data")
-    assert answer.status_code == 303, text(answer)[:2000]
-    return _case_id(answer.headers["Location"])
-
-
-def post_message(client, case_id: str, body: str, visibility: str | None):
-    data = {"body": body, "csrf_token": csrf_of(client, f"/sager/{case_id}")}
-    if visibility:
-        data["visibility"] = visibility
-    return client.post(f"/sager/{case_id}/svar", headers=HTML, data=data)
+from webkit import HTML, create_case, csrf_of, post_message, text
 
 
 def test_a_requester_creates_a_case_with_a_file_and_finds_it_in_my_cases(browser_of):

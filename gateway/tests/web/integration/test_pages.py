@@ -2,13 +2,7 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
 from webkit import HTML, csrf_of, sign_in, text
 
 PAGES = ["/", "/sager", "/sager/ny", "/arbejdsbord", "/opgaver", "/notifikationer", "/soeg", "/statistik"]
