@@ -9,10 +9,12 @@ from __future__ import annotations
 from flask import Flask
 from flask.blueprints import BlueprintSetupState
 
-from . import views  # noqa: F401  (registers the views on the blueprint)
+from . import (
+    errors,  # noqa: F401  (the blueprint's error pages)
+    views,  # noqa: F401  (registers the views on the blueprint)
+)
 from .assets import register_vendor_route
 from .blueprint import bp
-from .errors import install_error_pages
 from .formatting import install_filters
 from .language import install_locale_selector
 from .templating import install_template_globals
@@ -25,7 +27,6 @@ def _set_up(state: BlueprintSetupState) -> None:
     install_locale_selector(app)
     install_filters(app)
     install_template_globals(app)
-    install_error_pages(app)
 
 
 __all__ = ["bp"]

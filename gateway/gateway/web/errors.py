@@ -1,8 +1,11 @@
-"""Error pages of the web front end: HTML for people, in their language (the API keeps problem+json)."""
+"""Error pages of the web front end: HTML for people, in their language.
+
+The handlers are the blueprint's own, so the API's answers stay problem+json.
+"""
 
 from __future__ import annotations
 
-from flask import Flask, redirect, render_template, request, url_for
+from flask import redirect, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -23,10 +26,6 @@ def _page(status: int, message: str | None):
     }
     title = titles.get(status, _("Something went wrong"))
     return render_template("web/error.html", status=status, title=title, message=message), status
-
-
-def install_error_pages(app: Flask) -> None:
-    """Nothing app-wide: the handlers below are the blueprint's, so the API's answers stay problem+json."""
 
 
 @bp.errorhandler(PageError)

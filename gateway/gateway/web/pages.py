@@ -1,11 +1,11 @@
-"""What every view needs: rendering (whole page or htmx fragment), API answers to page errors, safe redirects."""
+"""What every view needs: API answers turned into page errors, form values, flashed outcomes, safe redirects."""
 
 from __future__ import annotations
 
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, redirect, request, url_for
 from werkzeug.wrappers import Response
 
 from ..i18n import _
@@ -27,10 +27,6 @@ class SignInAgain(Exception):
 
 def is_htmx() -> bool:
     return request.headers.get("HX-Request") == "true"
-
-
-def render(template: str, **context: Any) -> str:
-    return render_template(template, **context)
 
 
 def need(result: ApiResult, *, not_found: str | None = None) -> ApiResult:

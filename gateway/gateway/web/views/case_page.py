@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Response, abort, render_template, request, stream_with_context
+from flask import Response, abort, redirect, render_template, request, stream_with_context, url_for
 
 from ... import webauth
 from ..blueprint import bp
@@ -92,8 +92,11 @@ def load_staff_part(case: dict, tab: str, overview: dict) -> dict:
 
 
 def search_colleagues(query: str, case: dict) -> list[dict]:
-    """Seed 000: find people of my organisation by name to share the case with."""
-    result = page_api().get("/api/v1/users", {"q": query, "per_page": 20})
+    """Seed 000: find people of the case's organisation by name to share the case with."""
+    params = {"q": query, "per_page": 20}
+    if viewer().is_staff and case.get("organisation_id"):
+        params["organisation_id"] = case["organisation_id"]  # staff search everyone; only colleagues may follow
+    result = page_api().get("/api/v1/users", params)
     already = {str(i) for i in case.get("follower_ids") or []} | {str(case.get("requester_id"))}
     return [u for u in result.items if str(u.get("id")) not in already]
 
@@ -102,11 +105,11 @@ def search_colleagues(query: str, case: dict) -> list[dict]:
 @webauth.login_required
 def share_search(case_id):
     """The share dialog's search results (an htmx fragment; without JavaScript the case page shows them)."""
-    case = need(page_api().get(f"/api/v1/cases/{case_id}")).data
     query = (request.args.get("del") or "").strip()
-    candidates = search_colleagues(query, case) if len(query) >= 2 else []
     if not is_htmx():
-        abort(404)
+        return redirect(url_for("web.case_page", case_id=case_id, _anchor="del", **{"del": query}))
+    case = need(page_api().get(f"/api/v1/cases/{case_id}")).data
+    candidates = search_colleagues(query, case) if len(query) >= 2 else []
     return render_template("web/partials/share_candidates.html", case=case, share_candidates=candidates,
                            share_query=query)
 
