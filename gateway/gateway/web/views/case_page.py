@@ -40,6 +40,11 @@ def case_page(case_id):
         context.update(load_staff_part(case, tab, overview))
     ids = [case.get("requester_id"), case.get("assignee_id"), case.get("created_by"), *case.get("follower_ids", []),
            *(m.get("author_id") for m in conversation["messages"] if not m.get("author_name"))]
+    for entry in context.get("history", []):
+        ids.append(entry.get("actor_id"))
+        if entry.get("field") in ("assignee_id", "requester_id"):
+            ids += [entry.get("old"), entry.get("new")]
+    ids += [t.get("assignee_id") for t in context.get("tasks", [])]
     context["people"] = people_names(ids)
     return render_template("web/case_page.html", **context)
 
