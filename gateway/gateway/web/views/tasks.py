@@ -68,6 +68,17 @@ def _to_task(task_id):
     return back_to("web.task_page", task_id=task_id)
 
 
+@bp.post("/opgaver/<uuid:task_id>/tag")
+@webauth.login_required
+def task_take(task_id):
+    """Take the task as its agent (seed 001: the team's dispatcher or an agent of the team)."""
+    version = request.form.get("version", "")
+    result = page_api().patch(f"/api/v1/tasks/{task_id}", {"assignee_id": viewer().id},
+                              headers={"If-Match": version} if version else None)
+    report(result, _("You are now the agent of the task."))
+    return _to_task(task_id)
+
+
 @bp.post("/opgaver/<uuid:task_id>/kommentar")
 @webauth.login_required
 def task_comment(task_id):
