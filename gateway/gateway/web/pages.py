@@ -77,3 +77,16 @@ def page_number() -> int:
         return max(1, int(request.args.get("side", "1")))
     except ValueError:
         return 1
+
+
+def changed_fields(names: tuple[str, ...]) -> dict[str, str | None]:
+    """The fields of an edit form whose value differs from the one it showed (its hidden ``was_<name>``).
+
+    Only what the user changed is sent, so saving a form never re-sets the rest (an unchanged priority
+    must not become an agent's override of the priority matrix).
+    """
+    changes = {}
+    for name in names:
+        if name in request.form and form_text(name) != (request.form.get(f"was_{name}") or "").strip():
+            changes[name] = form_text(name) or None
+    return changes

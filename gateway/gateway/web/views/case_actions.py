@@ -10,7 +10,7 @@ from ..blueprint import bp
 from ..client import page_api
 from ..formatting import local_to_rfc3339
 from ..numbers import parse_number
-from ..pages import back_to, form_flag, form_text, report
+from ..pages import back_to, changed_fields, form_flag, form_text, report
 from ..uploads import upload_attachments
 from ..viewer import viewer
 
@@ -63,19 +63,19 @@ def case_mark_solution(case_id, message_id):
 @webauth.login_required
 def case_edit(case_id):
     """Agents change fields; the version read with the page guards against overwriting a colleague's change."""
-    changes = {}
-    for name in EDITABLE:
-        if name in request.form:
-            value = form_text(name)
-            changes[name] = value or None
-    if "private" in request.form or request.form.get("has_private"):
+    changes = changed_fields(EDITABLE)
+    if request.form.get("has_private") and form_flag("private") != form_flag("was_private"):
         changes["private"] = form_flag("private")
-    if "parent_number" in request.form:
+    if "parent_number" in changed_fields(("parent_number",)):
         parent = _case_by_number(form_text("parent_number"))
         if parent is False:
             return _to_case(case_id, "detaljer")
         changes["parent_id"] = parent["id"] if parent else None
-    changes = {k: v for k, v in changes.items() if v is not None or k in ("assignee_id", "parent_id")}
+    changes = {k: v for k, v in changes.items() if v is not None or k in ("assignee_id", "parent_id", "category",
+                                                                           "product")}
+    if not changes:
+        flash(_("Nothing was changed."), "info")
+        return _to_case(case_id, request.form.get("fane") or None)
     version = request.form.get("version", "")
     result = page_api().patch(f"/api/v1/cases/{case_id}", changes, headers={"If-Match": version} if version else None)
     if result.status == 412:

@@ -11,7 +11,7 @@ from ..client import page_api
 from ..directory import people_names, staff, team_names, teams
 from ..formatting import local_to_rfc3339
 from ..labels import TASK_STATUSES
-from ..pages import back_to, form_text, need, page_number, report
+from ..pages import back_to, changed_fields, form_text, need, page_number, report
 from ..viewer import viewer
 
 PER_PAGE = 25
@@ -129,14 +129,14 @@ def task_return(task_id):
 @bp.post("/opgaver/<uuid:task_id>/ret")
 @webauth.login_required
 def task_edit(task_id):
-    changes = {name: form_text(name) or None for name in ("team_id", "assignee_id", "approver_id", "status")
-               if name in request.form}
-    if "deadline" in request.form:
-        changes["deadline"] = local_to_rfc3339(form_text("deadline"))
-    if changes.get("status") is None:
-        changes.pop("status", None)
-    if changes.get("team_id") is None:
-        changes.pop("team_id", None)
+    changes = changed_fields(("team_id", "assignee_id", "approver_id", "deadline"))
+    if "deadline" in changes:
+        changes["deadline"] = local_to_rfc3339(changes["deadline"] or "")
+    if changes.get("team_id", "") is None:
+        changes.pop("team_id")  # a task always has a team
+    if not changes:
+        flash(_("Nothing was changed."), "info")
+        return _to_task(task_id)
     version = request.form.get("version", "")
     result = page_api().patch(f"/api/v1/tasks/{task_id}", changes, headers={"If-Match": version} if version else None)
     report(result, _("The task is saved."))

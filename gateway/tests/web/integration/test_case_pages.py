@@ -122,3 +122,30 @@ def test_the_case_page_speaks_english_after_the_switch(browser_of):
     page = text(rita.get(f"/sager/{case_id}", headers=HTML))
     assert '<html lang="en">' in page and "Registered" in page and "Add a reply" in page
     assert "The case has been received, but work on it has not started yet." in page
+
+
+def test_saving_the_status_form_changes_only_what_the_agent_changed(browser_of, stack):
+    rita, anne = browser_of("rita"), browser_of("anne")
+    case_id = create_case(rita)
+    page = text(anne.get(f"/sager/{case_id}", headers=HTML))
+    form = page[page.index('action="/sager/' + case_id + '/ret"'):]
+    shown = dict(re.findall(r'name="was_(\w+)" value="([^"]*)"', form[:form.index("</form>")]))
+    version = re.search(r'name="version" value="(\d+)"', form).group(1)
+    answer = anne.post(f"/sager/{case_id}/ret", headers=HTML, data={
+        "version": version, **{f"was_{k}": v for k, v in shown.items()}, **shown, "status": "in_progress",
+        "csrf_token": csrf_of(anne, f"/sager/{case_id}")})
+    assert answer.status_code == 303
+    case = stack.api("GET", f"/api/v1/cases/{case_id}").json
+    assert case["status"] == "in_progress"
+    assert case["priority_overridden"] is False  # the unchanged priority was not sent back as an override
+
+
+def test_a_stale_form_is_refused_and_says_so(browser_of, stack):
+    rita, anne = browser_of("rita"), browser_of("anne")
+    case_id = create_case(rita)
+    stack.api("PATCH", f"/api/v1/cases/{case_id}", json={"category": "Print"})  # a colleague's change
+    answer = anne.post(f"/sager/{case_id}/ret", headers=HTML, follow_redirects=True, data={
+        "version": "1", "was_status": "registered", "status": "in_progress",
+        "csrf_token": csrf_of(anne, f"/sager/{case_id}")})
+    assert "En anden har ændret sagen" in text(answer)
+    assert stack.api("GET", f"/api/v1/cases/{case_id}").json["status"] == "registered"
