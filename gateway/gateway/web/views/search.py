@@ -10,7 +10,6 @@ from ... import webauth
 from ...i18n import _
 from ..blueprint import bp
 from ..client import page_api
-from ..directory import people_names
 from ..numbers import parse_number
 from ..pages import page_number, safe_next
 from ..viewer import viewer
@@ -58,7 +57,7 @@ def quick_open():
 @webauth.login_required
 def search():
     query = (request.args.get("q") or "").strip()
-    result = None
+    result = tasks = None
     if query:
         target = find_by_number(query)
         if target:
@@ -66,6 +65,7 @@ def search():
         view = "all" if viewer().is_staff else None
         result = page_api().get("/api/v1/cases", {"q": query, "view": view, "status": "any",
                                                   "page": page_number(), "per_page": PER_PAGE})
-    people = people_names(c.get("assignee_id") for c in result.items) if result and viewer().is_staff else {}
-    return render_template("web/search.html", query=query, result=result, people=people, page=page_number(),
+        if viewer().is_staff:
+            tasks = page_api().get("/api/v1/tasks", {"q": query, "view": "all", "state": "any", "per_page": 10})
+    return render_template("web/search.html", query=query, result=result, tasks=tasks, page=page_number(),
                            per_page=PER_PAGE)
