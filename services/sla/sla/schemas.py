@@ -42,6 +42,10 @@ class SpecialDaySchema(Schema):
                         metadata={"description": "Open hours that day; empty: closed all day"})
 
 
+class SpecialDayRead(SpecialDaySchema):
+    date = fields.String(metadata={"format": "date", "example": "2026-12-24"})
+
+
 def working_hours_field(**kwargs) -> fields.Dict:
     return fields.Dict(
         keys=fields.String(validate=validate.OneOf(WEEKDAYS)),
@@ -83,7 +87,7 @@ class CalendarRead(Schema):
     working_hours = fields.Dict(keys=fields.String(), values=fields.List(fields.Nested(IntervalSchema)))
     holiday_country = fields.String(allow_none=True)
     include_optional_holidays = fields.Boolean()
-    special_days = fields.List(fields.Nested(SpecialDaySchema))
+    special_days = fields.List(fields.Nested(SpecialDayRead))
     version = fields.Integer()
     created_at = fields.DateTime()
     updated_at = fields.DateTime()

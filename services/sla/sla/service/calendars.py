@@ -13,6 +13,7 @@ from servicekit import errors
 from servicekit.db import utcnow
 
 from ..calendar import (
+    WEEKDAYS,
     BusinessCalendar,
     CalendarNeverOpen,
     Interval,
@@ -143,7 +144,8 @@ def _stored(values: dict[str, Any]) -> dict[str, Any]:
     if "special_days" in stored:
         stored["special_days"] = special_days_json(stored["special_days"] or [])
     if "working_hours" in stored:
-        stored["working_hours"] = {day: list(hours or []) for day, hours in (stored["working_hours"] or {}).items()}
+        hours = stored["working_hours"] or {}
+        stored["working_hours"] = {day: list(hours.get(day) or []) for day in WEEKDAYS}
     return stored
 
 

@@ -12,7 +12,7 @@ from servicekit.db import utcnow
 
 from ..domain import PRIORITIES, ClockRules, match_key
 from ..i18n import _
-from ..models import Calendar, Policy
+from ..models import Calendar, Policy, new_id
 from . import concurrency
 from .calendars import business_calendar, get_calendar
 from .paging import paged
@@ -41,7 +41,8 @@ def rules_of(policy: Policy) -> ClockRules:
 def create_policy(session: Session, values: dict[str, Any]) -> Policy:
     values = dict(values)
     values.setdefault("calendar_id", default_policy(session).calendar_id)
-    policy = Policy(**values, is_default=False)
+    values.setdefault("active", True)
+    policy = Policy(id=new_id(), **values, is_default=False, version=1)
     _check(session, policy)
     session.add(policy)
     session.flush()
