@@ -122,11 +122,3 @@ def spy(rabbit_bus, request):
     bound.delete()
     conn.release()
 
-
-def wait_for(predicate, timeout=15.0, interval=0.05):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if (value := predicate()):
-            return value
-        time.sleep(interval)
-    return predicate()
