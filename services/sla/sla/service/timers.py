@@ -15,7 +15,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload
 
 from servicekit.events import Event
-from servicekit.outbox import record_event
+from servicekit.outbox import record_events
 
 from .. import events
 from ..domain import TimerKind, WantedTimer, remaining_seconds
@@ -88,10 +88,8 @@ def fire_due_timers(session: Session, *, now: datetime, limit: int = 500) -> int
     if not claimed:
         return 0
     clocks = _clocks_of(session, [t.subject_id for t in claimed if t.kind in _CASE_KINDS])
-    for timer in claimed:
-        event = _event_for(timer, clocks.get(timer.subject_id), now)
-        if event is not None:
-            record_event(session, event)
+    found = (_event_for(timer, clocks.get(timer.subject_id), now) for timer in claimed)
+    record_events(session, [event for event in found if event is not None])
     return len(claimed)
 
 
