@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, literal, select, true, union_all
+from sqlalchemy import func, literal, literal_column, select, true, union_all
 from sqlalchemy.orm import Session
 
 from servicekit import errors
@@ -92,8 +92,8 @@ def _outcomes_by_hour(session: Session, since: datetime, team_id: str | None):
 
     def hour(column):
         if is_postgres:
-            return func.date_trunc("hour", column)
-        return func.strftime("%Y-%m-%d %H:00:00", column)
+            return func.date_trunc(literal_column("'hour'"), column)
+        return func.strftime(literal_column("'%Y-%m-%d %H:00:00'"), column)
 
     team = (CaseClock.team_id == team_id) if team_id else true()
     met = (
