@@ -166,3 +166,25 @@ def test_a_list_page_is_one_query(call, admin, context):
         event.remove(context.database.engine, "before_cursor_execute", count)
     assert page["total"] == 7 and len(page["items"]) == 3
     assert len([s for s in statements if "calendars" in s]) == 1
+
+
+def test_a_new_organisation_policy_takes_over_the_open_cases_it_matches(call, admin, sla_url):
+    from datetime import UTC, datetime
+
+    from builders import CaseStory
+    from harness import SlaHarness
+
+    from servicekit.db import Database
+
+    organisation = "0b8a7d7e-1111-4222-8333-944455556666"
+    database = Database(sla_url)
+    story = CaseStory(created_at=datetime.now(UTC), priority="critical", organisation_id=organisation)
+    SlaHarness(database).deliver(story.created(), at=datetime.now(UTC))
+    database.dispose()
+    before = call("GET", f"/api/v1/cases/{story.id}/sla", admin).get_json()
+    assert before["policy_name"] == "Standard-SLA" and before["resolution"]["target_seconds"] == 4 * 3600
+    created = call("POST", "/api/v1/sla/policies", admin,
+                   json={"name": "Kunde A", "organisation_id": organisation, "targets": TARGETS}).get_json()
+    after = call("GET", f"/api/v1/cases/{story.id}/sla", admin).get_json()
+    assert after["policy_id"] == created["id"] and after["resolution"]["target_seconds"] == 7200
+    assert after["first_response"]["target_seconds"] == 1800
