@@ -25,16 +25,16 @@ def outbox_events(database: Database) -> list[dict]:
         return [json.loads(body) for body in session.scalars(select(outbox_table.c.body))]
 
 
-def run_replicas(url: str, replicas: int, batch_size: int) -> list[int]:
-    """Run ``replicas`` schedulers, each on its own connection pool, until no timer is due."""
+def run_replicas(url: str, replicas: int, batch_size: int, at: datetime) -> list[int]:
+    """Run ``replicas`` schedulers at the instant ``at``, each on its own connection pool, until none is due."""
     fired = [0] * replicas
     start = threading.Barrier(replicas)
 
     def replica(n: int) -> None:
         database = Database(url)
-        scheduler = TimerScheduler(database, batch_size=batch_size)
+        scheduler = TimerScheduler(database, batch_size=batch_size, clock=lambda: at)
         start.wait()
-        while (count := scheduler.fire_due()) or _any_due(database):
+        while (count := scheduler.fire_due()) or _any_due(database, at):
             fired[n] += count
         database.dispose()
 
@@ -46,26 +46,28 @@ def run_replicas(url: str, replicas: int, batch_size: int) -> list[int]:
     return fired
 
 
-def _any_due(database: Database) -> bool:
+def _any_due(database: Database, at: datetime) -> bool:
     with database.transaction() as session:
         return bool(session.scalar(select(func.count()).select_from(Timer).where(
-            Timer.fired_at.is_(None), Timer.due_at <= now())))
+            Timer.fired_at.is_(None), Timer.due_at <= at)))
 
 
 def test_warning_breach_and_met_each_fire_once_with_two_schedulers(sla_url):
+    monday = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)  # 09:00 in Copenhagen
     database = Database(sla_url)
     sla = SlaHarness(database)
-    sla.deliver(user_event(AGENT, ["agent"]), at=now())
+    sla.deliver(user_event(AGENT, ["agent"]), at=monday)
     stories = []
-    for n in range(60):  # critical: 1 h response, 4 h resolution, on the working calendar
-        story = CaseStory(created_at=now() - timedelta(days=30), priority="critical", number=f"SAG 2611-{n:04d}")
-        sla.deliver(story.created(), at=now())
+    for n in range(60):  # critical: 1 h to respond, 4 h to resolve, warnings at 75 %
+        story = CaseStory(created_at=monday, priority="critical", number=f"SAG 2611-{n:04d}")
+        sla.deliver(story.created(), at=monday)
         stories.append(story)
-    fired = run_replicas(sla_url, replicas=2, batch_size=7)
-    assert sum(fired) == 60 * 4 and all(fired), fired  # a warning and a breach per clock; both replicas worked
+    rounds = [run_replicas(sla_url, 2, 7, monday + timedelta(minutes=minutes)) for minutes in (45, 60, 180, 240)]
+    assert [sum(r) for r in rounds] == [60, 60, 60, 60], rounds
+    assert all(sum(r[n] for r in rounds) for n in (0, 1)), f"both replicas fired timers: {rounds}"
     for story in stories:
-        sla.deliver(story.message(now(), author_id=AGENT), at=now())
-        sla.deliver(story.resolved(now()), at=now())
+        sla.deliver(story.message(monday + timedelta(hours=5), author_id=AGENT), at=monday + timedelta(hours=5))
+        sla.deliver(story.resolved(monday + timedelta(hours=5)), at=monday + timedelta(hours=5))
     events = outbox_events(database)
     for kind in ("sla.warning", "sla.breached", "sla.met"):
         seen = [(e["data"]["case_id"], e["data"]["metric"]) for e in events if e["type"] == kind]
@@ -93,6 +95,7 @@ def test_a_timer_due_while_the_scheduler_was_stopped_fires_when_it_starts(sla_ur
     assert sorted(e["data"]["metric"] for e in received if e["type"] == "sla.breached") == [
         "first_response", "resolution"]
     assert all(e["data"]["case_id"] == story.id for e in received)
+    assert not [e for e in received if e["type"] == "sla.warning"], "no warning for a clock already overdue"
 
 
 def test_the_due_timer_query_uses_the_partial_index(sla_url):
