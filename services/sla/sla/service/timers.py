@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from servicekit.events import Event
@@ -125,3 +125,13 @@ def _event_for(timer, clock: CaseClock | None, now: datetime) -> Event | None:
 def next_due(session: Session) -> datetime | None:
     return session.scalar(select(timers_table.c.due_at).where(timers_table.c.fired_at.is_(None))
                           .order_by(timers_table.c.due_at).limit(1))
+
+
+def timer_status(session: Session, *, now: datetime, late_after: float = 60.0) -> dict:
+    """For operators: pending timers, those overdue by more than ``late_after`` seconds, the next due time."""
+    late = now - timedelta(seconds=late_after)
+    pending, overdue, first = session.execute(
+        select(func.count(), func.count().filter(timers_table.c.due_at <= late), func.min(timers_table.c.due_at))
+        .where(timers_table.c.fired_at.is_(None))
+    ).one()
+    return {"pending": pending, "overdue": overdue, "next_due": first}

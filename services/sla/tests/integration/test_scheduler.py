@@ -112,3 +112,22 @@ def test_the_due_timer_query_uses_the_partial_index(sla_url):
             "ORDER BY due_at LIMIT 500 FOR UPDATE SKIP LOCKED")).scalars())
     assert "ix_timers_due" in plan, plan
     database.dispose()
+
+
+def test_operators_see_pending_and_overdue_timers(sla_url, settings, identity_keys, context):
+    from click.testing import CliRunner
+
+    from sla.manage import cli
+    from sla.worker import build_worker
+
+    database = Database(sla_url)
+    SlaHarness(database).deliver(CaseStory(created_at=now() - timedelta(days=30), priority="low").created(),
+                                 at=now())
+    database.dispose()
+    environment = {"DATABASE_URL": sla_url, "AMQP_URL": settings.amqp_url, "IDENTITY_PUBLIC_KEY": identity_keys[1]}
+    result = CliRunner().invoke(cli, ["timers"], env=environment)
+    assert result.exit_code == 0, result.output
+    assert "4 timer(s) pending, 4 overdue" in result.output
+    build_worker(context)  # registers the gauges without starting anything
+    scraped = context.metrics.render().decode()
+    assert "sla_timers_pending 4.0" in scraped and "sla_timers_overdue 4.0" in scraped
