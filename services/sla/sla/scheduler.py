@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections.abc import Callable
 from datetime import datetime
 
@@ -53,17 +52,11 @@ class TimerScheduler:
             try:
                 if self.fire_due() >= self.batch_size:
                     continue
-                wait = self.seconds_until_next()
+                # A due timer another replica holds shows as due: do not spin on it.
+                wait = max(self.seconds_until_next(), 0.05)
                 backoff = 0.5
             except Exception:
                 log.exception("timer scheduler failed; retrying in %.1fs", backoff)
                 wait, backoff = backoff, min(backoff * 2, 30.0)
             stop.wait(wait)
 
-
-def run_for(scheduler: TimerScheduler, seconds: float) -> int:
-    """Run rounds for a while (benchmarks and tests); return how many timers fired."""
-    fired, deadline = 0, time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        fired += scheduler.fire_due()
-    return fired

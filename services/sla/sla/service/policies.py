@@ -54,6 +54,9 @@ def update_policy(session: Session, policy_id: str, changes: dict[str, Any], if_
     concurrency.check_version(policy.version, if_match)
     if policy.is_default:
         _refuse_narrowing_the_default(changes)
+    if "calendar_id" in changes and session.get(Calendar, changes["calendar_id"]) is None:
+        raise errors.ValidationFailed(_("The policy is not valid."),
+                                      errors={"calendar_id": [_("There is no such calendar.")]})
     for name, value in changes.items():
         setattr(policy, name, value)
     if "calendar_id" in changes:

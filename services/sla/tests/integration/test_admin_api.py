@@ -123,6 +123,13 @@ def test_a_policy_that_breaks_a_rule_is_refused(call, admin, body, field):
     assert field in response.get_json()["errors"]
 
 
+def test_a_policy_cannot_be_moved_to_an_unknown_calendar(call, admin):
+    [policy] = call("GET", "/api/v1/sla/policies", admin).get_json()["items"]
+    response = call("PATCH", f"/api/v1/sla/policies/{policy['id']}", admin, json={"calendar_id": "nope"})
+    assert response.status_code == 422 and "calendar_id" in response.get_json()["errors"]
+    assert call("GET", f"/api/v1/sla/policies/{policy['id']}", admin).get_json()["version"] == 1
+
+
 def test_the_default_policy_stays_a_catch_all(call, admin):
     [policy] = call("GET", "/api/v1/sla/policies", admin).get_json()["items"]
     for change in ({"active": False}, {"category": "Print"}):
