@@ -23,7 +23,7 @@ from ..schemas import (
     page_of,
 )
 from ..service import calendars, policies
-from ..service.recompute import replan_open_clocks
+from ..service.recompute import policy_scope, replan_open_clocks
 from ..service.views import calendar_days
 from . import access
 
@@ -105,6 +105,7 @@ def create_policy(values):
     session = db_session()
     created = []
     replan_open_clocks(session, now=access.now(), auto_close_after=access.auto_close_after(),
+                       where=policy_scope(policy_id=None, criteria=values),
                        change=lambda: created.append(policies.create_policy(session, values)))
     session.commit()
     return created[0]
@@ -125,8 +126,11 @@ def update_policy(changes, policy_id: str):
     access.admin()
     session = db_session()
     expected = access.if_match()
-    policies.get_policy(session, policy_id)
+    current = policies.get_policy(session, policy_id)
+    matching = ("organisation_id", "category", "case_type", "active")
+    criteria = {k: changes.get(k, getattr(current, k)) for k in matching} if set(changes) & set(matching) else None
     replan_open_clocks(session, now=access.now(), auto_close_after=access.auto_close_after(),
+                       where=policy_scope(policy_id=policy_id, criteria=criteria),
                        change=lambda: policies.update_policy(session, policy_id, changes, expected))
     session.commit()
     return policies.get_policy(session, policy_id)

@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, and_, false, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from ..domain import CLOSED, case_timers, checkpoint, select_policy, target_of
@@ -67,3 +68,19 @@ def _rematch(clock: CaseClock, policies: list[Policy], now: datetime) -> None:
         if metric.met_at is None and metric.stopped_at is None:
             metric.target_seconds = target_of(policy, clock.priority, metric.metric)
     recheck_clock(clock, rules_of(policy), at=now)
+
+
+def policy_scope(*, policy_id: str | None, criteria: dict[str, Any] | None) -> ColumnElement[bool]:
+    """The open clocks a policy change can touch: those on the policy, and those ``criteria`` match
+    (a new policy, or one whose criteria or activity change, may win clocks from others)."""
+    on_policy = CaseClock.policy_id == policy_id if policy_id else false()
+    if criteria is None:
+        return on_policy
+    conditions = []
+    if criteria.get("organisation_id"):
+        conditions.append(CaseClock.organisation_id == criteria["organisation_id"])
+    if criteria.get("category"):
+        conditions.append(func.lower(CaseClock.category) == criteria["category"].casefold())
+    if criteria.get("case_type"):
+        conditions.append(CaseClock.case_type == criteria["case_type"])
+    return or_(on_policy, and_(true(), *conditions))

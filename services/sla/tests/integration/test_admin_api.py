@@ -195,3 +195,10 @@ def test_a_new_organisation_policy_takes_over_the_open_cases_it_matches(call, ad
     after = call("GET", f"/api/v1/cases/{story.id}/sla", admin).get_json()
     assert after["policy_id"] == created["id"] and after["resolution"]["target_seconds"] == 7200
     assert after["first_response"]["target_seconds"] == 1800
+    path = f"/api/v1/sla/policies/{created['id']}"
+    targets = {"critical": {"first_response": 900, "resolution": 3600}}
+    assert call("PATCH", path, admin, json={"targets": targets}).status_code == 200
+    assert call("GET", f"/api/v1/cases/{story.id}/sla", admin).get_json()["resolution"]["target_seconds"] == 3600
+    assert call("PATCH", path, admin, json={"active": False}).status_code == 200
+    back = call("GET", f"/api/v1/cases/{story.id}/sla", admin).get_json()
+    assert back["policy_name"] == "Standard-SLA" and back["resolution"]["target_seconds"] == 4 * 3600
