@@ -5,6 +5,8 @@ The handlers are the blueprint's own, so the API's answers stay problem+json.
 
 from __future__ import annotations
 
+import logging
+
 from flask import redirect, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -15,6 +17,8 @@ from servicekit.web import problem_response
 from ..i18n import _
 from .blueprint import bp
 from .pages import PageError, SignInAgain
+
+log = logging.getLogger(__name__)
 
 
 def _page(status: int, message: str | None):
@@ -61,3 +65,10 @@ def on_http_error(err: HTTPException):
     if status == 413:
         return _page(413, _("The upload is larger than the service accepts."))
     return _page(status, None if status == 404 else err.description)
+
+
+@bp.errorhandler(Exception)
+def on_unexpected(err: Exception):
+    """A fault of ours: logged with its trace; the person gets a page in their language, never a trace."""
+    log.exception("web page failed")
+    return _page(500, _("Please try again in a moment. If it keeps happening, tell us what you were doing."))
