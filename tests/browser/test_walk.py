@@ -53,7 +53,7 @@ def test_a_case_walks_from_the_requester_through_support_and_drift_to_resolved(p
     rita.page.goto(case_url)
     expect(rita.page.locator(".web-side-box").first).to_contain_text("Udført")
 
-    speak_english(rita)
+    speak_english(rita, number)
     assert not accessibility_findings, accessibility_findings
     assert not (rita.csp_errors + anne.csp_errors + dennis.csp_errors), "a page broke the Content-Security-Policy"
 
@@ -171,11 +171,14 @@ def resolve_case(anne, case_url: str) -> None:
     expect(page.locator(".web-side-box").first).to_contain_text("Udført")
 
 
-def speak_english(rita) -> None:
+def speak_english(rita, number: str) -> None:
     rita.page.get_by_role("button", name="English").click()
     rita.checked("11-case-english")
     expect(rita.page.locator("html")).to_have_attribute("lang", "en")
-    expect(rita.page.get_by_role("link", name="My cases").first).to_be_visible()
+    expect(rita.page.locator(".web-side-box").first).to_contain_text("Resolved")
     rita.open("/sager")
-    rita.checked("12-my-cases-english")
     expect(rita.page.get_by_role("heading", level=1)).to_have_text("My cases")
+    expect(rita.page.get_by_text(number)).to_have_count(0)  # resolved: not among the open ones
+    rita.page.get_by_label("Show").select_option(label="All")
+    expect(rita.page.get_by_text(number)).to_be_visible()
+    rita.checked("12-my-cases-english")
