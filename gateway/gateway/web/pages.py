@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
 
 from flask import flash, redirect, request, url_for
 from werkzeug.wrappers import Response
@@ -38,16 +37,6 @@ def need(result: ApiResult, *, not_found: str | None = None) -> ApiResult:
     if result.status in (403, 404):
         raise PageError(404, not_found or _("There is nothing here, or you may not see it."))
     raise PageError(result.status if result.status >= 500 else 400, result.message)
-
-
-def safe_next(target: str | None, default: str = "/") -> str:
-    """Only a path on this site: never an open redirect to another host."""
-    if not target:
-        return default
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return default
-    return target
 
 
 def back_to(endpoint: str, **values: Any) -> Response:

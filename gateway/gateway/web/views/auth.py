@@ -11,7 +11,7 @@ from ...i18n import _
 from ..blueprint import bp
 from ..client import page_api
 from ..language import SESSION_KEY
-from ..pages import form_text, safe_next
+from ..pages import form_text
 from ..viewer import viewer
 
 LANGUAGES = ("da", "en")
@@ -25,7 +25,7 @@ def sso_enabled() -> bool:
 
 @bp.route("/log-ind", methods=["GET", "POST"])
 def login():
-    next_url = safe_next(request.values.get("next"))
+    next_url = webauth.safe_next(request.values.get("next"))
     errors: dict[str, str] = {}
     email = form_text("email")
     if request.method == "POST":
@@ -65,4 +65,4 @@ def switch_language():
         session[SESSION_KEY] = language
         if viewer() is not None:
             page_api().patch("/api/v1/me", {"language": language})
-    return redirect(safe_next(request.form.get("next")), code=303)
+    return redirect(webauth.safe_next(request.form.get("next")), code=303)

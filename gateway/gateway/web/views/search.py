@@ -11,7 +11,7 @@ from ...i18n import _
 from ..blueprint import bp
 from ..client import page_api
 from ..numbers import parse_number
-from ..pages import page_number, safe_next
+from ..pages import page_number
 from ..viewer import viewer
 
 PER_PAGE = 25
@@ -50,7 +50,7 @@ def quick_open():
         return redirect(target)
     if text:
         flash(_("Nothing with the number %(number)s was found, or you may not see it.", number=text), "error")
-    return redirect(safe_next(request.args.get("fra"), url_for("web.search", q=text) if text else "/"))
+    return redirect(webauth.safe_next(request.args.get("fra"), url_for("web.search", q=text) if text else "/"))
 
 
 @bp.get("/soeg")
