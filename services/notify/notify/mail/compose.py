@@ -9,6 +9,7 @@ finds its case.
 
 from __future__ import annotations
 
+import email.policy
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -40,6 +41,9 @@ METRIC_LABELS = {
     "da": {"first_response": "første svar", "resolution": "løsning"},
     "en": {"first_response": "first response", "resolution": "resolution"},
 }
+# Headers are folded only past 998 characters: Python's folding of encoded words at 78 doubles the
+# space before them ("Printeren  på"); bodies go quoted-printable, so no line is long on the wire.
+MAIL_POLICY = email.policy.default.clone(max_line_length=998)
 # Kinds whose mail invites the recipient to answer by mail (the answer lands on the case).
 REPLYABLE = frozenset({"case_receipt", "case_reply", "case_status", "case_waiting", "case_resolved",
                        "case_shared", "case_merged"})
@@ -147,7 +151,7 @@ class Composer:
         link_label = self.block(lang, "open_task" if (context.get("task") or {}).get("id") else "open_case", values)
         subject = self.subject(kind, addressee, context)
 
-        message = EmailMessage()
+        message = EmailMessage(policy=MAIL_POLICY)
         message["Subject"] = subject
         message["From"] = self.mail_from
         message["To"] = ", ".join(addressee.to) if is_forward else _address(addressee.name, addressee.to[0])
@@ -163,12 +167,12 @@ class Composer:
         if auto_submitted:
             message["Auto-Submitted"] = auto_submitted
             message["X-Auto-Response-Suppress"] = "All"
-        message["Content-Language"] = lang
-        message.set_content(_text_part(marker, body, link, link_label, footer))
+        message.set_content(_text_part(marker, body, link, link_label, footer), cte="quoted-printable")
         message.add_alternative(self._layout.render(
             language=lang, subject=subject, reply_marker=marker, paragraphs=_paragraphs(body),
             link=link, link_label=link_label, footer=footer,
-        ), subtype="html")
+        ), subtype="html", cte="quoted-printable")
+        message["Content-Language"] = lang  # after the parts: make_alternative moves Content-* headers down
         return message
 
 
