@@ -12,7 +12,7 @@ from servicekit.auth import Identity
 from servicekit.db import utcnow
 from servicekit.events import Event
 
-from ..i18n import _
+from ..i18n import _, _l
 from ..models import Webhook, WebhookAttempt, WebhookDelivery, new_id
 from .urlguard import HostPolicy, UnsafeUrl
 
@@ -24,12 +24,24 @@ def require_admin(identity: Identity) -> None:
         raise errors.Forbidden(_("Only administrators manage webhooks."))
 
 
+URL_REASONS = {
+    "scheme": _l("Only http and https addresses can receive webhooks."),
+    "no_host": _l("The address has no host."),
+    "credentials": _l("Put credentials in the secret, not in the address."),
+    "port": _l("The address has an invalid port."),
+    "not_listed": _l("The host %(host)s is not on the list of allowed webhook hosts."),
+    "unresolvable": _l("The host %(host)s cannot be found."),
+    "private": _l("The host %(host)s is an internal address (%(address)s)."),
+    "none_allowed": _l("The host %(host)s has no allowed address."),
+}
+
+
 def _check_url(policy: HostPolicy, url: str) -> None:
     try:
         policy.check_url(url)
     except UnsafeUrl as err:
-        raise errors.ValidationFailed(_("This address cannot receive webhooks."),
-                                      errors={"url": [_("Not allowed: %(reason)s", reason=str(err))]}) from None
+        reason = str(URL_REASONS[err.reason]) % err.params if err.params else str(URL_REASONS[err.reason])
+        raise errors.ValidationFailed(_("This address cannot receive webhooks."), errors={"url": [reason]}) from None
 
 
 def get_webhook(session: Session, webhook_id: str) -> Webhook:

@@ -28,8 +28,24 @@ from urllib3.util.timeout import _DEFAULT_TIMEOUT
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
+REASONS = {
+    "scheme": "only http and https URLs can receive webhooks",
+    "no_host": "the URL has no host",
+    "credentials": "put credentials in the secret, not in the URL",
+    "port": "the URL has an invalid port",
+    "not_listed": "host {host} is not on WEBHOOK_ALLOWED_HOSTS",
+    "unresolvable": "host {host} does not resolve",
+    "private": "host {host} resolves to a non-public address ({address})",
+    "none_allowed": "host {host} resolves to no allowed address",
+}
+
+
 class UnsafeUrl(ValueError):
-    """The URL may not be called; the message says why (in English, for logs and the API's detail)."""
+    """The URL may not be called: ``reason`` (a key of REASONS) and its ``params`` say why."""
+
+    def __init__(self, reason: str, **params: str):
+        self.reason, self.params = reason, params
+        super().__init__(REASONS[reason].format(**params))
 
 
 def _is_public(address: Address) -> bool:
@@ -71,15 +87,15 @@ class HostPolicy:
                 return
         except ValueError:
             pass
-        raise UnsafeUrl(f"host {host} is not on WEBHOOK_ALLOWED_HOSTS")
+        raise UnsafeUrl("not_listed", host=host)
 
     def resolve(self, host: str, port: int) -> list[tuple[int, tuple]]:
         """The socket addresses to connect to, each one checked; UnsafeUrl if none may be used."""
         self.check_host(host)
         try:
             infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-        except socket.gaierror as err:
-            raise UnsafeUrl(f"host {host} does not resolve: {err}") from None
+        except socket.gaierror:
+            raise UnsafeUrl("unresolvable", host=host) from None
         trusted = self.host_listed(host)
         usable = []
         for family, _type, _proto, _name, sockaddr in infos:
@@ -87,23 +103,23 @@ class HostPolicy:
             if trusted or self.address_listed(address) or (not self.allowed and _is_public(address)):
                 usable.append((family, sockaddr))
             elif not self.allowed:
-                raise UnsafeUrl(f"host {host} resolves to a non-public address ({address})")
+                raise UnsafeUrl("private", host=host, address=str(address))
         if not usable:
-            raise UnsafeUrl(f"host {host} resolves to no allowed address")
+            raise UnsafeUrl("none_allowed", host=host)
         return usable
 
     def check_url(self, url: str) -> None:
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https"):
-            raise UnsafeUrl("only http and https URLs can receive webhooks")
+            raise UnsafeUrl("scheme")
         if not parts.hostname:
-            raise UnsafeUrl("the URL has no host")
+            raise UnsafeUrl("no_host")
         if parts.username or parts.password:
-            raise UnsafeUrl("put credentials in the secret, not in the URL")
+            raise UnsafeUrl("credentials")
         try:
             port = parts.port or (443 if parts.scheme == "https" else 80)
         except ValueError:
-            raise UnsafeUrl("the URL has an invalid port") from None
+            raise UnsafeUrl("port") from None
         self.resolve(parts.hostname, port)
 
 

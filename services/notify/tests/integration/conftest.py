@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 import pytest
 from kombu import Queue
-from sqlalchemy import text
 from notify_support import MailCatcher, free_port
+from sqlalchemy import text
 
 from notify import config
 from notify.app import MIGRATIONS_DIR, build_context, create_app

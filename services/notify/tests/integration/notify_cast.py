@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
 from notify_support import event, team_data, user_data, wait_for
+from sqlalchemy import func, select
 
 from notify.models import DirectoryTeam, DirectoryUser
 

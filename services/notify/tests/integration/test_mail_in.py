@@ -80,8 +80,9 @@ def test_a_reply_to_one_of_our_mails_is_matched_to_its_case_by_the_threading_hea
     notify_service.publish(event("case.shared", case, source="cases"))
     ours = mail_catcher.wait_for_mail_to(cast.email("follower"))[0].message
 
-    reply = mail("bo@kunde.example", "Re: a case", "Thanks, I will look.\n\nOn Thu, 26 Nov 2026 Servicedesk wrote:\n> x",
-                 In_Reply_To=ours["Message-ID"], References=f"{ours['References']} {ours['Message-ID']}")
+    body = "Thanks, I will look.\n\nOn Thu, 26 Nov 2026 Servicedesk wrote:\n> x"
+    reply = mail("bo@kunde.example", "Re: a case", body, In_Reply_To=ours["Message-ID"],
+                 References=f"{ours['References']} {ours['Message-ID']}")
     send(notify_service, reply)
 
     [data] = [e["data"] for e in wait_for(lambda: received_events(published))]

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from notify_cast import meet_the_cast
-from sqlalchemy import select
 from notify_support import MailCatcher, case_data, event, new_id, task_data, wait_for
+from sqlalchemy import select
 
 from notify.models import OutgoingMail
 
@@ -28,7 +28,8 @@ def test_a_new_case_sends_the_requester_a_receipt_with_its_number_and_tells_the_
     notify_service.publish(event("case.created", case, source="cases"))
 
     receipt = mail_catcher.wait_for_mail_to(cast.email("requester"))[0]
-    assert receipt.message["Subject"] == "[SAG 2611-0042] Vi har modtaget din henvendelse: Printeren på 3. sal virker ikke"
+    assert receipt.message["Subject"] == ("[SAG 2611-0042] Vi har modtaget din henvendelse: "
+                                          "Printeren på 3. sal virker ikke")
     assert receipt.message["Auto-Submitted"] == "auto-replied"
     assert receipt.message["Reply-To"] == "sag@sd.example"
     assert f"<case-{case['id']}@sd.example>" in receipt.message["References"]
@@ -117,7 +118,8 @@ def test_a_share_mails_the_person_it_was_shared_with_and_links_to_the_case(notif
     notify_service.publish(event("case.shared", case, source="cases"))
 
     mail = mail_catcher.wait_for_mail_to(cast.email("follower"))[0]
-    assert mail.message["Subject"] == "[SAG 2611-0042] Anne Hansen shared a case with you: Printeren på 3. sal virker ikke"
+    assert mail.message["Subject"] == ("[SAG 2611-0042] Anne Hansen shared a case with you: "
+                                       "Printeren på 3. sal virker ikke")
     assert f"https://servicedesk.example/sager/{case['id']}" in mail.text
     assert recipients_of(notify_service, "case_shared") == {f"user:{cast.follower['id']}"}
 
