@@ -118,6 +118,17 @@ def notify_service(start_notify, mail_catcher) -> RunningNotify:
     return start_notify(mail_catcher.url)
 
 
+@pytest.fixture(scope="module")
+def real_gateway(postgres_databases, rabbitmq_url, bus_namespace, identity_keys):
+    """The gateway app itself (its own database) serving on a local port."""
+    from notify_gateway import start_gateway
+
+    gateway = start_gateway(postgres_databases.create("gateway"), rabbitmq_url,
+                            {**bus_namespace, "QUEUE_PREFIX": f"{bus_namespace['QUEUE_PREFIX']}gw."}, identity_keys)
+    yield gateway
+    gateway.stop()
+
+
 @pytest.fixture
 def published(rabbit_bus, request):
     """What is published on the run's exchange under ``email.received``: ``published()`` drains it."""

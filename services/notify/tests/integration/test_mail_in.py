@@ -181,3 +181,24 @@ def test_a_mail_from_an_unknown_sender_waits_while_the_gateway_is_away(notify_se
         send(notify_service, mail("ny.kunde@firma.example", "Hjælp til login"))
     assert refused.value.smtp_code == 451
     assert inbound_rows(notify_service) == [] and received_events(published) == []
+
+
+def test_a_mail_from_a_new_address_creates_a_requester_through_the_gateway_in_the_owning_organisation(
+        start_notify, mail_catcher, real_gateway, published):
+    import requests
+    from notify_gateway import SERVICE_KEY
+
+    admin = real_gateway.admin_headers()
+    organisation = requests.post(f"{real_gateway.url}/api/v1/organisations", headers=admin, timeout=10,
+                                 json={"name": "Firma A/S", "mail_domains": ["firma.example"]}).json()
+    notify = start_notify(mail_catcher.url, GATEWAY_URL=real_gateway.url, SERVICE_API_KEY=SERVICE_KEY)
+    send(notify, mail("Ny Kunde <ny.kunde@firma.example>", "Hjælp til login", "Jeg kan ikke logge ind."))
+
+    [data] = [e["data"] for e in wait_for(lambda: received_events(published))]
+    assert data["case_number"] is None and data["matched_by"] is None
+    users = requests.get(f"{real_gateway.url}/api/v1/users", params={"q": "ny.kunde@firma.example"}, headers=admin,
+                         timeout=10).json()["items"]
+    [user] = users
+    assert data["sender_user_id"] == user["id"]
+    assert user["roles"] == ["requester"] and user["organisation_id"] == organisation["id"]
+    assert user["name"] == "Ny Kunde"
