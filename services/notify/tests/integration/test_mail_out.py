@@ -165,7 +165,12 @@ def test_a_mail_server_that_is_down_at_first_still_gets_the_mail_later(start_not
     catcher.start()
     try:
         assert catcher.wait_for_mail_to(cast.email("follower"))
-        with notify.database.transaction() as session:
-            assert session.scalars(select(OutgoingMail.status)).all() == ["sent"]
+
+        def statuses():
+            with notify.database.transaction() as session:
+                return session.scalars(select(OutgoingMail.status)).all()
+
+        assert wait_for(lambda: statuses() == ["sent"]), statuses()
+        assert len(catcher.to(cast.email("follower"))) == 1
     finally:
         catcher.stop()
