@@ -158,7 +158,8 @@ def _task_part(data: Mapping[str, Any]) -> dict[str, Any]:
 
 def _message_part(message: Mapping[str, Any]) -> dict[str, Any]:
     return {"id": message.get("id"), "author_id": message.get("author_id"), "visibility": message.get("visibility"),
-            "body": _text(message.get("body")), "attachment_ids": list(message.get("attachment_ids") or [])}
+            "body": _text(message.get("body")), "attachment_ids": list(message.get("attachment_ids") or []),
+            "to": list(message.get("to") or []), "cc": list(message.get("cc") or [])}
 
 
 def build_context(session: Session, directory: SessionDirectory, event: Event, kind: str) -> dict[str, Any]:

@@ -89,7 +89,7 @@ class Received:
 
     @property
     def text(self) -> str:
-        return self.message.get_body(preferencelist=("plain",)).get_content()
+        return self.message.get_body(preferencelist=("plain",)).get_content().replace("\r\n", "\n")
 
     @property
     def html(self) -> str:

@@ -165,8 +165,10 @@ class MailSender:
                 raise Undeliverable("team has no mailbox")
             return Addressee(to=(team.email,), name=team.name, language="da")
         if kind == "external":
-            return Addressee(to=tuple(row.context.get("to") or ()), cc=tuple(row.context.get("cc") or ()),
-                             language=row.context.get("language") or "da")
+            to, cc = tuple(row.context.get("to") or ()), tuple(row.context.get("cc") or ())
+            if not to and not cc:
+                raise Undeliverable("the forward names no recipient")
+            return Addressee(to=to or cc, cc=cc if to else (), language=row.context.get("language") or "da")
         raise Undeliverable(f"unknown recipient {row.recipient!r}")
 
     # -- 2. send -----------------------------------------------------------------------------------------

@@ -174,3 +174,39 @@ def test_a_mail_server_that_is_down_at_first_still_gets_the_mail_later(start_not
         assert len(catcher.to(cast.email("follower"))) == 1
     finally:
         catcher.stop()
+
+
+def test_a_forward_goes_to_the_external_parties_without_header_or_footer_and_their_reply_finds_the_case(
+        start_notify, mail_catcher, real_gateway, published):
+    import json
+    import smtplib
+    from email.message import EmailMessage
+
+    from notify_gateway import SERVICE_KEY
+
+    notify = start_notify(mail_catcher.url, GATEWAY_URL=real_gateway.url, SERVICE_API_KEY=SERVICE_KEY)
+    cast = meet_the_cast(notify)
+    case = case_data(requester_id=cast.requester["id"], team_id=cast.team["id"], assignee_id=cast.agent["id"],
+                     version=4, actor_id=cast.agent["id"])
+    case["message"] = {"id": new_id(), "author_id": cast.agent["id"], "visibility": "internal", "via": "forward",
+                       "body": "Hej\n\nKan I se på printeren?\n\nMed venlig hilsen\nCarl", "attachment_ids": [],
+                       "to": ["service@leverandor.example"], "cc": ["chef@leverandor.example"]}
+    notify.publish(event("case.message_added", case), event("case.forwarded", case))
+
+    forward = mail_catcher.wait_for_mail_to("service@leverandor.example")[0]
+    assert set(forward.rcpt_tos) == {"service@leverandor.example", "chef@leverandor.example"}
+    assert forward.message["Cc"] == "chef@leverandor.example"
+    assert forward.message["Subject"] == "[SAG 2611-0042] Printeren på 3. sal virker ikke"
+    assert forward.message["Auto-Submitted"] is None
+    assert forward.text.startswith("Hej\n\nKan I se på printeren?") and "Kære" not in forward.text
+    assert mail_catcher.to(cast.email("requester")) == [] and mail_catcher.to(cast.email("colleague")) == []
+
+    reply = EmailMessage()
+    reply["From"], reply["To"], reply["Subject"] = "service@leverandor.example", "sag@sd.example", "SV: printer"
+    reply["In-Reply-To"] = forward.message["Message-ID"]
+    reply.set_content("Vi kommer i morgen.\n\n-----Oprindelig meddelelse-----\nHej")
+    with smtplib.SMTP("127.0.0.1", notify.inbound_port, timeout=10) as client:
+        client.send_message(reply)
+    [received] = [json.loads(m.body)["data"] for m in wait_for(published)]
+    assert received["case_id"] == case["id"] and received["matched_by"] == "headers"
+    assert received["body"] == "Vi kommer i morgen."
