@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from email.utils import parseaddr
+from pathlib import Path
 
 from marshmallow import ValidationError, fields, validate
 
@@ -71,6 +72,7 @@ class NotifyConfig(ServiceConfig):
     # -- other services, through the gateway
     gateway_url = fields.Url(data_key="GATEWAY_URL", require_tld=False, load_default="http://127.0.0.1:8080")
     service_api_key = fields.String(data_key="SERVICE_API_KEY", load_default=None)
+    service_api_key_file = fields.String(data_key="SERVICE_API_KEY_FILE", load_default=None)
     gateway_timeout = _seconds(data_key="GATEWAY_TIMEOUT", load_default=15.0)
     # -- webhooks
     webhook_allowed_hosts = CommaList(data_key="WEBHOOK_ALLOWED_HOSTS", load_default=[])
@@ -103,4 +105,9 @@ def load(environ: Mapping[str, str] | None = None) -> Settings:
     values["inbound_domains"] = tuple(d.lower().lstrip("@") for d in values["inbound_domains"]) or (inbound_domain,)
     values["public_url"] = values["public_url"].rstrip("/")
     values["gateway_url"] = values["gateway_url"].rstrip("/")
+    if not values["service_api_key"] and values["service_api_key_file"]:
+        try:
+            values["service_api_key"] = Path(values["service_api_key_file"]).read_text().strip()
+        except OSError as err:
+            raise ConfigError({"SERVICE_API_KEY_FILE": [str(err)]}) from None
     return Settings(values)

@@ -76,3 +76,12 @@ def test_an_allow_list_admits_only_what_it_names_and_trusts_it():
     with pytest.raises(UnsafeUrl) as err:
         policy.check_url("http://localhost/hook")
     assert err.value.reason == "not_listed"
+
+
+def test_the_service_key_may_come_from_a_file(tmp_path):
+    key_file = tmp_path / "notify_service_key"
+    key_file.write_text("a-key-from-a-secret-file-0123\n")
+    assert config.load({**BASE, "SERVICE_API_KEY_FILE": str(key_file)}).service_api_key == \
+        "a-key-from-a-secret-file-0123"
+    with pytest.raises(ConfigError, match="SERVICE_API_KEY_FILE"):
+        config.load({**BASE, "SERVICE_API_KEY_FILE": str(tmp_path / "missing")})
