@@ -82,6 +82,11 @@ class NotifyConfig(ServiceConfig):
                                           validate=validate.Range(1, 100))
     webhook_timeout = _seconds(data_key="WEBHOOK_TIMEOUT", load_default=10.0)
     webhook_poll_seconds = _seconds(data_key="WEBHOOK_POLL_SECONDS", load_default=1.0)
+    # -- how long records are kept
+    mail_retention_days = _seconds(data_key="MAIL_RETENTION_DAYS", load_default=365.0)
+    notification_retention_days = _seconds(data_key="NOTIFICATION_RETENTION_DAYS", load_default=365.0)
+    webhook_retention_days = _seconds(data_key="WEBHOOK_RETENTION_DAYS", load_default=30.0)
+    inbound_retention_days = _seconds(data_key="INBOUND_RETENTION_DAYS", load_default=90.0)
 
 
 def _delays(values: dict, key: str, env: str) -> None:

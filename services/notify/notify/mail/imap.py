@@ -15,6 +15,7 @@ import threading
 from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
 
+from ..polling import repeat
 from .inbound import MailReceiver
 
 log = logging.getLogger(__name__)
@@ -57,12 +58,7 @@ class ImapPoller:
         self.poll_seconds = poll_seconds
 
     def run(self, stop: threading.Event) -> None:
-        while not stop.is_set():
-            try:
-                self.poll_once()
-            except (OSError, imaplib.IMAP4.error) as err:
-                log.warning("IMAP polling of %s failed: %s", self.source.host, err)
-            stop.wait(self.poll_seconds)
+        repeat(stop, self.poll_once, rest_seconds=self.poll_seconds, full_round=10**9, what="IMAP polling")
 
     def poll_once(self) -> int:
         """Receive every unseen mail once; return how many were taken."""

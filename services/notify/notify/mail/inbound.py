@@ -15,6 +15,7 @@ import base64
 import hashlib
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from email import policy
@@ -152,12 +153,19 @@ def _attachments(message: EmailMessage) -> list[dict[str, Any]]:
 
 
 class MailReceiver:
-    def __init__(self, database: Database, gateway: GatewayClient, settings: InboundSettings):
+    def __init__(self, database: Database, gateway: GatewayClient, settings: InboundSettings,
+                 on_outcome: Callable[[str], None] | None = None):
         self.database = database
         self.gateway = gateway
         self.settings = settings
+        self.on_outcome = on_outcome or (lambda outcome: None)
 
     def receive(self, raw: bytes, envelope_sender: str | None = None) -> Outcome:
+        outcome = self._receive(raw, envelope_sender)
+        self.on_outcome(outcome.status)
+        return outcome
+
+    def _receive(self, raw: bytes, envelope_sender: str | None) -> Outcome:
         if len(raw) > self.settings.max_bytes:
             return Outcome(TOO_LARGE, f"larger than {self.settings.max_bytes} bytes")
         mail = parse(raw, envelope_sender)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import smtplib
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.message import EmailMessage
@@ -29,6 +30,7 @@ from servicekit.db import Database, utcnow
 from ..directory import SessionDirectory
 from ..gateway import GatewayClient, GatewayRefused, GatewayUnavailable
 from ..models import DirectoryTeam, OutgoingMail
+from ..polling import repeat
 from .compose import Addressee, Composer
 from .smtp import PermanentRefusal, SmtpTarget, send
 
@@ -86,8 +88,9 @@ class MailSender:
 
     def __init__(self, database: Database, composer: Composer, smtp: SmtpTarget, gateway: GatewayClient, *,
                  mail_from: str, retry_delays: tuple[float, ...], give_up_after: float, poll_seconds: float = 1.0,
-                 batch_size: int = 20):
+                 batch_size: int = 20, on_outcome: Callable[[str], None] | None = None):
         self.database = database
+        self.on_outcome = on_outcome or (lambda outcome: None)
         self.composer = composer
         self.smtp = smtp
         self.gateway = gateway
@@ -99,14 +102,7 @@ class MailSender:
         self.lease = timedelta(seconds=smtp.timeout * 2 * batch_size + 60)
 
     def run(self, stop: threading.Event) -> None:
-        while not stop.is_set():
-            try:
-                handled = self.send_due()
-            except Exception:
-                log.exception("mail sender failed; trying again")
-                handled = 0
-            if handled < self.batch_size:
-                stop.wait(self.poll_seconds)
+        repeat(stop, self.send_due, rest_seconds=self.poll_seconds, full_round=self.batch_size, what="mail sender")
 
     def send_due(self) -> int:
         """Send one batch of due mails; return how many were handled."""
@@ -227,6 +223,7 @@ class MailSender:
             for outgoing in batch:
                 row = rows[outgoing.id]
                 status, reason = outgoing.outcome or ("retry", "not sent")
+                self.on_outcome(status)
                 if status == "sent":
                     row.status, row.sent_at, row.attempts, row.last_error = "sent", utcnow(), row.attempts + 1, None
                 elif status == "fail":

@@ -15,6 +15,7 @@ import json
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -29,6 +30,7 @@ from servicekit.db import Database, utcnow
 from servicekit.events import Event
 
 from ..models import Webhook, WebhookAttempt, WebhookDelivery, new_id
+from ..polling import repeat
 from .signing import SIGNATURE_HEADER, sign
 from .urlguard import HostPolicy, guarded_session
 
@@ -95,8 +97,10 @@ class _Leased:
 
 class WebhookSender:
     def __init__(self, database: Database, policy: HostPolicy, *, retry_delays: tuple[float, ...],
-                 max_attempts: int, timeout: float, poll_seconds: float = 1.0, batch_size: int = 20):
+                 max_attempts: int, timeout: float, poll_seconds: float = 1.0, batch_size: int = 20,
+                 on_outcome: Callable[[str], None] | None = None):
         self.database = database
+        self.on_outcome = on_outcome or (lambda outcome: None)
         self.http = guarded_session(policy)
         self.retry_delays = retry_delays
         self.max_attempts = max_attempts
@@ -105,14 +109,8 @@ class WebhookSender:
         self.batch_size = batch_size
 
     def run(self, stop: threading.Event) -> None:
-        while not stop.is_set():
-            try:
-                handled = self.deliver_due()
-            except Exception:
-                log.exception("webhook sender failed; trying again")
-                handled = 0
-            if handled < self.batch_size:
-                stop.wait(self.poll_seconds)
+        repeat(stop, self.deliver_due, rest_seconds=self.poll_seconds, full_round=self.batch_size,
+               what="webhook sender")
 
     def deliver_due(self) -> int:
         leased = self._lease()
@@ -172,12 +170,14 @@ class WebhookSender:
         elif attempts >= self.max_attempts:
             values |= {"status": "failed"}
         else:
+            values |= {"status": "pending"}
             delay = self.retry_delays[min(attempts - 1, len(self.retry_delays) - 1)]
             values |= {"next_attempt_at": utcnow() + timedelta(seconds=delay)}
         with self.database.transaction() as session:
             session.add(WebhookAttempt(delivery_id=delivery.id, attempted_at=utcnow(), status_code=status_code,
                                        error=error, duration_ms=duration_ms))
             session.execute(update(WebhookDelivery).where(WebhookDelivery.id == delivery.id).values(**values))
+        self.on_outcome(values["status"] if values["status"] != "pending" else "retry")
         if error:
             log.warning("webhook delivery %s (%s) attempt %d: %s", delivery.id, delivery.event_type, attempts, error)
 
