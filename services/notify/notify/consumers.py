@@ -2,7 +2,8 @@
 
 Each handler keeps what we need of the aggregate (by version), queues the
 notices the rule table gives, and queues webhook deliveries - all in the
-consumer's transaction, so a redelivered event (the inbox) changes nothing twice.
+consumer's transaction, so a redelivered event (the inbox) changes nothing twice.  An event whose
+data lacks what we rely on fails (and ends in the dead-letter queue) rather than half-apply.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from sqlalchemy.orm import Session
 from servicekit.events import Event
 
 from . import directory
+from .events import ConsumedCase, ConsumedUser
 from .models import KnownCase, KnownTask
 from .notices import NoticeSettings, notify_about
 from .webhooks.deliveries import queue_deliveries
@@ -23,6 +25,7 @@ Handler = Callable[[Session, Event], None]
 
 def build_handlers(settings: NoticeSettings) -> dict[str, Handler]:
     def on_case_event(session: Session, event: Event) -> None:
+        ConsumedCase().validate_or_raise(event.data)
         stale = _apply(session, event, KnownCase, directory.apply_case)
         notify_about(session, event, settings, stale=stale)
         queue_deliveries(session, event)
@@ -37,6 +40,7 @@ def build_handlers(settings: NoticeSettings) -> dict[str, Handler]:
         queue_deliveries(session, event)
 
     def on_user_event(session: Session, event: Event) -> None:
+        ConsumedUser().validate_or_raise(event.data)
         directory.apply_user(session, event.data)
         queue_deliveries(session, event)
 

@@ -7,7 +7,7 @@ docs/architecture.md) and keeps only what it needs of them.
 
 from __future__ import annotations
 
-from marshmallow import INCLUDE, Schema, fields
+from marshmallow import INCLUDE, Schema, ValidationError, fields
 
 EMAIL_RECEIVED = "email.received"
 
@@ -52,6 +52,11 @@ PUBLISHED_EVENTS = {EMAIL_RECEIVED: EmailReceivedData}
 class _Tolerant(Schema):
     class Meta:
         unknown = INCLUDE
+
+    def validate_or_raise(self, data: dict) -> None:
+        problems = self.validate(data)
+        if problems:
+            raise ValidationError(problems)
 
 
 class ConsumedUser(_Tolerant):
