@@ -210,3 +210,30 @@ def test_a_forward_goes_to_the_external_parties_without_header_or_footer_and_the
     [received] = [json.loads(m.body)["data"] for m in wait_for(published)]
     assert received["case_id"] == case["id"] and received["matched_by"] == "headers"
     assert received["body"] == "Vi kommer i morgen."
+
+
+def test_a_shared_mailbox_is_a_user_like_any_other_and_gets_the_receipt(notify_service, mail_catcher):
+    from notify_support import user_data
+
+    mailbox = user_data("Kontoret (fællespostkasse)", "kontoret@kunde.example", shared_mailbox=True)
+    notify_service.publish(event("user.created", mailbox, source="gateway"))
+    case = case_data(requester_id=mailbox["id"], actor_id="service:cases", title="Fra fællespostkassen")
+    notify_service.publish(event("case.created", case, source="cases"))
+    receipt = mail_catcher.wait_for_mail_to("kontoret@kunde.example")[0]
+    assert "Kære Kontoret (fællespostkasse)" in receipt.text
+
+
+def test_receipts_to_one_address_are_limited_per_hour(start_notify, mail_catcher):
+    notify = start_notify(mail_catcher.url, AUTO_REPLY_LIMIT="1")
+    cast = meet_the_cast(notify)
+    first = case_data(requester_id=cast.requester["id"], actor_id=cast.requester["id"], title="Første")
+    second = case_data(requester_id=cast.requester["id"], actor_id=cast.requester["id"], title="Anden",
+                       number="SAG 2611-0043")
+    notify.publish(event("case.created", first), event("case.created", second))
+    assert mail_catcher.wait_for_mail_to(cast.email("requester"))
+    share = case_data(requester_id=cast.requester["id"], version=2, actor_id=cast.agent["id"],
+                      user_id=cast.follower["id"])
+    notify.publish(event("case.shared", share))
+    assert mail_catcher.wait_for_mail_to(cast.email("follower")), "later events are handled"
+    subjects = [r.message["Subject"] for r in mail_catcher.to(cast.email("requester"))]
+    assert subjects == ["[SAG 2611-0042] Vi har modtaget din henvendelse: Første"]
