@@ -54,19 +54,19 @@ def notify_about(session: Session, event: Event, settings: NoticeSettings, *, st
             continue
         key = rules.notice_key(rule, event.type, event.id, event.subject, data)
         context = build_context(session, directory, event, rule.kind)
-        queued += _queue(session, directory, event, rule, key, reached, context, settings)
+        queued += _queue(session, event, rule, key, reached, context, settings)
     return queued
 
 
-def _queue(session: Session, directory: SessionDirectory, event: Event, rule: rules.Rule, key: str,
-           reached: rules.Recipients, context: dict[str, Any], settings: NoticeSettings) -> int:
+def _queue(session: Session, event: Event, rule: rules.Rule, key: str, reached: rules.Recipients,
+           context: dict[str, Any], settings: NoticeSettings) -> int:
     choices = _preferences(session, rule.kind, [*reached.user_ids, *reached.in_app_only_ids])
     case_id = (context.get("case") or {}).get("id") or (context.get("task") or {}).get("case_id")
     task_id = (context.get("task") or {}).get("id")
     count = 0
     for user_id in reached.user_ids:
         channels = rules.visible_channels(rule.kind, choices.get(user_id, []))
-        if channels.get(rules.EMAIL) and _may_mail(session, directory, event, rule, user_id, settings):
+        if channels.get(rules.EMAIL) and _may_mail(session, event, rule, user_id, settings):
             count += _mail(session, event, rule, key, f"user:{user_id}", case_id, context, settings)
         if channels.get(rules.IN_APP):
             count += _in_app(session, rule.kind, key, user_id, case_id, task_id, context)
@@ -92,8 +92,7 @@ def _preferences(session: Session, kind: str, user_ids: list[str]) -> dict[str, 
     return found
 
 
-def _may_mail(session: Session, directory: SessionDirectory, event: Event, rule: rules.Rule, user_id: str,
-              settings: NoticeSettings) -> bool:
+def _may_mail(session: Session, event: Event, rule: rules.Rule, user_id: str, settings: NoticeSettings) -> bool:
     """Loop protection for the receipt, the one mail we send in answer to someone else's."""
     if rule.kind != "case_receipt":
         return True

@@ -17,6 +17,7 @@ from .consumers import build_handlers
 from .gateway import GatewayClient
 from .housekeeping import Housekeeping
 from .mail.compose import Composer
+from .mail.headers import mail_domain
 from .mail.imap import ImapPoller, ImapSource
 from .mail.inbound import InboundSettings, MailReceiver
 from .mail.listener import InboundListener
@@ -50,7 +51,8 @@ def mail_receiver(context: ServiceContext, metrics: NotifyMetrics | None = None)
     s = context.settings
     own = {parseaddr(s.mail_from)[1].lower(), parseaddr(s.inbound_address)[1].lower()}
     return MailReceiver(context.database, gateway_client(s), InboundSettings(
-        case_prefix=s.case_number_prefix, own_domains=tuple(s.inbound_domains), own_addresses=tuple(own),
+        case_prefix=s.case_number_prefix, own_domains=tuple({*s.inbound_domains, mail_domain(s.mail_from)}),
+        own_addresses=tuple(own),
         rate_limit=s.inbound_rate_limit, rate_window=s.inbound_rate_window, max_bytes=s.max_inbound_mail_bytes,
         service_name=context.name,
     ), on_outcome=metrics and (lambda o: metrics.inbound.labels(o).inc()))

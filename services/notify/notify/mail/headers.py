@@ -49,7 +49,7 @@ def message_ids(*header_values: str | None) -> list[str]:
 
 def case_number_in(subject: str, prefix: str) -> str | None:
     """The case number named in a subject (``SAG 2611-0042``, ``sag2611-0042``...), normalised."""
-    pattern = re.compile(rf"(?<![A-Za-z0-9]){re.escape(prefix)}\s?(\d{{4}}-\d{{4,}})(?![0-9A-Za-z])", re.IGNORECASE)
+    pattern = re.compile(rf"(?<![A-Za-z0-9]){re.escape(prefix)}\s?(\d{{4}}-\d{{4,8}})(?![0-9A-Za-z])", re.IGNORECASE)
     match = pattern.search(subject or "")
     return f"{prefix.upper()} {match.group(1)}" if match else None
 

@@ -88,7 +88,7 @@ def parse(raw: bytes, envelope_sender: str | None) -> ParsedMail:
     from_name, from_email = parseaddr(str(message.get("From", "")))
     if "@" not in from_email and envelope_sender:
         from_email = parseaddr(envelope_sender)[1]
-    message_id = h.message_ids(str(message.get("Message-ID", "")))
+    message_id = [i for i in h.message_ids(str(message.get("Message-ID", ""))) if len(i) <= 500]
     ids_in_reply = h.message_ids(str(message.get("In-Reply-To", "")))
     return ParsedMail(
         message_id=message_id[0] if message_id else f"<{hashlib.sha256(raw).hexdigest()}@no-message-id>",
@@ -168,7 +168,11 @@ class MailReceiver:
     def _receive(self, raw: bytes, envelope_sender: str | None) -> Outcome:
         if len(raw) > self.settings.max_bytes:
             return Outcome(TOO_LARGE, f"larger than {self.settings.max_bytes} bytes")
-        mail = parse(raw, envelope_sender)
+        try:
+            mail = parse(raw, envelope_sender)
+        except Exception:  # a mail no parser can read is answered "taken" and logged: retrying will not help
+            log.exception("an inbound mail of %d bytes could not be read", len(raw))
+            return Outcome(IGNORED, "unreadable mail")
         with self.database.transaction() as session:
             refusal = self._refusal(session, mail)
             if refusal is not None:
@@ -187,7 +191,7 @@ class MailReceiver:
         return self._publish(mail, len(raw), sender_id, case_id, case_number)
 
     def _refusal(self, session: Session, mail: ParsedMail) -> Outcome | None:
-        if not mail.from_email or "@" not in mail.from_email:
+        if not mail.from_email or "@" not in mail.from_email or len(mail.from_email) > 320:
             return Outcome(IGNORED, "no sender address")
         if mail.from_email in self.settings.own_addresses:
             return Outcome(IGNORED, "sent by ourselves")
