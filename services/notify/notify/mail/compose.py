@@ -27,7 +27,7 @@ from servicekit.db import utcnow
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "mail"
 LANGUAGES = ("da", "en")
-PRODUCT = "Servicedesk"
+DEFAULT_PRODUCT = "Servicedesk"
 
 STATUS_LABELS = {
     "da": {"registered": "Registreret", "in_progress": "Påbegyndt", "assigned": "Tildelt",
@@ -69,6 +69,7 @@ class Composer:
 
     def __init__(self, *, mail_from: str, reply_to: str, public_url: str, case_prefix: str, time_zone: str):
         self.mail_from = mail_from
+        self.product = parseaddr(mail_from)[0] or DEFAULT_PRODUCT  # the sender's display name signs our mails
         self.reply_to = reply_to
         self.public_url = public_url
         self.case_prefix = case_prefix
@@ -94,7 +95,7 @@ class Composer:
         case = context.get("case") or {}
         values = dict(context)
         values.update(
-            product=PRODUCT,
+            product=self.product,
             recipient_name=recipient_name or ("kunde" if lang == "da" else "customer"),
             status_label=STATUS_LABELS[lang].get(case.get("status"), case.get("status") or ""),
             old_status_label=STATUS_LABELS[lang].get(context.get("old_status") or "", ""),
