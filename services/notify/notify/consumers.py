@@ -16,7 +16,6 @@ from servicekit.events import Event
 
 from . import directory
 from .events import ConsumedCase, ConsumedUser
-from .models import KnownCase, KnownTask
 from .notices import NoticeSettings, notify_about
 from .webhooks.deliveries import queue_deliveries
 
@@ -26,12 +25,12 @@ Handler = Callable[[Session, Event], None]
 def build_handlers(settings: NoticeSettings) -> dict[str, Handler]:
     def on_case_event(session: Session, event: Event) -> None:
         ConsumedCase().validate_or_raise(event.data)
-        stale = _apply(session, event, KnownCase, directory.apply_case)
+        stale = _apply(session, event, directory.apply_case)
         notify_about(session, event, settings, stale=stale)
         queue_deliveries(session, event)
 
     def on_task_event(session: Session, event: Event) -> None:
-        stale = _apply(session, event, KnownTask, directory.apply_task)
+        stale = _apply(session, event, directory.apply_task)
         notify_about(session, event, settings, stale=stale)
         queue_deliveries(session, event)
 
@@ -64,12 +63,9 @@ def build_handlers(settings: NoticeSettings) -> dict[str, Handler]:
     }
 
 
-def _apply(session: Session, event: Event, model, apply) -> bool:
+def _apply(session: Session, event: Event, apply) -> bool:
     """Keep the aggregate if the event is newer; True when we already hold a newer version (stale)."""
     if "id" not in event.data or event.data.get("version") is None:
         return False
-    held = directory.held_version(session, model, event.data["id"])
-    if held is not None and held > int(event.data["version"]):
-        return True
-    apply(session, event.data)
-    return False
+    held = apply(session, event.data)
+    return held is not None and held > int(event.data["version"])

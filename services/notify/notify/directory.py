@@ -22,22 +22,22 @@ def _version(data: Mapping[str, Any]) -> int:
     return int(data.get("version") or 0)
 
 
-def _apply(session: Session, model, data: Mapping[str, Any], values: dict[str, Any]) -> bool:
-    """Insert or update ``model`` row ``data['id']`` if the event is newer; True when applied."""
+def _apply(session: Session, model, data: Mapping[str, Any], values: dict[str, Any]) -> int | None:
+    """Keep ``values`` for row ``data['id']`` if the event is newer; return the version held before (or None)."""
     row = session.get(model, str(data["id"]), with_for_update=True)
-    if row is not None and row.version >= _version(data):
-        return False
+    held = row.version if row is not None else None
+    if held is not None and held >= _version(data):
+        return held
     if row is None:
         row = model(id=str(data["id"]))
         session.add(row)
     for name, value in values.items():
         setattr(row, name, value)
     row.version = _version(data)
-    session.flush()
-    return True
+    return held
 
 
-def apply_user(session: Session, data: Mapping[str, Any]) -> bool:
+def apply_user(session: Session, data: Mapping[str, Any]) -> int | None:
     return _apply(session, DirectoryUser, data, {
         "email": (data.get("email") or "").strip().lower(),
         "name": data.get("name") or "",
@@ -49,7 +49,7 @@ def apply_user(session: Session, data: Mapping[str, Any]) -> bool:
     })
 
 
-def apply_team(session: Session, data: Mapping[str, Any]) -> bool:
+def apply_team(session: Session, data: Mapping[str, Any]) -> int | None:
     members = [str(m.get("user_id")) for m in data.get("members") or () if isinstance(m, Mapping)]
     return _apply(session, DirectoryTeam, data, {
         "name": data.get("name") or "",
@@ -58,14 +58,14 @@ def apply_team(session: Session, data: Mapping[str, Any]) -> bool:
     })
 
 
-def apply_organisation(session: Session, data: Mapping[str, Any]) -> bool:
+def apply_organisation(session: Session, data: Mapping[str, Any]) -> int | None:
     return _apply(session, DirectoryOrganisation, data, {
         "name": data.get("name") or "",
         "mail_domains": [d.lower() for d in data.get("mail_domains") or ()],
     })
 
 
-def apply_case(session: Session, data: Mapping[str, Any]) -> bool:
+def apply_case(session: Session, data: Mapping[str, Any]) -> int | None:
     return _apply(session, KnownCase, data, {
         "number": data.get("number") or "",
         "title": (data.get("title") or "")[:500],
@@ -77,16 +77,12 @@ def apply_case(session: Session, data: Mapping[str, Any]) -> bool:
     })
 
 
-def apply_task(session: Session, data: Mapping[str, Any]) -> bool:
+def apply_task(session: Session, data: Mapping[str, Any]) -> int | None:
     return _apply(session, KnownTask, data, {
         "number": data.get("number") or "",
         "case_id": data.get("case_id"),
         "status": data.get("status") or "",
     })
-
-
-def held_version(session: Session, model, aggregate_id: str) -> int | None:
-    return session.scalar(select(model.version).where(model.id == str(aggregate_id)))
 
 
 class SessionDirectory:

@@ -21,8 +21,8 @@ from servicekit.events import Event
 from . import rules
 from .directory import SessionDirectory
 from .mail.headers import mail_domain, new_message_id, thread_root
-from .mail.outbound import AUTO_GENERATED, AUTO_REPLIED, auto_replies_since, queue_mail
-from .models import InboundMail, KnownCase, Notification, NotificationPreference, new_id
+from .mail.outbound import AUTO_GENERATED, AUTO_REPLIED, auto_replies_since
+from .models import InboundMail, KnownCase, Notification, NotificationPreference, OutgoingMail, new_id
 
 MAX_BODY = 20_000
 
@@ -60,26 +60,37 @@ def notify_about(session: Session, event: Event, settings: NoticeSettings, *, st
 
 def _queue(session: Session, event: Event, rule: rules.Rule, key: str, reached: rules.Recipients,
            context: dict[str, Any], settings: NoticeSettings) -> int:
+    """Queue this rule's mails and in-app notices: one insert for each, whatever the number of people."""
     choices = _preferences(session, rule.kind, [*reached.user_ids, *reached.in_app_only_ids])
     case_id = (context.get("case") or {}).get("id") or (context.get("task") or {}).get("case_id")
     task_id = (context.get("task") or {}).get("id")
-    count = 0
+    mail_to: list[str] = []
+    in_app: list[str] = []
     for user_id in reached.user_ids:
         channels = rules.visible_channels(rule.kind, choices.get(user_id, []))
         if channels.get(rules.EMAIL) and _may_mail(session, event, rule, user_id, settings):
-            count += _mail(session, event, rule, key, f"user:{user_id}", case_id, context, settings)
+            mail_to.append(f"user:{user_id}")
         if channels.get(rules.IN_APP):
-            count += _in_app(session, rule.kind, key, user_id, case_id, task_id, context)
-    for user_id in reached.in_app_only_ids:
-        if rules.visible_channels(rule.kind, choices.get(user_id, [])).get(rules.IN_APP):
-            count += _in_app(session, rule.kind, key, user_id, case_id, task_id, context)
-    for team_id in reached.team_ids_by_mail:
-        count += _mail(session, event, rule, key, f"team:{team_id}", case_id, context, settings)
+            in_app.append(user_id)
+    in_app += [u for u in reached.in_app_only_ids
+               if rules.visible_channels(rule.kind, choices.get(u, [])).get(rules.IN_APP)]
+    mail_to += [f"team:{team_id}" for team_id in reached.team_ids_by_mail]
     if reached.addresses:
-        message = context.get("message") or {}
-        external = {**context, "to": list(message.get("to") or []), "cc": list(message.get("cc") or [])}
-        count += _mail(session, event, rule, key, "external", case_id, external, settings)
-    return count
+        mail_to.append("external")
+    mails = [_mail_row(session, event, rule, key, recipient, case_id, context, settings) for recipient in mail_to]
+    notices = [{"id": new_id(), "user_id": user_id, "notice_key": key, "kind": rule.kind, "case_id": case_id,
+                "task_id": task_id, "params": context, "created_at": utcnow()} for user_id in in_app]
+    return (_insert_new(session, OutgoingMail, mails, ["notice_key", "recipient"])
+            + _insert_new(session, Notification, notices, ["notice_key", "user_id"]))
+
+
+def _insert_new(session: Session, model, rows: list[dict[str, Any]], unique: list[str]) -> int:
+    """Insert the rows that are not there yet (by ``unique``); return how many were new."""
+    if not rows:
+        return 0
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    statement = insert(model.__table__).on_conflict_do_nothing(index_elements=unique).returning(model.__table__.c.id)
+    return len(session.execute(statement, rows).all())  # executemany: one cached statement, rows in batches
 
 
 def _preferences(session: Session, kind: str, user_ids: list[str]) -> dict[str, list[tuple[str, bool]]]:
@@ -92,49 +103,42 @@ def _preferences(session: Session, kind: str, user_ids: list[str]) -> dict[str, 
     return found
 
 
+def _cause(session: Session, event: Event) -> InboundMail | None:
+    """The inbound mail whose ``email.received`` led to this event, if one did."""
+    if not event.causationid:
+        return None
+    return session.scalar(select(InboundMail).where(InboundMail.event_id == event.causationid))
+
+
 def _may_mail(session: Session, event: Event, rule: rules.Rule, user_id: str, settings: NoticeSettings) -> bool:
     """Loop protection for the receipt, the one mail we send in answer to someone else's."""
     if rule.kind != "case_receipt":
         return True
-    if event.causationid:
-        cause = session.scalar(select(InboundMail).where(InboundMail.event_id == event.causationid))
-        if cause is not None and cause.automatic:
-            return False
+    cause = _cause(session, event)
+    if cause is not None and cause.automatic:
+        return False
     since = utcnow() - timedelta(hours=1)
     return auto_replies_since(session, f"user:{user_id}", since) < settings.auto_reply_limit
 
 
-def _mail(session: Session, event: Event, rule: rules.Rule, key: str, recipient: str, case_id: str | None,
-          context: dict[str, Any], settings: NoticeSettings) -> int:
+def _mail_row(session: Session, event: Event, rule: rules.Rule, key: str, recipient: str, case_id: str | None,
+              context: dict[str, Any], settings: NoticeSettings) -> dict[str, Any]:
     root = thread_root("case", case_id, settings.domain) if case_id else None
     references = [root] if root else []
     in_reply_to = root
-    if rule.kind == "case_receipt" and event.causationid:
-        cause = session.scalar(select(InboundMail.message_id).where(InboundMail.event_id == event.causationid))
-        if cause:
-            in_reply_to, references = cause, [*references, cause]
+    if rule.kind == "case_receipt" and (cause := _cause(session, event)) is not None:
+        in_reply_to, references = cause.message_id, [*references, cause.message_id]
+    if recipient == "external":
+        message = context.get("message") or {}
+        context = {**context, "to": list(message.get("to") or []), "cc": list(message.get("cc") or [])}
     if rule.kind == "case_forward":
         auto_submitted = None  # a person's message to a partner, not an automatic one
     else:
         auto_submitted = AUTO_REPLIED if rule.kind == "case_receipt" else AUTO_GENERATED
-    return int(queue_mail(
-        session, notice_key=key, recipient=recipient, kind=rule.kind, case_id=case_id, context=context,
-        message_id=new_message_id(settings.domain), in_reply_to=in_reply_to, references=references,
-        auto_submitted=auto_submitted,
-    ))
-
-
-def _in_app(session: Session, kind: str, key: str, user_id: str, case_id: str | None, task_id: str | None,
-            context: dict[str, Any]) -> int:
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    statement = (
-        insert(Notification.__table__)
-        .values(id=new_id(), user_id=user_id, notice_key=key, kind=kind, case_id=case_id, task_id=task_id,
-                params=context, created_at=utcnow())
-        .on_conflict_do_nothing(index_elements=["notice_key", "user_id"])
-        .returning(Notification.__table__.c.id)
-    )
-    return int(session.execute(statement).first() is not None)
+    return {"id": new_id(), "notice_key": key, "recipient": recipient, "kind": rule.kind, "case_id": case_id,
+            "context": context, "message_id": new_message_id(settings.domain), "in_reply_to": in_reply_to,
+            "references": references, "auto_submitted": auto_submitted, "status": "pending", "attempts": 0,
+            "next_attempt_at": utcnow(), "created_at": utcnow()}
 
 
 # -- what the templates see ---------------------------------------------------------------------------
@@ -165,6 +169,8 @@ def build_context(session: Session, directory: SessionDirectory, event: Event, k
     data = event.data
     aggregate = event.type.split(".", 1)[0]
     team = directory.team(data["team_id"]) if data.get("team_id") else None
+    directory.users([rules.actor_of(event.type, data), data.get("requester_id"),
+                     (data.get("message") or {}).get("author_id")])  # one query for the names below
     actor = directory.user(rules.actor_of(event.type, data))
     context: dict[str, Any] = {
         "actor_name": actor.name if actor else "",

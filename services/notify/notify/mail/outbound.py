@@ -19,10 +19,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import parseaddr
-from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from servicekit.db import Database, utcnow
@@ -37,18 +35,6 @@ from .smtp import PermanentRefusal, SmtpTarget, send
 log = logging.getLogger(__name__)
 
 AUTO_REPLIED, AUTO_GENERATED = "auto-replied", "auto-generated"
-
-
-def queue_mail(session: Session, **values: Any) -> bool:
-    """Add a mail to the queue unless this notice already went to this recipient; True if added."""
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    statement = (
-        insert(OutgoingMail.__table__)
-        .values(status="pending", attempts=0, next_attempt_at=utcnow(), created_at=utcnow(), **values)
-        .on_conflict_do_nothing(index_elements=["notice_key", "recipient"])
-        .returning(OutgoingMail.__table__.c.id)
-    )
-    return session.execute(statement).first() is not None
 
 
 def auto_replies_since(session: Session, recipient: str, since: datetime) -> int:
