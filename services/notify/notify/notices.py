@@ -154,7 +154,8 @@ def _case_part(data: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _task_part(data: Mapping[str, Any]) -> dict[str, Any]:
-    keys = ("id", "number", "case_id", "case_number", "subject", "deadline", "blocks_case_closure", "team_id")
+    keys = ("id", "number", "case_id", "case_number", "case_title", "subject", "deadline", "blocks_case_closure",
+            "team_id")
     return {key: data.get(key) for key in keys} | {"description": _text(data.get("description")),
                                                    "solution": _text(data.get("solution"))}
 
