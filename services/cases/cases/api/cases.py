@@ -87,7 +87,7 @@ class OneCase(MethodView):
         return view, 200, etag(case.version)
 
 
-@blp.route("/bulk")
+@blp.route("/bulk", methods=["POST"])
 @blp.arguments(BulkBody)
 @blp.response(200, BulkAnswer)
 def bulk_edit(body):
