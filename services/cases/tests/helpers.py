@@ -92,7 +92,8 @@ class Caller:
 
 
 def event(type_: str, data: dict[str, Any], source: str = "servicedesk/gateway", id: str | None = None) -> Event:
-    return Event(type=type_, source=source, subject=str(data.get("id", "")), data=data, id=id or str(uuid.uuid4()))
+    subject = str(data.get("id") or data.get("case_id") or "none")
+    return Event(type=type_, source=source, subject=subject, data=data, id=id or str(uuid.uuid4()))
 
 
 @dataclass

@@ -38,8 +38,9 @@ def receive_email(session: Session, opts: Options, event: Event) -> None:
     data = event.data
     mail_id = data.get("message_id") or data.get("id") or event.id
     email = (data.get("from_email") or "").strip().lower()
-    sender = directory.find_user(session, data.get("sender_user_id")) or directory.find_user_by_email(email)
-    sender_id = data.get("sender_user_id") or (sender.id if sender else None)
+    sender_id = data.get("sender_user_id")
+    sender = directory.find_user(session, sender_id) if sender_id else directory.find_user_by_email(session, email)
+    sender_id = sender_id or (sender.id if sender else None)
     named = _named_case(session, data)
     if named is not None:
         if session.scalar(select(Message.id).where(Message.case_id == named.id, Message.email_message_id == mail_id)):
