@@ -15,6 +15,7 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from servicekit import errors
+from servicekit.i18n import N_
 
 from .i18n import _
 
@@ -38,6 +39,23 @@ STATUS_LABELS_DA = {
     Status.RESOLVED: "Udført",
     Status.CLOSED: "Lukket",
 }
+
+# The same names in the message catalogue (msgids in English, Danish in translations/da).
+STATUS_NAMES = {
+    Status.REGISTERED: N_("Registered"),
+    Status.IN_PROGRESS: N_("In progress"),
+    Status.ASSIGNED: N_("Assigned"),
+    Status.WAITING_INTERNAL: N_("Waiting internally"),
+    Status.WAITING_REQUESTER: N_("Waiting for the requester"),
+    Status.RESOLVED: N_("Resolved"),
+    Status.CLOSED: N_("Closed"),
+}
+
+
+def status_name(status: str) -> str:
+    """The status as a word in the caller's language."""
+    return _(STATUS_NAMES[Status(status)])
+
 
 OPEN_STATUSES = frozenset(
     {Status.REGISTERED, Status.IN_PROGRESS, Status.ASSIGNED, Status.WAITING_INTERNAL, Status.WAITING_REQUESTER}
@@ -107,8 +125,8 @@ def check_manual_transition(current: str, target: str) -> None:
         raise errors.InvalidTransition(_("The case is closed, and a closed case cannot be changed."))
     if target_status not in MANUAL_TRANSITIONS[current_status]:
         raise errors.InvalidTransition(
-            _("A case cannot go from %(current)s to %(target)s.", current=current_status.value,
-              target=target_status.value)
+            _("A case cannot go from %(current)s to %(target)s.", current=status_name(current_status),
+              target=status_name(target_status))
         )
 
 

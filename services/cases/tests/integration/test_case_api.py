@@ -212,3 +212,16 @@ def test_a_child_case_links_to_its_parent_and_cycles_are_refused(api, office):
     cycle = api.as_(office.agent).patch(f"/api/v1/cases/{parent['id']}", {"parent_id": child["id"]})
     assert cycle.status == 422
     assert api.as_(office.agent).patch(f"/api/v1/cases/{parent['id']}", {"parent_id": parent["id"]}).status == 422
+
+
+def test_the_services_own_messages_are_danish_by_default_and_english_on_request(api, office):
+    missing = "/api/v1/cases/00000000-0000-4000-8000-000000000000"
+    danish = api.as_(office.requester).get(missing, headers={"Accept-Language": "da"})
+    assert (danish.status, danish.json["detail"]) == (404, "Sagen findes ikke, eller du har ikke adgang til den.")
+    english = api.as_(office.requester).get(missing, headers={"Accept-Language": "en"})
+    assert english.json["detail"] == "There is no such case, or you may not see it."
+    case = open_case(api, office.requester)
+    api.as_(office.requester).post(f"/api/v1/cases/{case['id']}/close")
+    refused = api.as_(office.agent).patch(f"/api/v1/cases/{case['id']}", {"status": "in_progress"},
+                                          headers={"Accept-Language": "da"})
+    assert refused.json["detail"] == "Sagen er lukket, og en lukket sag kan ikke ændres."
