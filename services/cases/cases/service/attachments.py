@@ -6,7 +6,7 @@ import itertools
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from servicekit import errors
@@ -20,6 +20,7 @@ from ..models import Attachment, Case
 from .common import (
     Options,
     actor_id,
+    fetch_page,
     follower_ids,
     get_case,
     is_participant,
@@ -68,15 +69,11 @@ def list_attachments(session: Session, viewer: Identity, case_id: str, *, page: 
                      per_page: int) -> tuple[list[dict[str, Any]], int]:
     """The "only attachments" view: every file of the case the viewer may see, newest first."""
     case = get_case(session, viewer, case_id)
-    query = select(Attachment, func.count().over()).where(Attachment.case_id == case.id)
+    query = select(Attachment).where(Attachment.case_id == case.id)
     if not viewer.is_staff:
         query = query.where(Attachment.visibility == EXTERNAL)
-    rows = session.execute(query.order_by(Attachment.created_at.desc(), Attachment.id)
-                           .limit(per_page).offset((page - 1) * per_page)).all()
-    if rows:
-        return [attachment_view(a) for a, _total in rows], rows[0][1]
-    count = select(func.count()).select_from(query.subquery())
-    return [], session.scalar(count) or 0
+    rows, total = fetch_page(session, query.order_by(Attachment.created_at.desc(), Attachment.id), page, per_page)
+    return [attachment_view(a) for (a,) in rows], total
 
 
 def get_attachment(session: Session, viewer: Identity, case_id: str, attachment_id: str) -> Attachment:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
+from sqlalchemy import ColumnElement, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from servicekit import errors
@@ -14,7 +14,7 @@ from servicekit.auth import Identity
 from ..domain import DONE_STATUSES, OPEN_STATUSES, PRIORITY_RANK, STATUS_RANK, number_key
 from ..i18n import _
 from ..models import Case, Follower, Message, case_search_vector, message_search_vector
-from .common import aggregate_ids, split_ids, visible_to
+from .common import aggregate_ids, fetch_page, split_ids, visible_to
 from .views import case_view
 
 STAFF_VIEWS = ("team", "assigned_to_me", "unassigned")
@@ -30,17 +30,9 @@ def list_cases(session: Session, viewer: Identity, args: dict[str, Any]) -> tupl
     conditions += filter_conditions(viewer, args)
     if args.get("q"):
         conditions.append(search_condition(session, viewer, args["q"]))
-    query: Select = (select(Case, followers, func.count().over())
-                     .where(and_(*conditions)).order_by(*sort_order(args["sort"]))
-                     .limit(args["per_page"]).offset((args["page"] - 1) * args["per_page"]))
-    rows = session.execute(query).all()
-    if not rows:
-        return [], _count(session, conditions) if args["page"] > 1 else 0
-    return [case_view(c, split_ids(ids), viewer) for c, ids, _total in rows], rows[0][2]
-
-
-def _count(session: Session, conditions: list[ColumnElement[bool]]) -> int:
-    return session.scalar(select(func.count()).select_from(Case).where(and_(*conditions))) or 0
+    query = select(Case, followers).where(and_(*conditions)).order_by(*sort_order(args["sort"]))
+    rows, total = fetch_page(session, query, args["page"], args["per_page"])
+    return [case_view(c, split_ids(ids), viewer) for c, ids in rows], total
 
 
 def view_condition(viewer: Identity, view: str, args: dict[str, Any]) -> ColumnElement[bool]:

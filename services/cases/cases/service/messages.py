@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from servicekit import errors
@@ -20,6 +20,7 @@ from .common import (
     actor_id,
     aggregate_ids,
     commit_change,
+    fetch_page,
     follower_ids,
     get_case,
     is_participant,
@@ -126,8 +127,7 @@ def list_messages(session: Session, viewer: Identity, case_id: str, *, page: int
     case = get_case(session, viewer, case_id)
     attachment_ids = (select(aggregate_ids(session, Attachment.id))
                       .where(Attachment.message_id == Message.id).correlate(Message).scalar_subquery())
-    total = func.count().over()
-    query = (select(Message, attachment_ids, DirectoryUser.name, total)
+    query = (select(Message, attachment_ids, DirectoryUser.name)
              .outerjoin(DirectoryUser, DirectoryUser.id == Message.author_id)
              .where(Message.case_id == case.id))
     if not viewer.is_staff:
@@ -135,23 +135,13 @@ def list_messages(session: Session, viewer: Identity, case_id: str, *, page: int
     elif visibility:
         query = query.where(Message.visibility == visibility)
     order = Message.created_at.desc() if sort.startswith("-") else Message.created_at.asc()
-    rows = session.execute(query.order_by(order, Message.id).limit(per_page).offset((page - 1) * per_page)).all()
-    items = [message_view(m, split_ids(ids), case.solution_message_id if _solution_visible(case, viewer) else None,
-                          name, viewer) for m, ids, name, _total in rows]
-    return items, rows[0][3] if rows else _count_messages(session, viewer, case, visibility)
+    rows, total = fetch_page(session, query.order_by(order, Message.id), page, per_page)
+    solution = case.solution_message_id if _solution_visible(case, viewer) else None
+    return [message_view(m, split_ids(ids), solution, name, viewer) for m, ids, name in rows], total
 
 
 def _solution_visible(case: Case, viewer: Identity) -> bool:
     return viewer.is_staff or not case.solution_is_internal
-
-
-def _count_messages(session: Session, viewer: Identity, case: Case, visibility: str | None) -> int:
-    query = select(func.count()).select_from(Message).where(Message.case_id == case.id)
-    if not viewer.is_staff:
-        query = query.where(Message.visibility == EXTERNAL)
-    elif visibility:
-        query = query.where(Message.visibility == visibility)
-    return session.scalar(query) or 0
 
 
 def get_message_view(session: Session, viewer: Identity, case: Case, message: Message) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from servicekit.db import utcnow
 from ..i18n import _
 from ..models import ReplyTemplate
 from . import directory
-from .common import require_staff
+from .common import fetch_page, require_staff
 from .routing import require_admin
 
 FIELDS = ("name", "body", "language", "team_id")
@@ -29,13 +29,10 @@ def list_templates(session: Session, viewer: Identity, args: dict[str, Any]) -> 
         conditions.append(or_(ReplyTemplate.team_id == args["team_id"], ReplyTemplate.team_id.is_(None)))
     if args.get("q"):
         conditions.append(func.lower(ReplyTemplate.name).contains(args["q"].lower(), autoescape=True))
-    query = (select(ReplyTemplate, func.count().over()).where(*conditions)
-             .order_by(ReplyTemplate.language, ReplyTemplate.name, ReplyTemplate.id)
-             .limit(args["per_page"]).offset((args["page"] - 1) * args["per_page"]))
-    rows = session.execute(query).all()
-    if rows:
-        return [t for t, _total in rows], rows[0][1]
-    return [], session.scalar(select(func.count()).select_from(ReplyTemplate).where(*conditions)) or 0
+    query = (select(ReplyTemplate).where(*conditions)
+             .order_by(ReplyTemplate.language, ReplyTemplate.name, ReplyTemplate.id))
+    rows, total = fetch_page(session, query, args["page"], args["per_page"])
+    return [template for (template,) in rows], total
 
 
 def get_template(session: Session, viewer: Identity, template_id: str, *, for_update: bool = False) -> ReplyTemplate:
