@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from flask import send_file
+from flask import request, send_file
 from flask.views import MethodView
-from flask_smorest import Blueprint
+from flask_smorest import Blueprint, abort
+from marshmallow import ValidationError
 
 from servicekit import errors
 from servicekit.web import current_identity, db_session
@@ -12,7 +13,7 @@ from servicekit.web import current_identity, db_session
 from ..files import DISPLAYABLE_TYPES, OCTET_STREAM
 from ..i18n import _
 from ..schemas.common import PageArgs
-from ..schemas.messages import AttachmentFile, AttachmentForm, AttachmentPage, AttachmentRead
+from ..schemas.messages import AttachmentForm, AttachmentPage, AttachmentRead
 from ..service import attachments
 from ..service.views import attachment_view
 from .common import options, page, transaction
@@ -20,6 +21,14 @@ from .common import options, page, transaction
 blp = Blueprint("attachments", __name__, url_prefix="/api/v1/cases", description="Files on a case")
 
 DOWNLOAD_CSP = "default-src 'none'; sandbox; frame-ancestors 'none'"
+UPLOAD_SCHEMA = {
+    "type": "object",
+    "required": ["file"],
+    "properties": {
+        "file": {"type": "string", "format": "binary"},
+        "message_id": {"type": "string", "format": "uuid", "description": "Attach to this message of the case"},
+    },
+}
 
 
 @blp.route("/<uuid:case_id>/attachments")
@@ -32,17 +41,20 @@ class Attachments(MethodView):
                                                     page=args["page"], per_page=args["per_page"])
         return page(items, total, args)
 
-    @blp.arguments(AttachmentForm, location="form")
-    @blp.arguments(AttachmentFile, location="files")
+    @blp.doc(requestBody={"required": True, "content": {"multipart/form-data": {"schema": UPLOAD_SCHEMA}}})
     @blp.response(201, AttachmentRead)
     @blp.alt_response(413, description="Larger than MAX_ATTACHMENT_BYTES")
     @blp.alt_response(415, description="Programs and scripts are refused")
-    def post(self, form, files, case_id):
+    def post(self, case_id):
         """Upload a file (multipart field `file`, optional `message_id`)"""
-        upload = files.get("file")
-        if upload is None or not hasattr(upload, "stream"):
+        upload = request.files.get("file")
+        if upload is None:
             raise errors.ValidationFailed(_("Send the file in the multipart field \"file\"."),
                                           errors={"file": [_("Missing data for required field.")]})
+        try:
+            form = AttachmentForm().load(request.form.to_dict())
+        except ValidationError as err:
+            abort(422, messages={"form": err.messages})  # answered as problem+json with translated messages
         actor = current_identity()
         with transaction() as session:
             attachment = attachments.upload(session, options(), actor, str(case_id), upload.stream, upload.filename,

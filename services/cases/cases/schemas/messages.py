@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import EXCLUDE, Schema, fields, validate
 
 from .common import Id, PageArgs, PlainText, page_of, required_text
 
@@ -55,11 +55,10 @@ AttachmentPage = page_of(AttachmentRead, "AttachmentPage")
 
 
 class AttachmentForm(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
     message_id = Id(load_default=None, allow_none=True)
-
-
-class AttachmentFile(Schema):
-    file = fields.Raw(required=True, metadata={"type": "string", "format": "binary"})
 
 
 class ReplyTemplateCreate(Schema):
