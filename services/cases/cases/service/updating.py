@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from servicekit import errors
@@ -57,6 +58,9 @@ def apply_patch(session: Session, opts: Options, actor: Identity, case: Case, pa
         lifecycle.change_status(session, opts, actor, case, changes, patch["status"])
     else:
         changes.set(case, "status", status_after_assignment(case.status, old_assignee, case.assignee_id).value)
+    if case.status == Status.ASSIGNED and not case.assignee_id:
+        message = _("An assigned case needs an agent.")
+        raise errors.ValidationFailed(message, errors={"assignee_id": [message]})
 
 
 def _apply_priority(session: Session, case: Case, patch: dict[str, Any], changes: Changes) -> None:
@@ -142,6 +146,9 @@ def reopen_case(session: Session, opts: Options, actor: Identity, case_id: str, 
 
 def merge_case(session: Session, opts: Options, actor: Identity, case_id: str, into_id: str,
                if_match: str | None = None) -> Case:
+    # Lock both cases in one order, so that merging A into B while B goes into A cannot deadlock.
+    session.execute(select(Case.id).where(Case.id.in_([str(case_id), str(into_id)]))
+                    .order_by(Case.id).with_for_update())
     case = get_case(session, actor, case_id, for_update=True)
     check_if_match(case, if_match)
     lifecycle.merge(session, opts, actor, case, into_id)

@@ -225,3 +225,24 @@ def test_the_services_own_messages_are_danish_by_default_and_english_on_request(
     refused = api.as_(office.agent).patch(f"/api/v1/cases/{case['id']}", {"status": "in_progress"},
                                           headers={"Accept-Language": "da"})
     assert refused.json["detail"] == "Sagen er lukket, og en lukket sag kan ikke ændres."
+
+
+def test_an_assigned_case_needs_an_agent(api, office):
+    case = open_case(api, office.requester)
+    answer = api.as_(office.agent).patch(f"/api/v1/cases/{case['id']}", {"status": "assigned"})
+    assert answer.status == 422
+    assert "assignee_id" in answer.json["errors"]
+
+
+def test_merging_two_cases_into_each_other_at_once_never_deadlocks(api, office):
+    from concurrent.futures import ThreadPoolExecutor
+
+    first, second = open_case(api, office.requester), open_case(api, office.requester)
+
+    def merge(pair):
+        source, target = pair
+        return api.as_(office.agent).post(f"/api/v1/cases/{source['id']}/merge", {"into_id": target["id"]}).status
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        statuses = sorted(pool.map(merge, [(first, second), (second, first)]))
+    assert statuses == [200, 409]

@@ -108,6 +108,12 @@ def test_the_outbox_publishes_every_change_with_the_full_case_and_its_version(li
     added = live.published("case.message_added", created["id"])["data"]
     assert (added["version"], added["message"]["id"], added["message"]["visibility"]) == (2, message["id"],
                                                                                           "internal")
+    forward = live.api.as_(people.agent).post(f"/api/v1/cases/{created['id']}/forward", {
+        "to": ["leverandoer@example.com"], "cc": ["chef@example.com"], "body": "Kan I se på netværket?"}).json
+    forwarded = live.published("case.forwarded", created["id"])["data"]["message"]
+    assert (forwarded["id"], forwarded["visibility"], forwarded["via"]) == (forward["id"], "internal", "forward")
+    assert (forwarded["to"], forwarded["cc"], forwarded["attachment_ids"]) == (
+        ["leverandoer@example.com"], ["chef@example.com"], [])
 
 
 def test_closing_with_an_open_blocking_task_is_409_until_the_task_events_say_it_is_resolved(live, people):
