@@ -13,7 +13,7 @@ from ..service.common import get_case, read_case
 from .common import etag, if_match, options, transaction
 
 blp = Blueprint("case-actions", __name__, url_prefix="/api/v1/cases",
-                description="Resolve, reopen, close, merge and forward a case")
+                description="Resolve, reopen, close, merge, route and forward a case")
 
 
 @blp.route("/<uuid:case_id>/resolve", methods=["POST"])
@@ -65,6 +65,17 @@ def merge(body, case_id):
         source = get_case(session, actor, str(case_id))
         view = read_case(session, actor, source)
     return view, 200, etag(source.version)
+
+
+@blp.route("/<uuid:case_id>/route", methods=["POST"])
+@blp.response(200, CaseRead)
+def apply_routing(case_id):
+    """Staff: move the case to the team the routing rules choose for it now"""
+    actor = current_identity()
+    with transaction() as session:
+        case = updating.apply_routing(session, options(), actor, str(case_id), if_match=if_match())
+        view = read_case(session, actor, case)
+    return view, 200, etag(case.version)
 
 
 @blp.route("/<uuid:case_id>/forward", methods=["POST"])

@@ -17,16 +17,8 @@ from ..domain import Status
 from ..files import CHUNK, check_allowed, safe_filename, sniff_content_type
 from ..i18n import _
 from ..models import Attachment, Case
-from .common import (
-    Options,
-    actor_id,
-    fetch_page,
-    follower_ids,
-    get_case,
-    is_participant,
-    note_in_history,
-    record_case_event,
-)
+from .changes import note_in_history, record_case_event
+from .common import Options, actor_id, fetch_page, follower_ids, get_case, is_participant
 from .messages import EXTERNAL, INTERNAL, find_message
 from .views import attachment_view
 

@@ -16,7 +16,8 @@ from ..domain import Status, format_number, number_key, number_period, priority_
 from ..i18n import _
 from ..models import Case, CaseCounter
 from . import directory, routing
-from .common import Changes, Options, actor_id, get_case, note_in_history, publish
+from .changes import Changes, note_in_history, publish
+from .common import Options, actor_id, get_case
 
 STAFF_ONLY_FIELDS = ("requester_id", "team_id", "priority", "assignee_id", "parent_id")
 

@@ -19,7 +19,8 @@ from ..files import check_allowed, safe_filename, sniff_content_type
 from ..models import Case, DirectoryUser, Message
 from . import directory, lifecycle
 from .attachments import add_attachment
-from .common import SYSTEM, Changes, Options, commit_change, follower_ids
+from .changes import Changes, commit_change
+from .common import SYSTEM, Options, follower_ids
 from .creating import create_case
 from .messages import EXTERNAL, INTERNAL, add_message, after_requester_reply
 

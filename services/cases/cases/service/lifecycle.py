@@ -20,19 +20,8 @@ from ..domain import (
 from ..i18n import _
 from ..models import Attachment, BlockingTask, Case, Follower, Message
 from . import directory
-from .common import (
-    SYSTEM,
-    Changes,
-    Options,
-    commit_change,
-    follower_ids,
-    handover_of,
-    is_participant,
-    note_in_history,
-    require_editor,
-    set_handover,
-    visible_to,
-)
+from .changes import Changes, commit_change, handover_of, note_in_history, set_handover
+from .common import SYSTEM, Options, follower_ids, is_participant, require_editor, visible_to
 from .messages import add_message, set_solution
 from .tasks import DONE_TASK_STATUSES
 

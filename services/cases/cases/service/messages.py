@@ -14,18 +14,16 @@ from .. import events
 from ..domain import Status, Trigger, automatic_transition
 from ..i18n import _
 from ..models import Attachment, Case, DirectoryUser, Message
+from .changes import Changes, commit_change, note_in_history, record_case_event
 from .common import (
-    Changes,
     Options,
     actor_id,
     aggregate_ids,
-    commit_change,
+    check_if_match,
     fetch_page,
     follower_ids,
     get_case,
     is_participant,
-    note_in_history,
-    record_case_event,
     require_editor,
     split_ids,
 )
@@ -97,8 +95,6 @@ def set_solution(case: Case, message: Message | None, changes: Changes) -> None:
 def mark_solution(session: Session, opts: Options, actor: Identity, case_id: str, message_id: str | None,
                   if_match: str | None = None) -> Case:
     """Mark one message as the solution (``message_id`` None takes the mark away)."""
-    from .common import check_if_match
-
     case = get_case(session, actor, case_id, for_update=True)
     require_editor(actor, case)
     check_if_match(case, if_match)

@@ -14,7 +14,8 @@ from .. import events
 from ..i18n import _
 from ..models import DirectoryUser, Follower
 from . import directory
-from .common import Changes, Options, commit_change, follower_ids, get_case, is_participant
+from .changes import Changes, commit_change
+from .common import Options, follower_ids, get_case, is_participant
 
 
 def share(session: Session, opts: Options, actor: Identity, case_id: str, user_id: str) -> Follower:

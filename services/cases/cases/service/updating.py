@@ -14,17 +14,8 @@ from ..domain import Status, handover_after_team_change, priority_for, status_af
 from ..i18n import _
 from ..models import Case
 from . import directory, lifecycle, routing
-from .common import (
-    Changes,
-    Options,
-    actor_id,
-    check_if_match,
-    commit_change,
-    get_case,
-    handover_of,
-    require_editor,
-    set_handover,
-)
+from .changes import Changes, commit_change, handover_of, set_handover
+from .common import Options, actor_id, check_if_match, get_case, require_editor
 from .messages import add_message
 
 PLAIN_FIELDS = ("title", "description", "type", "category", "product", "private")
@@ -153,3 +144,12 @@ def merge_case(session: Session, opts: Options, actor: Identity, case_id: str, i
     check_if_match(case, if_match)
     lifecycle.merge(session, opts, actor, case, into_id)
     return case
+
+
+def apply_routing(session: Session, opts: Options, actor: Identity, case_id: str,
+                  if_match: str | None = None) -> Case:
+    """Send the case where the routing rules send a new case like it (seed 004: "Anvend ruteregel")."""
+    case = get_case(session, actor, case_id, for_update=True)
+    team_id = routing.route(session, category=case.category, product=case.product, type=case.type,
+                            origin=case.origin)
+    return update_case(session, opts, actor, case.id, {"team_id": team_id}, if_match)

@@ -136,3 +136,14 @@ def test_statistics_work_on_sqlite_too(tmp_path, identity_keys, sign_identity, m
     assert api.as_(agent).get("/api/v1/cases?q=sag tekst").json["total"] == 1
     assert api.as_(agent).get("/api/v1/cases?q=printer").json["total"] == 0
     app.extensions["servicekit"].database.dispose()
+
+
+def test_an_agent_applies_the_routing_rules_to_an_existing_case(api, office):
+    api.as_(office.admin).post("/api/v1/routing-rules", {"name": "Servere", "category": "Server",
+                                                         "team_id": office.drift})
+    case = open_case(api, office.requester)
+    api.as_(office.agent).patch(f"/api/v1/cases/{case['id']}", {"category": "server"})
+    routed = api.as_(office.agent).post(f"/api/v1/cases/{case['id']}/route")
+    assert routed.status == 200
+    assert (routed.json["team_id"], routed.json["handed_over_from_team_id"]) == (office.drift, office.support)
+    assert api.as_(office.requester).post(f"/api/v1/cases/{case['id']}/route").status == 403
