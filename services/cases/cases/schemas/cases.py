@@ -39,6 +39,7 @@ class CaseRead(Schema):
     created_by = fields.String(allow_none=True)
     created_at = fields.DateTime(required=True)
     updated_at = fields.DateTime(required=True)
+    updated_by = fields.String(allow_none=True, metadata={"description": "Who made the latest change"})
     resolved_at = fields.DateTime(allow_none=True)
     closed_at = fields.DateTime(allow_none=True)
     parent_id = Id(allow_none=True)

@@ -100,6 +100,7 @@ def commit_change(session: Session, opts: Options, case: Case, actor: Identity, 
     if changes.fields:
         case.version += 1
         case.updated_at = changes.at
+        case.updated_by = actor_id(actor)
         write_history(session, case, actor, changes)
     session.flush()
     publish(session, opts, case, actor, changes, followers if followers is not None else follower_ids(session, case.id))

@@ -63,8 +63,8 @@ def create_case(session: Session, opts: Options, actor: Identity, data: dict[str
         type=data.get("type") or "incident", category=data.get("category"), product=data.get("product"),
         origin=data.get("origin") or origin, private=bool(data.get("private")), requester_id=requester_id,
         organisation_id=organisation_id, team_id=team.id, assignee_id=data.get("assignee_id"),
-        created_by=actor_id(actor), created_at=now, updated_at=now, parent_id=data.get("parent_id"),
-        related_case_id=related_case_id, source_email_id=source_email_id, version=1,
+        created_by=actor_id(actor), created_at=now, updated_at=now, updated_by=actor_id(actor),
+        parent_id=data.get("parent_id"), related_case_id=related_case_id, source_email_id=source_email_id, version=1,
     )
     session.add(case)
     session.flush()

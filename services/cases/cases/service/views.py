@@ -11,7 +11,7 @@ from ..models import Attachment, Case
 CASE_FIELDS = (
     "id", "number", "title", "description", "status", "priority", "priority_overridden", "urgency", "impact", "type",
     "category", "product", "origin", "private", "requester_id", "organisation_id", "team_id", "assignee_id",
-    "created_by", "created_at", "updated_at", "resolved_at", "closed_at", "parent_id", "merged_into_id",
+    "created_by", "created_at", "updated_at", "updated_by", "resolved_at", "closed_at", "parent_id", "merged_into_id",
     "related_case_id", "open_blocking_tasks", "solution_message_id", "handed_over_from_team_id",
     "handed_over_by_id", "version",
 )

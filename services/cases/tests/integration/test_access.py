@@ -107,6 +107,7 @@ def test_sharing_bumps_the_version_and_stopping_it_takes_access_away(api, office
     assert again.status == 201
     now = api.as_(office.colleague).get(f"/api/v1/cases/{case['id']}").json
     assert (now["follower_ids"], now["version"]) == ([office.colleague.user_id], 2)
+    assert now["updated_by"] == office.requester.user_id
     names = api.as_(office.requester).get(f"/api/v1/cases/{case['id']}/shares").json
     assert names[0]["name"] == "Kim Kollega"
     stop = api.as_(office.colleague).delete(f"/api/v1/cases/{case['id']}/shares/{office.colleague.user_id}")
