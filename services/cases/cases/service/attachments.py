@@ -18,7 +18,7 @@ from ..files import CHUNK, check_allowed, safe_filename, sniff_content_type
 from ..i18n import _
 from ..models import Attachment, Case
 from .changes import note_in_history, record_case_event
-from .common import Options, actor_id, fetch_page, follower_ids, get_case, is_participant
+from .common import Options, actor_id, fetch_page, follower_ids, get_case, is_participant, require_editor
 from .messages import EXTERNAL, INTERNAL, find_message
 from .views import attachment_view
 
@@ -26,7 +26,9 @@ from .views import attachment_view
 def upload(session: Session, opts: Options, actor: Identity, case_id: str, stream: BinaryIO, filename: str | None,
            message_id: str | None = None) -> Attachment:
     case = get_case(session, actor, case_id, for_update=True)
-    if not actor.is_staff and not is_participant(actor, case, follower_ids(session, case.id)):
+    if actor.is_staff:
+        require_editor(actor, case)
+    elif not is_participant(actor, case, follower_ids(session, case.id)):
         raise errors.Forbidden(_("Only the requester and the people the case is shared with may add files."))
     if case.status == Status.CLOSED:
         raise errors.InvalidTransition(_("The case is closed; write a new case instead."))

@@ -58,7 +58,9 @@ def post_message(session: Session, opts: Options, actor: Identity, case_id: str,
     """A message written through the API, with the status rules of a requester's reply."""
     case = get_case(session, actor, case_id, for_update=True)
     followers = follower_ids(session, case.id)
-    if not actor.is_staff:
+    if actor.is_staff:
+        require_editor(actor, case)
+    else:
         if visibility != EXTERNAL:
             raise errors.Forbidden(_("Only staff may write internal messages."))
         if not is_participant(actor, case, followers):

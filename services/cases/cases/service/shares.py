@@ -15,13 +15,15 @@ from ..i18n import _
 from ..models import DirectoryUser, Follower
 from . import directory
 from .changes import Changes, commit_change
-from .common import Options, follower_ids, get_case, is_participant
+from .common import Options, follower_ids, get_case, is_participant, require_editor
 
 
 def share(session: Session, opts: Options, actor: Identity, case_id: str, user_id: str) -> Follower:
     case = get_case(session, actor, case_id, for_update=True)
     followers = follower_ids(session, case.id)
-    if not actor.is_staff and not is_participant(actor, case, followers):
+    if actor.is_staff:
+        require_editor(actor, case)
+    elif not is_participant(actor, case, followers):
         raise errors.Forbidden(_("Only the requester, a follower or staff may share the case."))
     user = directory.find_user(session, user_id)
     if user is None or not user.active or not case.organisation_id or user.organisation_id != case.organisation_id:

@@ -139,7 +139,7 @@ def role_table(case_id, template_id, rule_id, team_id):
         ("POST", "/api/v1/cases/bulk", {"ids": [case_id], "changes": {"category": "y"}},
          {REQUESTER: 403, AGENT: 200, DISPATCHER: 200, ADMIN: 200}),
         ("POST", f"/api/v1/cases/{case_id}/messages", {"body": "intern", "visibility": "internal"},
-         {REQUESTER: 403, AGENT: 201, DISPATCHER: 201, ADMIN: 201}),
+         {REQUESTER: 403, AGENT: 201, DISPATCHER: 403, ADMIN: 201}),
         ("POST", f"/api/v1/cases/{case_id}/forward", {"to": ["a@example.com"], "body": "x"},
          {REQUESTER: 403, AGENT: 201, DISPATCHER: 403, ADMIN: 201}),
         ("GET", "/api/v1/reply-templates", None, {REQUESTER: 403, AGENT: 200, DISPATCHER: 200, ADMIN: 200}),
@@ -187,3 +187,39 @@ def test_every_route_answers_each_role_as_the_table_says(api, office, world):
         for method, path, body, expected in role_table(case["id"], template["id"], rule["id"], office.support):
             answer = api.as_(people[role]).request(method, path, json=body)
             assert answer.status == expected[role], (role, method, path, answer.status, answer.json)
+
+
+def action_table():
+    """Routes that change a case: each row runs on a fresh case the requester opened."""
+    return [
+        ("GET", "/by-number", None, {REQUESTER: 200, AGENT: 200, DISPATCHER: 200, ADMIN: 200}),
+        ("GET", "/history", None, {REQUESTER: 200, AGENT: 200, DISPATCHER: 200, ADMIN: 200}),
+        ("GET", "/messages", None, {REQUESTER: 200, AGENT: 200, DISPATCHER: 200, ADMIN: 200}),
+        ("POST", "/messages", {"body": "svar"}, {REQUESTER: 201, AGENT: 201, DISPATCHER: 403, ADMIN: 201}),
+        ("GET", "/attachments", None, {REQUESTER: 200, AGENT: 200, DISPATCHER: 200, ADMIN: 200}),
+        ("GET", "/shares", None, {REQUESTER: 200, AGENT: 200, DISPATCHER: 200, ADMIN: 200}),
+        ("POST", "/shares", "colleague", {REQUESTER: 201, AGENT: 201, DISPATCHER: 403, ADMIN: 201}),
+        ("POST", "/resolve", {}, {REQUESTER: 403, AGENT: 200, DISPATCHER: 403, ADMIN: 200}),
+        ("POST", "/reopen", {}, {REQUESTER: 409, AGENT: 409, DISPATCHER: 403, ADMIN: 409}),
+        ("POST", "/close", None, {REQUESTER: 200, AGENT: 200, DISPATCHER: 403, ADMIN: 200}),
+        ("POST", "/route", None, {REQUESTER: 403, AGENT: 200, DISPATCHER: 403, ADMIN: 200}),
+        ("POST", "/merge", "other", {REQUESTER: 403, AGENT: 200, DISPATCHER: 403, ADMIN: 200}),
+    ]
+
+
+def test_every_case_action_answers_each_role_as_the_table_says(api, office, world):
+    people = {REQUESTER: office.requester, AGENT: office.agent,
+              DISPATCHER: world.user(("dispatcher",), dispatcher_of=[office.drift]), ADMIN: office.admin}
+    for method, suffix, body, expected in action_table():
+        for role, who in people.items():
+            case = open_case(api, office.requester)
+            if body == "colleague":
+                payload = {"user_id": office.colleague.user_id}
+            elif body == "other":
+                payload = {"into_id": open_case(api, office.requester)["id"]}
+            else:
+                payload = body
+            path = (f"/api/v1/cases/by-number/{case['number']}" if suffix == "/by-number"
+                    else f"/api/v1/cases/{case['id']}{suffix}")
+            answer = api.as_(who).request(method, path, json=payload)
+            assert answer.status == expected[role], (role, method, suffix, answer.status, answer.json)
