@@ -89,6 +89,14 @@ def get_case(session: Session, viewer: Identity, case_id: str, *, for_update: bo
     return case
 
 
+def referenced_case(session: Session, viewer: Identity, case_id: str, field: str) -> Case:
+    """A case named in the input: one the caller may not see is an invalid field (422), not a 404."""
+    try:
+        return get_case(session, viewer, case_id)
+    except errors.NotFound as err:
+        raise errors.ValidationFailed(err.detail, errors={field: [err.detail]}) from None
+
+
 def follower_ids(session: Session, case_id: str) -> list[str]:
     return list(session.scalars(select(Follower.user_id).where(Follower.case_id == case_id)
                                 .order_by(Follower.added_at, Follower.user_id)))

@@ -17,7 +17,7 @@ from ..i18n import _
 from ..models import Case, CaseCounter
 from . import directory, routing
 from .changes import Changes, note_in_history, publish
-from .common import Options, actor_id, get_case
+from .common import Options, actor_id, referenced_case
 
 STAFF_ONLY_FIELDS = ("requester_id", "team_id", "priority", "assignee_id", "parent_id")
 
@@ -50,7 +50,7 @@ def create_case(session: Session, opts: Options, actor: Identity, data: dict[str
     if data.get("assignee_id"):
         directory.require_assignable(session, data["assignee_id"], team)
     if data.get("parent_id"):
-        get_case(session, actor, data["parent_id"])
+        referenced_case(session, actor, data["parent_id"], "parent_id")
     now = utcnow()
     period = number_period(now, opts.timezone)
     number = format_number(opts.number_prefix, period, next_counter(session, opts.number_prefix, period))

@@ -15,7 +15,7 @@ from ..i18n import _
 from ..models import Case
 from . import directory, lifecycle, routing
 from .changes import Changes, commit_change, handover_of, set_handover
-from .common import Options, actor_id, check_if_match, get_case, require_editor
+from .common import Options, actor_id, check_if_match, get_case, referenced_case, require_editor
 from .messages import add_message
 
 PLAIN_FIELDS = ("title", "description", "type", "category", "product", "private")
@@ -73,7 +73,7 @@ def _apply_parent(session: Session, actor: Identity, case: Case, parent_id: str 
     if parent_id is not None:
         if parent_id == case.id:
             raise _parent_error(_("A case cannot be its own parent."))
-        parent = get_case(session, actor, parent_id)
+        parent = referenced_case(session, actor, parent_id, "parent_id")
         ancestor, seen = parent, set()
         while ancestor.parent_id and ancestor.id not in seen:
             seen.add(ancestor.id)

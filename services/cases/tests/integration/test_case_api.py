@@ -246,3 +246,12 @@ def test_merging_two_cases_into_each_other_at_once_never_deadlocks(api, office):
     with ThreadPoolExecutor(max_workers=2) as pool:
         statuses = sorted(pool.map(merge, [(first, second), (second, first)]))
     assert statuses == [200, 409]
+
+
+def test_a_parent_that_does_not_exist_or_is_hidden_is_an_invalid_field(api, office):
+    case = open_case(api, office.requester)
+    hidden = open_case(api, office.outsider)
+    answer = api.as_(office.agent).patch(f"/api/v1/cases/{case['id']}",
+                                         {"parent_id": "00000000-0000-4000-8000-000000000000"})
+    assert (answer.status, list(answer.json["errors"])) == (422, ["parent_id"])
+    assert api.as_(office.agent).patch(f"/api/v1/cases/{case['id']}", {"parent_id": hidden["id"]}).status == 200
