@@ -255,3 +255,20 @@ def test_a_parent_that_does_not_exist_or_is_hidden_is_an_invalid_field(api, offi
                                          {"parent_id": "00000000-0000-4000-8000-000000000000"})
     assert (answer.status, list(answer.json["errors"])) == (422, ["parent_id"])
     assert api.as_(office.agent).patch(f"/api/v1/cases/{case['id']}", {"parent_id": hidden["id"]}).status == 200
+
+
+def test_malformed_input_is_a_clear_problem_never_a_500(api, office):
+    case = open_case(api, office.requester)
+    url = f"/api/v1/cases/{case['id']}"
+    agent = api.as_(office.agent)
+    broken_json = agent.request("PATCH", url, data="{not json", content_type="application/json")
+    assert broken_json.status in (400, 422)
+    assert broken_json.headers["Content-Type"] == "application/problem+json"
+    assert agent.patch(url, ["title"]).status == 422
+    assert agent.patch(url, {"title": "x"}, headers={"If-Match": "abc"}).status == 400
+    assert agent.patch(url, {"title": "x" * 301}).status == 422
+    assert agent.get("/api/v1/cases?page=0").status == 422
+    assert agent.get("/api/v1/cases?team_id=not-a-uuid").status == 422
+    assert agent.get("/api/v1/cases/not-a-uuid").status == 404
+    assert agent.post(f"{url}/merge", {"into_id": "nope"}).status == 422
+    assert agent.get(url).json["version"] == 1
