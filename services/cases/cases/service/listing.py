@@ -13,7 +13,7 @@ from servicekit.auth import Identity
 
 from ..domain import DONE_STATUSES, OPEN_STATUSES, PRIORITY_RANK, STATUS_RANK, number_key
 from ..i18n import _
-from ..models import Case, Follower, Message, case_search_vector, message_search_vector
+from ..models import DANISH, Case, Follower, Message, case_search_vector, message_search_vector
 from .common import aggregate_ids, fetch_page, split_ids, visible_to
 from .views import case_view
 
@@ -88,16 +88,10 @@ def search_condition(session: Session, viewer: Identity, text: str) -> ColumnEle
     if re.fullmatch(r"[A-Z]*\d{2,4}-?\d*", fragment):
         by_number.append(Case.number_key.contains(fragment, autoescape=True))
     if session.get_bind().dialect.name == "postgresql":
-        query = func.websearch_to_tsquery(literal_danish(), text)
+        query = func.websearch_to_tsquery(DANISH, text)
         in_messages = select(Message.case_id).where(message_search_vector().op("@@")(query), *message_scope)
         return or_(case_search_vector().op("@@")(query), Case.id.in_(in_messages), *by_number)
     return or_(*by_number, _like_search(text, message_scope))
-
-
-def literal_danish():
-    from ..models import DANISH
-
-    return DANISH
 
 
 def _like_search(text: str, message_scope: list) -> ColumnElement[bool]:
