@@ -129,9 +129,9 @@ def reopen_case(session: Session, opts: Options, actor: Identity, case_id: str, 
     check_if_match(case, if_match)
     changes = Changes()
     lifecycle.reopen(session, opts, actor, case, changes, reason)
-    if reason:
-        add_message(session, opts, actor, case, reason, "internal" if actor.is_staff else "external", via="api")
     commit_change(session, opts, case, actor, changes)
+    if reason:  # the reason stays on the case, told after the reopening (its event carries the new version)
+        add_message(session, opts, actor, case, reason, "internal" if actor.is_staff else "external", via="api")
     return case
 
 
