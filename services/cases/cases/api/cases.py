@@ -21,6 +21,7 @@ from ..schemas.cases import (
 )
 from ..service import bulk, creating, history, listing, stats, updating
 from ..service.common import get_case, get_case_by_number, read_case
+from ..service.views import case_view
 from .common import etag, if_match, options, page, transaction
 
 blp = Blueprint("cases", __name__, url_prefix="/api/v1/cases", description="Cases (sager): open, find, change")
@@ -42,7 +43,7 @@ class Cases(MethodView):
         actor = current_identity()
         with transaction() as session:
             case = creating.create_case(session, options(), actor, data)
-            view = read_case(session, actor, case)
+            view = case_view(case, [], actor)  # a new case has no followers yet
         return view, 201, etag(case.version)
 
 

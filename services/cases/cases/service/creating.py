@@ -86,5 +86,7 @@ def _requester_of(session: Session, actor: Identity, requested: str | None) -> t
         return user.id, user.organisation_id
     if actor.is_service:
         return None, None
+    if actor.organisation_id:
+        return actor.user_id, actor.organisation_id
     known = directory.find_user(session, actor.user_id)
-    return actor.user_id, actor.organisation_id or (known.organisation_id if known else None)
+    return actor.user_id, known.organisation_id if known else None
