@@ -81,7 +81,8 @@ def _answer_on_case(session: Session, opts: Options, data: dict[str, Any], case:
     """Post on the named case when the sender belongs there; False when the mail must open a new case."""
     body = data.get("body") or EMPTY_MAIL
     actor = _identity(sender_id, sender, email, data) if sender_id else SYSTEM
-    if _was_forward_recipient(session, case, email) or directory.is_staff_user(sender):
+    machine_made = bool(data.get("auto_submitted"))  # an out-of-office or a bounce: noted, never acted on
+    if machine_made or _was_forward_recipient(session, case, email) or directory.is_staff_user(sender):
         message = add_message(session, opts, actor, case, body, INTERNAL, via="email", check_status=False,
                               email_message_id=mail_id, author_id=sender_id)
         _keep_attachments(session, opts, actor, case, data, message)

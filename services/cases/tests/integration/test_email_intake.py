@@ -138,3 +138,16 @@ def test_a_case_opened_by_mail_before_the_user_record_arrived_gets_the_organisat
                                          "language": "da", "active": True, "version": 1}))
     updated = api.as_(office.agent).get(f"/api/v1/cases/{agent_view['id']}").json
     assert (updated["organisation_id"], updated["version"]) == (office.org, 2)
+
+
+def test_an_automatic_reply_naming_a_case_is_an_internal_note_and_moves_nothing(api, office, world):
+    case = open_case(api, office.requester)
+    api.as_(office.agent).post(f"/api/v1/cases/{case['id']}/resolve", {})
+    out_of_office = mail(office.requester, case=case, body="Jeg er på ferie til mandag")
+    out_of_office.data["auto_submitted"] = True
+    world.deliver(out_of_office)
+    now = api.as_(office.agent).get(f"/api/v1/cases/{case['id']}").json
+    assert now["status"] == "resolved"
+    assert [(m["body"], m["visibility"]) for m in messages(api, office.agent, case["id"])] == [
+        ("Jeg er på ferie til mandag", "internal")]
+    assert api.as_(office.requester).get("/api/v1/cases").json["total"] == 1
