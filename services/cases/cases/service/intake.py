@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import base64
 import binascii
 import logging
@@ -142,10 +144,14 @@ def _keep_attachments(session: Session, opts: Options, actor: Identity, case: Ca
 
 
 def auto_close(session: Session, opts: Options, event: Event) -> None:
-    """Close a case still resolved at the version the SLA service timed; anything else changes nothing."""
+    """Close a case still resolved by the resolution the SLA service timed; anything else changes nothing.
+
+    Edits of a resolved case (a priority, a note) do not restart the seven days; a reopening does, and a later
+    resolution is another one with its own timer.
+    """
     data = event.data
     case = session.get(Case, str(data.get("case_id")), with_for_update=True)
-    if case is None or case.status != Status.RESOLVED or case.version != int(data.get("case_version") or -1):
+    if case is None or case.status != Status.RESOLVED or not _same_resolution(case, data):
         return
     changes = Changes()
     try:
@@ -154,6 +160,17 @@ def auto_close(session: Session, opts: Options, event: Event) -> None:
         log.info("auto-close of %s skipped: %s", case.number, err.detail)
         return
     commit_change(session, opts, case, SYSTEM, changes)
+
+
+def _same_resolution(case: Case, data: dict) -> bool:
+    resolved_at = data.get("resolved_at")
+    if resolved_at and case.resolved_at is not None:
+        try:
+            timed = datetime.fromisoformat(resolved_at)
+        except ValueError:
+            return False
+        return abs((timed - case.resolved_at).total_seconds()) < 1
+    return case.version == int(data.get("case_version") or -1)
 
 
 def adopt_organisation(session: Session, opts: Options, user: DirectoryUser) -> None:

@@ -176,6 +176,17 @@ def test_auto_close_closes_a_case_still_resolved_at_the_timed_version_and_only_o
     assert (final["status"], final["version"]) == ("closed", resolved["version"] + 1)
 
 
+def test_auto_close_still_closes_a_resolved_case_that_was_edited_after_its_resolution(live, people):
+    case = live.api.as_(people.requester).post("/api/v1/cases", {"title": "Rettet", "description": "efter"}).json
+    url = f"/api/v1/cases/{case['id']}"
+    resolved = live.api.as_(people.agent).post(f"{url}/resolve", {}).json
+    edited = live.api.as_(people.agent).patch(url, {"priority": "high"}).json
+    assert edited["version"] > resolved["version"]
+    live.publish(event("sla.case_auto_close_due", {"case_id": case["id"], "case_version": resolved["version"],
+                                                   "resolved_at": resolved["resolved_at"]}, source="servicedesk/sla"))
+    assert live.published("case.closed", case["id"])["data"]["status"] == "closed"
+
+
 def test_a_reopened_case_is_not_auto_closed_by_an_old_timer(live, people):
     case = live.api.as_(people.requester).post("/api/v1/cases", {"title": "Genåbn", "description": "x"}).json
     url = f"/api/v1/cases/{case['id']}"
