@@ -16,6 +16,7 @@ from servicekit.runtime import build_service_context
 from servicekit.web import ServiceContext, create_service_app, problem_response
 
 from . import config
+from .apidocs.views import init_apidocs
 from .auth.api import blp as auth_blp
 from .auth.passwords import Passwords
 from .auth.principals import authenticate
@@ -95,6 +96,7 @@ def _configure(app: Flask) -> None:
     app.register_blueprint(routing_bp)
     init_webauth(app)
     init_sso(app)
+    init_apidocs(app)
 
     @app.errorhandler(LoginRefused)
     def on_login_refused(err: LoginRefused):
