@@ -31,6 +31,7 @@ from .routing.proxy import bp as routing_bp
 from .routing.table import UPSTREAM_SERVICES
 from .routing.upstream import Upstreams
 from .runtime import Gateway
+from .security import init_security
 from .sso import init_sso
 from .webauth import init_webauth
 
@@ -97,6 +98,7 @@ def _configure(app: Flask) -> None:
     init_webauth(app)
     init_sso(app)
     init_apidocs(app)
+    init_security(app)
 
     @app.errorhandler(LoginRefused)
     def on_login_refused(err: LoginRefused):
