@@ -8,6 +8,8 @@ The interface the pages in ``gateway/web/`` build on:
 * ``authenticate_password(email, password)`` - the user, or raises :class:`InvalidCredentials` /
   :class:`LoginRefused` (catch both as ``LoginFailed``; ``str(err)`` is a message for the user).
 * ``sign_in(user)``, ``sign_out()``.
+* ``set_language(lang)`` / ``web_language()`` - the session's language (web pages are rendered in it:
+  the session's choice, else the user's language, else the browser's ``Accept-Language``).
 * ``csrf_token()`` in every template (forms post a hidden ``csrf_token``; htmx sends ``X-CSRFToken``).
 * ``api()`` - an :class:`ApiClient` for the public API acting as the signed-in user, dispatched
   in-process through this app: the same routes, checks and validation as outside callers.
@@ -35,7 +37,7 @@ from werkzeug.test import Client
 
 from servicekit import errors
 from servicekit.auth import Identity
-from servicekit.i18n import SUPPORTED_LANGUAGES
+from servicekit.i18n import SUPPORTED_LANGUAGES, request_language
 from servicekit.web import db_session, problem_response
 
 from .auth.login import InvalidCredentials, LoginRefused
@@ -47,7 +49,8 @@ from .runtime import gateway
 
 __all__ = [
     "ApiClient", "ApiResponse", "InvalidCredentials", "LoginFailed", "LoginRefused", "WebUser", "api",
-    "authenticate_password", "csrf_token", "current_user", "login_required", "sign_in", "sign_out",
+    "authenticate_password", "csrf_token", "current_user", "login_required", "set_language", "sign_in",
+    "sign_out", "web_language",
 ]
 
 LoginFailed = (InvalidCredentials, LoginRefused)
@@ -114,6 +117,7 @@ def init_webauth(app: Flask) -> None:
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session, which has its own limits
     )
     csrf.init_app(app)
+    app.extensions["babel"].locale_selector = _locale_selector
 
     @app.before_request
     def protect_cookie_requests() -> None:
@@ -125,6 +129,31 @@ def init_webauth(app: Flask) -> None:
         body = errors.BadRequest(_("The form has expired or did not come from this site. Reload the page "
                                    "and try again.")).to_problem()
         return problem_response(body)
+
+
+def web_language() -> str:
+    """The language of a web page: the one chosen in this session, else the user's, else the browser's."""
+    chosen = session.get("language")
+    if chosen in SUPPORTED_LANGUAGES:
+        return chosen
+    identity = g.get("identity")
+    if identity is not None and identity.language in SUPPORTED_LANGUAGES:
+        return identity.language
+    return request_language()
+
+
+def set_language(language: str) -> None:
+    """Remember the visitor's choice of language in the session (the pages also save it for a signed-in
+    user through ``api().patch("/api/v1/me", json={"language": ...})``)."""
+    if language not in SUPPORTED_LANGUAGES:
+        raise ValueError(f"language must be one of {SUPPORTED_LANGUAGES}")
+    session["language"] = language
+
+
+def _locale_selector() -> str:
+    if request.path.startswith(("/api/", "/internal/")):
+        return request_language()
+    return web_language()
 
 
 def session_identity() -> Identity | None:
@@ -260,7 +289,8 @@ class ApiClient:
             form[name] = _file_field(value)
         response = self._client.open(
             path, method=method, query_string=params, json=json, data=form or None,
-            headers={**self._headers, **(headers or {})}, environ_base=self._environ, buffered=not stream,
+            headers={**self._headers, **_trace_headers(), **(headers or {})}, environ_base=self._environ,
+            buffered=not stream,
         )
         if stream:
             return ApiResponse(response.status_code, response.headers, stream=response.iter_encoded())
@@ -274,12 +304,19 @@ def api() -> ApiClient:
         raise errors.Unauthorized(_("Sign in to use this service."))
     if "api_client" not in g:
         token, _seconds = gateway().access_tokens.issue(user.id, ttl=API_TOKEN_TTL)
-        language = session.get("language") or user.language or "da"
-        if language not in SUPPORTED_LANGUAGES:
-            language = "da"
-        g.api_client = ApiClient(current_app._get_current_object(), token, language,
+        g.api_client = ApiClient(current_app._get_current_object(), token, web_language(),
                                  request.remote_addr or "127.0.0.1")
     return g.api_client
+
+
+def _trace_headers() -> dict[str, str]:
+    """The page's request id and trace go along, so one log search finds the page and its API calls."""
+    headers = {}
+    if g.get("request_id"):
+        headers["X-Request-ID"] = g.request_id
+    if request.headers.get("traceparent"):
+        headers["traceparent"] = request.headers["traceparent"]
+    return headers
 
 
 def _file_field(value: Any) -> tuple:

@@ -40,6 +40,8 @@ def list_users(session: Session, args: dict[str, Any], viewer: Identity) -> dict
     if args.get("q"):
         pattern = contains(args["q"])
         query = query.where(or_(User.name.ilike(pattern, escape="\\"), User.email.ilike(pattern, escape="\\")))
+    if "ids" in args:
+        query = query.where(User.id.in_(args["ids"]))
     if not viewer.is_staff:
         if viewer.organisation_id is None:
             query = query.where(User.id == viewer.user_id)
@@ -52,7 +54,8 @@ def list_users(session: Session, args: dict[str, Any], viewer: Identity) -> dict
         query = query.where(User.organisation_id == args["organisation_id"])
     if args.get("team_id"):
         query = query.where(User.id.in_(select(TeamMember.user_id).where(TeamMember.team_id == args["team_id"])))
-    query = query.where(User.active.is_(args.get("active", True)))
+    if "active" in args or "ids" not in args:
+        query = query.where(User.active.is_(args.get("active", True)))
     return paginate(session, query, args, user_view)
 
 

@@ -200,3 +200,14 @@ def test_a_contact_from_an_unknown_domain_has_no_organisation(harness, client, u
 def test_only_service_principals_may_use_the_contacts_endpoint(harness, client):
     assert client.post("/internal/v1/contacts", json={"email": "a@b.dk"}).status_code == 401
     assert client.post("/internal/v1/contacts", json={"email": "a@b.dk"}, headers=harness.admin).status_code == 403
+
+
+def test_staff_look_up_several_users_by_id_in_one_call_deactivated_ones_included(harness, client):
+    first, second, third = (harness.create_user(roles=["agent"]) for _ in range(3))
+    client.post(f"/api/v1/users/{second['id']}/deactivate", headers=harness.admin)
+    found = client.get("/api/v1/users", query_string={"ids": f"{first['id']},{second['id']}"},
+                       headers=harness.admin).json
+    assert {u["id"] for u in found["items"]} == {first["id"], second["id"]}
+    assert third["id"] not in {u["id"] for u in found["items"]}
+    too_many = client.get("/api/v1/users", query_string={"ids": ",".join(["x"] * 201)}, headers=harness.admin)
+    assert too_many.status_code == 422

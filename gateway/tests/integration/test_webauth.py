@@ -56,6 +56,19 @@ def through_api(path):
     return jsonify(status=answer.status, body=answer.body, problem=answer.is_problem)
 
 
+@PAGES.route("/sprog/<language>", methods=["POST"])
+def choose_language(language):
+    webauth.set_language(language)
+    return "", 204
+
+
+@PAGES.route("/tekst")
+def text_in_page_language():
+    from gateway.i18n import _
+
+    return jsonify(text=_("Sign in to use this service."), language=webauth.web_language())
+
+
 @pytest.fixture(scope="module")
 def harness(postgres_databases, rabbitmq_url, bus_namespace, identity_keys):
     h = GatewayHarness.start(postgres_databases.create("gateway"), rabbitmq_url, bus_namespace, identity_keys,
@@ -203,3 +216,20 @@ def test_the_session_cookie_does_not_authenticate_the_bearer_api(harness, client
     user = harness.create_user()
     _log_in(client, user)
     assert client.get("/api/v1/me").status_code == 401
+
+
+def test_pages_follow_the_language_chosen_in_the_session_then_the_users_then_the_browsers(harness, client):
+    assert client.get("/tekst").json["text"] == "Log ind for at bruge denne tjeneste."
+    assert client.get("/tekst", headers={"Accept-Language": "en"}).json["language"] == "en"
+    user = harness.create_user(language="en")
+    _log_in(client, user)
+    assert client.get("/tekst").json == {"text": "Sign in to use this service.", "language": "en"}
+    client.post("/sprog/da", headers={"X-CSRFToken": _csrf(client)})
+    assert client.get("/tekst", headers={"Accept-Language": "en"}).json["language"] == "da"
+
+
+def test_the_in_process_api_answers_in_the_page_language_and_carries_the_request_id(harness, client):
+    user = harness.create_user(language="en")
+    _log_in(client, user)
+    answer = client.get("/privat/api/teams").json
+    assert answer["body"]["title"] == "Not allowed"
