@@ -7,13 +7,14 @@ from datetime import timedelta
 from pathlib import Path
 
 from flask import Flask
+from sqlalchemy.exc import IntegrityError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from servicekit import errors
 from servicekit.auth import IdentitySigner, read_key
 from servicekit.config import ConfigError, Settings
 from servicekit.runtime import build_service_context
-from servicekit.web import ServiceContext, create_service_app, problem_response
+from servicekit.web import ServiceContext, create_service_app, db_session, problem_response
 
 from . import config
 from .apidocs.views import init_apidocs
@@ -22,6 +23,7 @@ from .auth.passwords import Passwords
 from .auth.principals import authenticate
 from .auth.throttle import LoginRefused, Throttle, ThrottlePolicy
 from .auth.tokens import AccessTokens
+from .i18n import _
 from .identity.admin import ensure_first_admin
 from .identity.api import blp as identity_blp
 from .identity.api import internal as contacts_blp
@@ -104,3 +106,10 @@ def _configure(app: Flask) -> None:
     def on_login_refused(err: LoginRefused):
         body = errors.RateLimited(str(err), retry_after=err.retry_after).to_problem()
         return problem_response(body, {"Retry-After": str(err.retry_after)})
+
+    @app.errorhandler(IntegrityError)
+    def on_concurrent_duplicate(_err: IntegrityError):
+        # the checks before a write found it free, but a concurrent request took it first
+        db_session().rollback()
+        return problem_response(errors.Conflict(_("This conflicts with a change saved at the same moment. "
+                                                  "Reload and try again.")).to_problem())

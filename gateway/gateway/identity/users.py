@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from servicekit import errors
@@ -145,13 +146,14 @@ def find_or_create_contact(session: Session, data: dict[str, Any], *, actor_id: 
     user = User(email=data["email"], name=data.get("name") or data["email"].partition("@")[0],
                 organisation_id=organisation.id if organisation else None)
     user.roles = ["requester"]
-    session.add(user)
-    session.flush()
-    view = user_view(user)
-    events.publish(session, events.USER_CREATED, view, actor_id=actor_id)
     try:
-        commit_unique(session, "")
-    except errors.Conflict:  # another mail from the same sender created them at the same moment
+        session.add(user)
+        session.flush()
+        view = user_view(user)
+        events.publish(session, events.USER_CREATED, view, actor_id=actor_id)
+        session.commit()
+    except IntegrityError:  # another mail from the same sender created them at the same moment
+        session.rollback()
         user = find_user_by_email(session, data["email"])
         if user is None:
             raise
