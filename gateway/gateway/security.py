@@ -17,6 +17,7 @@ PAGE_POLICY = (
     "connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 )
 HSTS = "max-age=31536000; includeSubDomains"
+OWN_BODY_LIMIT = 1024 * 1024
 
 CORS_ALLOWED_HEADERS = ["Authorization", "Content-Type", "Accept", "Accept-Language", "If-Match", "If-None-Match",
                         "X-Request-ID", "traceparent", "tracestate", "Idempotency-Key"]
@@ -31,6 +32,13 @@ def init_security(app: Flask) -> None:
         CORS(app, resources={r"/api/*": {"origins": origins}}, allow_headers=CORS_ALLOWED_HEADERS,
              expose_headers=CORS_EXPOSED_HEADERS, supports_credentials=False, max_age=600,
              methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"])
+
+    @app.before_request
+    def limit_own_request_bodies() -> None:
+        # forwarded calls stream to the services, which hold their own limits (attachments); the
+        # gateway's own endpoints take small JSON or forms only
+        if not (request.endpoint or "").startswith("routing."):
+            request.max_content_length = OWN_BODY_LIMIT
 
     @app.after_request
     def add_security_headers(response: Response) -> Response:

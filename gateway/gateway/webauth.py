@@ -7,7 +7,8 @@ The interface the pages in ``gateway/web/`` build on:
 * ``current_user()`` - the signed-in :class:`WebUser` or None.
 * ``authenticate_password(email, password)`` - the user, or raises :class:`InvalidCredentials` /
   :class:`LoginRefused` (catch both as ``LoginFailed``; ``str(err)`` is a message for the user).
-* ``sign_in(user)``, ``sign_out()``.
+* ``sign_in(user)``, ``sign_out()``. Signing in starts a new session (no fixation), so the CSRF token
+  changes: pages rendered after log-in carry the new one.
 * ``set_language(lang)`` / ``web_language()`` - the session's language (web pages are rendered in it:
   the session's choice, else the user's language, else the browser's ``Accept-Language``).
 * ``csrf_token()`` in every template (forms post a hidden ``csrf_token``; htmx sends ``X-CSRFToken``).

@@ -64,3 +64,10 @@ def test_another_origin_gets_no_cors_permission(harness, client):
 def test_web_pages_are_not_opened_to_other_origins(harness, client):
     response = client.get("/log-ind", headers={"Origin": "https://portal.example.dk"})
     assert "Access-Control-Allow-Origin" not in response.headers
+
+
+def test_a_huge_body_to_a_gateway_endpoint_is_413_problem(harness, client):
+    response = client.post("/api/v1/organisations", headers=harness.admin, data=b"{" + b" " * (2 * 1024 * 1024) + b"}",
+                           content_type="application/json")
+    assert response.status_code == 413
+    assert response.mimetype == "application/problem+json"
