@@ -28,6 +28,7 @@ from .identity.admin import ensure_first_admin
 from .identity.api import blp as identity_blp
 from .identity.api import internal as contacts_blp
 from .identity.events import PUBLISHED_EVENTS
+from .metrics import GatewayMetrics
 from .routing.compose import blp as composition_blp
 from .routing.proxy import bp as routing_bp
 from .routing.table import UPSTREAM_SERVICES
@@ -52,6 +53,7 @@ def build_context(settings: Settings) -> ServiceContext:
         raise ConfigError({"IDENTITY_PRIVATE_KEY": [str(err)]}) from None
     context = build_service_context(settings)
     context.extras["signer"] = signer
+    metrics = GatewayMetrics(context.metrics)
     context.extras["gateway"] = Gateway(
         settings=settings,
         signer=signer,
@@ -68,8 +70,10 @@ def build_context(settings: Settings) -> ServiceContext:
         upstreams=Upstreams(
             {name: getattr(settings, f"{name}_url") for name in UPSTREAM_SERVICES},
             connect_timeout=settings.upstream_connect_timeout, read_timeout=settings.upstream_read_timeout,
+            metrics=metrics,
         ),
         pool=ThreadPoolExecutor(max_workers=16, thread_name_prefix="gateway-compose"),
+        metrics=metrics,
     )
     return context
 

@@ -8,6 +8,7 @@ thread.  A service that refuses connections is 503, one that is too slow is
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import IO, Any
@@ -25,6 +26,7 @@ from urllib3.exceptions import (
 from servicekit import errors
 
 from ..i18n import _, _l
+from ..metrics import GatewayMetrics
 
 log = logging.getLogger(__name__)
 
@@ -49,8 +51,9 @@ class UpstreamResponse:
 
 class Upstreams:
     def __init__(self, base_urls: dict[str, str], *, connect_timeout: float, read_timeout: float,
-                 pool_size: int = 32):
+                 pool_size: int = 32, metrics: GatewayMetrics | None = None):
         self.base_urls = {name: url.rstrip("/") for name, url in base_urls.items() if url}
+        self.metrics = metrics
         self.timeout = urllib3.Timeout(connect=connect_timeout, read=read_timeout)
         self._pool = urllib3.PoolManager(num_pools=len(self.base_urls) + 2, maxsize=pool_size, block=False,
                                          retries=False)
@@ -58,6 +61,21 @@ class Upstreams:
     def request(self, service: str, method: str, path_and_query: str, headers: dict[str, str],
                 body: IO[bytes] | Iterable[bytes] | bytes | None = None, *, chunked: bool = False,
                 timeout: urllib3.Timeout | None = None) -> UpstreamResponse:
+        started = time.perf_counter()
+        try:
+            response = self._open(service, method, path_and_query, headers, body, chunked, timeout)
+        except errors.ServiceError as err:
+            self._observe(service, err.status, started)
+            raise
+        self._observe(service, response.status, started)
+        return response
+
+    def _observe(self, service: str, status: int, started: float) -> None:
+        if self.metrics is not None:
+            self.metrics.upstream_requests.labels(service, str(status)).inc()
+            self.metrics.upstream_latency.labels(service).observe(time.perf_counter() - started)
+
+    def _open(self, service, method, path_and_query, headers, body, chunked, timeout) -> UpstreamResponse:
         base = self.base_urls.get(service)
         if base is None:
             raise errors.ServiceUnavailable(_("The %(service)s service is not configured.", service=service))

@@ -204,3 +204,13 @@ def test_an_overview_of_a_case_the_caller_may_not_see_is_404(harness, client):
     assert response.status_code == 404
     assert response.mimetype == "application/problem+json"
     assert response.json["detail"] == "No such case."
+
+
+def test_forwarded_calls_and_their_failures_are_counted_in_the_metrics(harness, client):
+    user = harness.create_user()
+    client.get("/api/v1/cases/echo", headers=harness.as_user(user))
+    client.get("/api/v1/notifications", headers=harness.as_user(user))
+    metrics = client.get("/metrics").get_data(as_text=True)
+    assert 'gateway_upstream_requests_total{service="cases",status="200"}' in metrics
+    assert 'gateway_upstream_requests_total{service="notify",status="503"}' in metrics
+    assert 'gateway_logins_total{method="password",outcome="ok"}' in metrics
