@@ -50,7 +50,9 @@ def authenticate_password(session: Session, email: str, password: str) -> User:
         raise
     user = find_user_by_email(session, account) if account else None
     usable = user is not None and user.active
-    if not gw.passwords.verify(user.password_hash if usable else None, password or ""):
+    verified = gw.passwords.verify(user.password_hash if usable else None, password or "")
+    session.commit()  # end the read: the throttle writes in a transaction of its own (SQLite has one writer)
+    if not verified:
         gw.throttle.failed(account)
         gw.metrics.logins.labels("password", "invalid").inc()
         log.info("log-in failed from %s", client_address())
