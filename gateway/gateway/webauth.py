@@ -12,6 +12,7 @@ The interface the pages in ``gateway/web/`` build on:
 * ``set_language(lang)`` / ``web_language()`` - the session's language (web pages are rendered in it:
   the session's choice, else the user's language, else the browser's ``Accept-Language``).
 * ``csrf_token()`` in every template (forms post a hidden ``csrf_token``; htmx sends ``X-CSRFToken``).
+* ``sso_enabled()`` in every template: whether to show the single sign-on button (``/log-ind/sso?next=...``).
 * ``api()`` - an :class:`ApiClient` for the public API acting as the signed-in user, dispatched
   in-process through this app: the same routes, checks and validation as outside callers.
 
@@ -114,6 +115,7 @@ def init_webauth(app: Flask) -> None:
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=settings.public_url.startswith("https://"),
         PERMANENT_SESSION_LIFETIME=timedelta(seconds=settings.session_max_age),
+        SESSION_REFRESH_EACH_REQUEST=False,  # written when changed: at least once a minute while in use
         WTF_CSRF_CHECK_DEFAULT=False,  # checked below, for cookie-authenticated requests only
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session, which has its own limits
     )

@@ -35,6 +35,10 @@ def main(argv: list[str] | None = None) -> None:
     environ = dict(os.environ)
     if admin_password:
         environ["ADMIN_PASSWORD"] = admin_password
+    # from here on a SIGTERM or Ctrl+C stops the system cleanly, even while the demo data is still loading
+    stopped = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stopped.set())
     system = EmbeddedSystem(data_dir, base_environ=environ, smtp_url=sink.url if sink else None)
     system.build()
     system.start()
@@ -50,9 +54,6 @@ def main(argv: list[str] | None = None) -> None:
     if sink:
         print(f"outgoing mail is kept in {sink.folder}", flush=True)
 
-    stopped = threading.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stopped.set())
     stopped.wait()
     log.info("stopping")
     system.stop()
