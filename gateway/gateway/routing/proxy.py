@@ -11,6 +11,7 @@ unchanged, so the services' problem+json passes through as it is.
 
 from __future__ import annotations
 
+import logging
 import secrets
 
 from flask import Blueprint, Response, g, request
@@ -22,6 +23,9 @@ from ..access import require_service
 from ..i18n import _
 from ..runtime import gateway
 from .table import UPSTREAM_SERVICES, service_for
+from .upstream import BadGateway
+
+log = logging.getLogger(__name__)
 
 FORWARDED_REQUEST_HEADERS = (
     "Accept", "Accept-Language", "Content-Type", "Content-Length", "Content-Disposition", "If-Match",
@@ -69,6 +73,12 @@ def forward(service: str, path_and_query: str, identity: Identity) -> Response:
     headers = upstream_headers(service, identity)
     body, chunked = _request_body()
     upstream = gw.upstreams.request(service, request.method, path_and_query, headers, body, chunked=chunked)
+    if upstream.status == 401:
+        # the gateway authenticated the caller; a service that refuses the gateway's own identity token is
+        # configured with another key: a fault on our side, not the caller's (who must not be sent to log in)
+        upstream.close()
+        log.error("%s refused the gateway's identity token: check IDENTITY_PUBLIC_KEY there", service)
+        raise BadGateway(_("The %(service)s service did not accept the gateway's identity.", service=service))
     response = Response(upstream.body, status=upstream.status, direct_passthrough=True)
     response.headers.clear()
     for name, value in upstream.headers:

@@ -214,3 +214,21 @@ def test_forwarded_calls_and_their_failures_are_counted_in_the_metrics(harness, 
     assert 'gateway_upstream_requests_total{service="cases",status="200"}' in metrics
     assert 'gateway_upstream_requests_total{service="notify",status="503"}' in metrics
     assert 'gateway_logins_total{method="password",outcome="ok"}' in metrics
+
+
+def test_a_service_that_refuses_the_gateways_identity_is_a_502_not_a_401(postgres_databases, rabbitmq_url,
+                                                                          bus_namespace, identity_keys):
+    from servicekit.auth import generate_keypair
+
+    other_public_key = generate_keypair()[1]
+    misconfigured = ThreadedServer(create_echo_app("cases", other_public_key, postgres_databases.create("echo"),
+                                                   rabbitmq_url))
+    with misconfigured:
+        h = GatewayHarness.start(postgres_databases.create("gateway"), rabbitmq_url, bus_namespace, identity_keys,
+                                 CASES_URL=misconfigured.url)
+        try:
+            response = h.client.get("/api/v1/cases/echo", headers=h.admin)
+            assert response.status_code == 502
+            assert response.mimetype == "application/problem+json"
+        finally:
+            h.stop()
