@@ -24,8 +24,9 @@ from .views import changes_between, contact_view, user_view
 STAFF_ONLY_ROLES = frozenset({"agent", "dispatcher", "admin"})
 
 
-def get_user(session: Session, user_id: str) -> User:
-    user = session.get(User, user_id)
+def get_user(session: Session, user_id: str, *, for_update: bool = False) -> User:
+    """The user; ``for_update`` locks the row until the commit, so concurrent changes count versions in turn."""
+    user = session.get(User, user_id, with_for_update=for_update or None, populate_existing=for_update)
     if user is None:
         raise errors.NotFound(_("There is no such user."))
     return user
@@ -94,7 +95,7 @@ def create_user(session: Session, data: dict[str, Any], passwords: Passwords, *,
 
 def update_user(session: Session, user_id: str, data: dict[str, Any], passwords: Passwords, *,
                 actor: Identity | None) -> dict:
-    user = get_user(session, user_id)
+    user = get_user(session, user_id, for_update=True)
     if actor is not None and user.id == actor.user_id and (
             data.get("active") is False or ("roles" in data and "admin" not in data["roles"])):
         raise errors.ValidationFailed(_("You cannot deactivate yourself or take away your own admin role."))
@@ -118,7 +119,7 @@ def update_user(session: Session, user_id: str, data: dict[str, Any], passwords:
 
 
 def update_own_profile(session: Session, identity: Identity, data: dict[str, Any]) -> dict:
-    user = get_user(session, identity.user_id)
+    user = get_user(session, identity.user_id, for_update=True)
     before = user_view(user)
     for name in ("name", "language"):
         if name in data:
@@ -127,7 +128,7 @@ def update_own_profile(session: Session, identity: Identity, data: dict[str, Any
 
 
 def change_own_password(session: Session, identity: Identity, data: dict[str, Any], passwords: Passwords) -> None:
-    user = get_user(session, identity.user_id)
+    user = get_user(session, identity.user_id, for_update=True)
     if not passwords.verify(user.password_hash, data["current_password"]):
         raise errors.ValidationFailed(_("The current password is not right."),
                                       errors={"current_password": [_("The current password is not right.")]})
