@@ -17,19 +17,16 @@ from servicekit.runtime import build_service_context
 from servicekit.web import ServiceContext, create_service_app, db_session, problem_response
 
 from . import config
+from .api import BLUEPRINTS
 from .apidocs.views import init_apidocs
-from .auth.api import blp as auth_blp
 from .auth.passwords import Passwords
 from .auth.principals import authenticate
 from .auth.throttle import LoginRefused, Throttle, ThrottlePolicy
 from .auth.tokens import AccessTokens
 from .i18n import _
 from .identity.admin import ensure_first_admin
-from .identity.api import blp as identity_blp
-from .identity.api import internal as contacts_blp
 from .identity.events import PUBLISHED_EVENTS
 from .metrics import GatewayMetrics
-from .routing.compose import blp as composition_blp
 from .routing.proxy import bp as routing_bp
 from .routing.table import UPSTREAM_SERVICES
 from .routing.upstream import Upstreams
@@ -40,8 +37,6 @@ from .webauth import init_webauth
 
 PACKAGE_DIR = Path(__file__).parent
 MIGRATIONS_DIR = PACKAGE_DIR / "migrations"
-
-BLUEPRINTS = [auth_blp, identity_blp, contacts_blp, composition_blp]
 
 
 def build_context(settings: Settings) -> ServiceContext:
