@@ -57,6 +57,12 @@ class GatewayConfig(ServiceConfig):
     argon2_memory_kib = fields.Integer(data_key="ARGON2_MEMORY_KIB", load_default=65536,
                                        validate=validate.Range(min=8))
 
+    # the gateway's own mail (password links); without SMTP_URL the links are not sent
+    smtp_url = fields.String(data_key="SMTP_URL", load_default=None,
+                             validate=validate.Regexp(r"^smtps?://", error="must start with smtp:// or smtps://"))
+    mail_from = fields.String(data_key="MAIL_FROM", load_default="servicedesk@localhost")
+    password_reset_ttl = _positive(data_key="PASSWORD_RESET_TTL", load_default=3600)
+
     # single sign-on through OpenID Connect
     oidc_issuer = fields.Url(data_key="OIDC_ISSUER", require_tld=False, load_default=None)
     oidc_client_id = fields.String(data_key="OIDC_CLIENT_ID", load_default=None)

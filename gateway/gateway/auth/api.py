@@ -12,9 +12,18 @@ from ..identity import users
 from ..identity.schemas import MePatch, PasswordChange
 from ..identity.views import user_view
 from ..runtime import gateway
-from . import api_tokens
+from . import api_tokens, password_links
 from .login import authenticate_password
-from .schemas import ApiTokenCreate, ApiTokenCreated, ApiTokenList, MeRead, TokenRequest, TokenResponse
+from .schemas import (
+    ApiTokenCreate,
+    ApiTokenCreated,
+    ApiTokenList,
+    MeRead,
+    PasswordResetConfirm,
+    PasswordResetRequest,
+    TokenRequest,
+    TokenResponse,
+)
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1", description="Log-in, your own profile and API tokens")
 
@@ -29,6 +38,24 @@ def issue_token(credentials):
     user = authenticate_password(db_session(), credentials["email"], credentials["password"])
     token, expires_in = gateway().access_tokens.issue(user.id)
     return {"access_token": token, "token_type": "Bearer", "expires_in": expires_in}
+
+
+@blp.route("/auth/password-reset", methods=["POST"])
+@blp.arguments(PasswordResetRequest)
+@blp.response(202)
+@blp.alt_response(429, description="Too many attempts from this client: wait `Retry-After` seconds")
+def request_password_reset(data):
+    """Forgotten password: mails a one-time link to choose a new one. The answer is the same whether or
+    not the address has a user."""
+    password_links.request_link(data["email"])
+
+
+@blp.route("/auth/password-reset/confirm", methods=["POST"])
+@blp.arguments(PasswordResetConfirm)
+@blp.response(204)
+def confirm_password_reset(data):
+    """Choose a new password with the link's token; every session and token of the user ends."""
+    password_links.use_link(data["token"], data["password"])
 
 
 @blp.route("/me")

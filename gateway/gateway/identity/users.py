@@ -132,10 +132,15 @@ def change_own_password(session: Session, identity: Identity, data: dict[str, An
     if not passwords.verify(user.password_hash, data["current_password"]):
         raise errors.ValidationFailed(_("The current password is not right."),
                                       errors={"current_password": [_("The current password is not right.")]})
+    set_password(session, user, data["new_password"], passwords, actor_id=identity.user_id)
+
+
+def set_password(session: Session, user: User, password: str, passwords: Passwords, *, actor_id: str) -> None:
+    """A new password (a reset link): every session and token of the user ends; commits."""
     before = user_view(user)
-    user.password_hash = passwords.hash(data["new_password"])
+    user.password_hash = passwords.hash(password)
     user.tokens_valid_after = utcnow()
-    _commit_user_change(session, user, before, actor_id=identity.user_id)
+    _commit_user_change(session, user, before, actor_id=actor_id)
 
 
 def find_or_create_contact(session: Session, data: dict[str, Any], *, actor_id: str) -> tuple[dict, bool]:

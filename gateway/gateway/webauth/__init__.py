@@ -9,6 +9,10 @@ The interface the pages in ``gateway/web/`` build on:
   :class:`LoginRefused` (catch both as ``LoginFailed``; ``str(err)`` is a message for the user).
 * ``sign_in(user)``, ``sign_out()``. Signing in starts a new session (no fixation), so the CSRF token
   changes: pages rendered after log-in carry the new one.
+* ``request_password_reset(email)`` (raises ``LoginRefused`` when asked too often; says nothing about
+  whether the address has a user) and ``complete_password_reset(token, new_password)`` (raises
+  ``servicekit.errors.ValidationFailed``) for the pages "Glemt adgangskode" and ``/nulstil-adgangskode?token=``,
+  the link the mail carries.
 * ``set_language(lang)`` / ``web_language()`` - the session's language (web pages are rendered in it:
   the session's choice, else the user's language, else the browser's ``Accept-Language``).
 * ``csrf_token()`` in every template (forms post a hidden ``csrf_token``; htmx sends ``X-CSRFToken``).
@@ -33,6 +37,8 @@ from servicekit import errors
 from servicekit.web import problem_response
 
 from ..auth.login import InvalidCredentials, LoginRefused
+from ..auth.password_links import request_link as request_password_reset
+from ..auth.password_links import use_link as complete_password_reset
 from ..i18n import _
 from .api_client import ApiClient, ApiResponse, api
 from .session import (
@@ -52,8 +58,9 @@ from .session import (
 
 __all__ = [
     "LOGIN_PATH", "ApiClient", "ApiResponse", "InvalidCredentials", "LoginFailed", "LoginRefused", "WebUser", "api",
-    "authenticate_password", "csrf_token", "current_user", "init_webauth", "login_required", "safe_next",
-    "session_identity", "set_language", "sign_in", "sign_out", "web_language",
+    "authenticate_password", "complete_password_reset", "csrf_token", "current_user", "init_webauth",
+    "login_required", "request_password_reset", "safe_next", "session_identity", "set_language", "sign_in",
+    "sign_out", "web_language",
 ]
 
 LoginFailed = (InvalidCredentials, LoginRefused)

@@ -99,7 +99,7 @@ def session_identity() -> Identity | None:
     if now - signed_in_at > settings.session_max_age or now - seen_at > settings.session_idle_timeout:
         session.clear()
         return None
-    user = active_user(user_id, issued_at=datetime.fromtimestamp(int(signed_in_at), UTC))
+    user = active_user(user_id, issued_at=datetime.fromtimestamp(signed_in_at, UTC))
     if user is None:
         session.clear()
         return None
@@ -147,7 +147,7 @@ def authenticate_password(email: str, password: str) -> WebUser:
 
 def sign_in(user: WebUser | User) -> None:
     """Start a fresh session for the user (a new cookie: no session fixation)."""
-    now = int(time.time())
+    now = time.time()
     session.clear()
     session.permanent = True
     session.update({"uid": user.id, "auth_at": now, "seen_at": now, "language": user.language})

@@ -24,6 +24,9 @@ SERVICES = frozenset({SERVICE})
 ACCESS = {
     ("POST", "/api/v1/auth/token"): (PUBLIC, lambda ids: {"email": "admin@servicedesk.test",
                                                           "password": "correct horse battery staple"}),
+    ("POST", "/api/v1/auth/password-reset"): (PUBLIC, lambda ids: {"email": "someone@example.dk"}),
+    ("POST", "/api/v1/auth/password-reset/confirm"): (PUBLIC, lambda ids: {"token": "not-a-real-token",
+                                                                            "password": "a new long password"}),
     ("GET", "/api/v1/me"): (USERS, None),
     ("PATCH", "/api/v1/me"): (USERS, lambda ids: {"language": "da"}),
     ("POST", "/api/v1/me/password"): (USERS, lambda ids: {"current_password": "x", "new_password": "y" * 12}),
