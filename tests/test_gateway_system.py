@@ -88,3 +88,20 @@ def test_personal_api_tokens_work_across_the_gateways_workers(system):
     assert statuses == {200}
     agent.delete(f"{system.gateway_url}/api/v1/api-tokens/{token['id']}", timeout=10)
     assert requests.get(f"{system.gateway_url}/api/v1/me", headers=headers, timeout=10).status_code == 401
+
+
+def test_a_forgotten_password_is_replaced_through_the_mail_the_gateways_worker_sends(system):
+    import re
+
+    admin = system.admin()
+    email = _unique_email("glemsom")
+    admin.post(f"{system.gateway_url}/api/v1/users", timeout=10,
+               json={"email": email, "name": "Glemsom", "password": "an old long password", "roles": ["requester"]})
+    response = requests.post(f"{system.gateway_url}/api/v1/auth/password-reset", json={"email": email}, timeout=10)
+    assert response.status_code == 202
+    mail = system.mailbox.wait_for(lambda m: email in m["X-Test-Rcpt-To"], timeout=30)
+    token = re.search(r"/nulstil-adgangskode\?token=([\w-]+)", mail.get_content()).group(1)
+    confirmed = requests.post(f"{system.gateway_url}/api/v1/auth/password-reset/confirm", timeout=10,
+                              json={"token": token, "password": "a new long password"})
+    assert confirmed.status_code == 204
+    assert system.session_for(email, "a new long password").get(f"{system.gateway_url}/api/v1/me").ok
