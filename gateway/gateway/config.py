@@ -62,6 +62,7 @@ class GatewayConfig(ServiceConfig):
                              validate=validate.Regexp(r"^smtps?://", error="must start with smtp:// or smtps://"))
     mail_from = fields.String(data_key="MAIL_FROM", load_default="servicedesk@localhost")
     password_reset_ttl = _positive(data_key="PASSWORD_RESET_TTL", load_default=3600)
+    self_registration = fields.Boolean(data_key="SELF_REGISTRATION", load_default=True)
 
     # single sign-on through OpenID Connect
     oidc_issuer = fields.Url(data_key="OIDC_ISSUER", require_tld=False, load_default=None)

@@ -9,10 +9,10 @@ from servicekit.web import db_session
 
 from ..access import require_user
 from ..identity import users
-from ..identity.schemas import MePatch, PasswordChange
+from ..identity.schemas import MePatch, PasswordChange, normalise_email
 from ..identity.views import user_view
 from ..runtime import gateway
-from . import api_tokens, password_links
+from . import api_tokens, password_links, registration
 from .login import authenticate_password
 from .schemas import (
     ApiTokenCreate,
@@ -21,6 +21,7 @@ from .schemas import (
     MeRead,
     PasswordResetConfirm,
     PasswordResetRequest,
+    Registration,
     TokenRequest,
     TokenResponse,
 )
@@ -56,6 +57,16 @@ def request_password_reset(data):
 def confirm_password_reset(data):
     """Choose a new password with the link's token; every session and token of the user ends."""
     password_links.use_link(data["token"], data["password"])
+
+
+@blp.route("/auth/register", methods=["POST"])
+@blp.arguments(Registration)
+@blp.response(202)
+@blp.alt_response(422, description="The address's domain belongs to no organisation here")
+def register(data):
+    """Sign up as a requester with an address of your organisation's mail domain; a link to choose the
+    password is mailed (someone who already has a user gets a password link instead)."""
+    registration.register(normalise_email(data["email"]), data["name"].strip() or data["email"], data["language"])
 
 
 @blp.route("/me")

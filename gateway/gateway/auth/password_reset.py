@@ -37,7 +37,9 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def request_reset(session: Session, email: str, *, public_url: str, ttl: timedelta, mail_enabled: bool) -> None:
+def request_reset(session: Session, email: str, *, public_url: str, ttl: timedelta, mail_enabled: bool,
+                  welcome: bool = False) -> None:
+    """Queue a link mail to the active user with this address, if any (``welcome``: for a new user)."""
     user = find_user_by_email(session, normalise_email(email))
     if user is None or not user.active or not mail_enabled:
         log.info("password link not sent (no active user with that address, or no SMTP_URL)")
@@ -51,9 +53,23 @@ def request_reset(session: Session, email: str, *, public_url: str, ttl: timedel
     session.add(PasswordReset(user_id=user.id, token_hash=_digest(token), expires_at=utcnow() + ttl))
     link = f"{public_url.rstrip('/')}{RESET_PATH}?{urlencode({'token': token})}"
     with force_locale(user.language):
-        queue_mail(session, to=user.email, subject=_("Choose a new password for servicedesk"),
-                   body=_reset_mail_body(user, link, ttl))
+        if welcome:
+            queue_mail(session, to=user.email, subject=_("Welcome to servicedesk: choose your password"),
+                       body=_welcome_mail_body(user, link, ttl))
+        else:
+            queue_mail(session, to=user.email, subject=_("Choose a new password for servicedesk"),
+                       body=_reset_mail_body(user, link, ttl))
     session.commit()
+
+
+def _welcome_mail_body(user: User, link: str, ttl: timedelta) -> str:
+    minutes = int(ttl.total_seconds() // 60)
+    return _(
+        "Hello %(name)s\n\n"
+        "You are now a user of servicedesk as %(email)s. Open this link within %(minutes)d minutes and choose "
+        "your password:\n\n%(link)s\n\n"
+        "If you did not sign up, you can ignore this mail.\n",
+        name=user.name, email=user.email, minutes=minutes, link=link)
 
 
 def _reset_mail_body(user: User, link: str, ttl: timedelta) -> str:

@@ -61,3 +61,9 @@ class PasswordResetRequest(Schema):
 class PasswordResetConfirm(Schema):
     token = fields.String(required=True, load_only=True, validate=validate.Length(min=10, max=200))
     password = fields.String(required=True, load_only=True, validate=validate.Length(min=10, max=1024))
+
+
+class Registration(Schema):
+    email = fields.Email(required=True, validate=validate.Length(max=254))
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    language = fields.String(load_default="da", validate=validate.OneOf(["da", "en"]))

@@ -13,6 +13,9 @@ The interface the pages in ``gateway/web/`` build on:
   whether the address has a user) and ``complete_password_reset(token, new_password)`` (raises
   ``servicekit.errors.ValidationFailed``) for the pages "Glemt adgangskode" and ``/nulstil-adgangskode?token=``,
   the link the mail carries.
+* ``register(email, name, language)`` - a requester signs up with an address of an organisation's mail
+  domain; the link to choose the password is mailed (raises ``ValidationFailed`` for an unknown domain,
+  ``Forbidden`` when sign-up is closed, ``LoginRefused`` when asked too often).
 * ``set_language(lang)`` / ``web_language()`` - the session's language (web pages are rendered in it:
   the session's choice, else the user's language, else the browser's ``Accept-Language``).
 * ``csrf_token()`` in every template (forms post a hidden ``csrf_token``; htmx sends ``X-CSRFToken``).
@@ -39,6 +42,7 @@ from servicekit.web import problem_response
 from ..auth.login import InvalidCredentials, LoginRefused
 from ..auth.password_links import request_link as request_password_reset
 from ..auth.password_links import use_link as complete_password_reset
+from ..auth.registration import register
 from ..i18n import _
 from .api_client import ApiClient, ApiResponse, api
 from .session import (
@@ -59,7 +63,7 @@ from .session import (
 __all__ = [
     "LOGIN_PATH", "ApiClient", "ApiResponse", "InvalidCredentials", "LoginFailed", "LoginRefused", "WebUser", "api",
     "authenticate_password", "complete_password_reset", "csrf_token", "current_user", "init_webauth",
-    "login_required", "request_password_reset", "safe_next", "session_identity", "set_language", "sign_in",
+    "login_required", "register", "request_password_reset", "safe_next", "session_identity", "set_language", "sign_in",
     "sign_out", "web_language",
 ]
 

@@ -135,3 +135,46 @@ def test_a_mail_waits_and_is_retried_while_the_server_is_away(harness, client, s
         mail.next_attempt_at = utcnow()
     assert _deliver(harness, smtp_url) == 1
     assert len(inbox.to(user["email"])) == 1
+
+
+def test_a_requester_signs_up_with_an_address_of_their_organisations_domain(harness, client, smtp):
+    inbox, smtp_url = smtp
+    org = harness.create_organisation(mail_domains=["tilmeld.example.dk"])
+    response = client.post("/api/v1/auth/register", json={"email": "Ny.Bruger@tilmeld.example.dk",
+                                                          "name": "Ny Bruger", "language": "en"})
+    assert response.status_code == 202
+    _deliver(harness, smtp_url)
+    [mail] = inbox.to("ny.bruger@tilmeld.example.dk")
+    assert mail["Subject"] == "Welcome to servicedesk: choose your password"
+    client.post("/api/v1/auth/password-reset/confirm", json={"token": _link_token(mail),
+                                                            "password": "my own long password"})
+    me = client.get("/api/v1/me", headers=harness.headers("ny.bruger@tilmeld.example.dk",
+                                                          "my own long password")).json
+    assert me["organisation_id"] == org["id"] and me["roles"] == ["requester"] and me["language"] == "en"
+
+
+def test_signing_up_again_sends_a_password_link_and_creates_no_second_user(harness, client, smtp):
+    inbox, smtp_url = smtp
+    harness.create_organisation(mail_domains=["igen.example.dk"])
+    user = harness.create_user(email="kendt@igen.example.dk")
+    assert client.post("/api/v1/auth/register", json={"email": user["email"], "name": "X"}).status_code == 202
+    _deliver(harness, smtp_url)
+    assert inbox.to(user["email"])[-1]["Subject"] == "Vælg en ny adgangskode til servicedesk"
+    found = client.get("/api/v1/users", query_string={"q": "kendt@igen"}, headers=harness.admin).json
+    assert found["total"] == 1
+
+
+def test_an_address_of_no_known_organisation_cannot_sign_up(harness, client):
+    response = client.post("/api/v1/auth/register", json={"email": "someone@gmail.example", "name": "X"})
+    assert response.status_code == 422 and "email" in response.json["errors"]
+
+
+def test_sign_up_can_be_closed(postgres_databases, rabbitmq_url, bus_namespace, identity_keys):
+    h = GatewayHarness.start(postgres_databases.create("gateway"), rabbitmq_url, bus_namespace, identity_keys,
+                             SELF_REGISTRATION="false")
+    try:
+        h.create_organisation(mail_domains=["lukket.example.dk"])
+        response = h.client.post("/api/v1/auth/register", json={"email": "a@lukket.example.dk", "name": "A"})
+        assert response.status_code == 403
+    finally:
+        h.stop()

@@ -27,6 +27,7 @@ ACCESS = {
     ("POST", "/api/v1/auth/password-reset"): (PUBLIC, lambda ids: {"email": "someone@example.dk"}),
     ("POST", "/api/v1/auth/password-reset/confirm"): (PUBLIC, lambda ids: {"token": "not-a-real-token",
                                                                             "password": "a new long password"}),
+    ("POST", "/api/v1/auth/register"): (PUBLIC, lambda ids: {"email": "new@unknown-domain.example", "name": "N"}),
     ("GET", "/api/v1/me"): (USERS, None),
     ("PATCH", "/api/v1/me"): (USERS, lambda ids: {"language": "da"}),
     ("POST", "/api/v1/me/password"): (USERS, lambda ids: {"current_password": "x", "new_password": "y" * 12}),
