@@ -52,34 +52,27 @@ def request_reset(session: Session, email: str, *, public_url: str, ttl: timedel
     token = secrets.token_urlsafe(32)
     session.add(PasswordReset(user_id=user.id, token_hash=_digest(token), expires_at=utcnow() + ttl))
     link = f"{public_url.rstrip('/')}{RESET_PATH}?{urlencode({'token': token})}"
+    values = {"name": user.name, "email": user.email, "minutes": int(ttl.total_seconds() // 60), "link": link}
     with force_locale(user.language):
-        if welcome:
-            queue_mail(session, to=user.email, subject=_("Welcome to servicedesk: choose your password"),
-                       body=_welcome_mail_body(user, link, ttl))
-        else:
-            queue_mail(session, to=user.email, subject=_("Choose a new password for servicedesk"),
-                       body=_reset_mail_body(user, link, ttl))
+        subject, body = _welcome_mail(values) if welcome else _reset_mail(values)
+        queue_mail(session, to=user.email, subject=subject, body=body)
     session.commit()
 
 
-def _welcome_mail_body(user: User, link: str, ttl: timedelta) -> str:
-    minutes = int(ttl.total_seconds() // 60)
-    return _(
+def _welcome_mail(values: dict) -> tuple[str, str]:
+    return _("Welcome to servicedesk: choose your password"), _(
         "Hello %(name)s\n\n"
         "You are now a user of servicedesk as %(email)s. Open this link within %(minutes)d minutes and choose "
         "your password:\n\n%(link)s\n\n"
-        "If you did not sign up, you can ignore this mail.\n",
-        name=user.name, email=user.email, minutes=minutes, link=link)
+        "If you did not sign up, you can ignore this mail.\n", **values)
 
 
-def _reset_mail_body(user: User, link: str, ttl: timedelta) -> str:
-    minutes = int(ttl.total_seconds() // 60)
-    return _(
+def _reset_mail(values: dict) -> tuple[str, str]:
+    return _("Choose a new password for servicedesk"), _(
         "Hello %(name)s\n\n"
         "Someone (hopefully you) asked to choose a new password for your user %(email)s. Open this link "
         "within %(minutes)d minutes and choose your new password:\n\n%(link)s\n\n"
-        "If you did not ask for this, you can ignore this mail: your password has not been changed.\n",
-        name=user.name, email=user.email, minutes=minutes, link=link)
+        "If you did not ask for this, you can ignore this mail: your password has not been changed.\n", **values)
 
 
 def complete_reset(session: Session, token: str, new_password: str, passwords) -> User:
