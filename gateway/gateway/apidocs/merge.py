@@ -104,11 +104,31 @@ def merge_asyncapi(documents: Mapping[str, Mapping[str, Any]], *, title: str, ve
         "components": {"messages": {}},
     }
     for service in sorted(documents):
-        document = documents[service]
+        document = _prefixed_schemas(service, documents[service])
         merged["channels"].update(document.get("channels") or {})
         merged["operations"].update(document.get("operations") or {})
-        merged["components"]["messages"].update((document.get("components") or {}).get("messages") or {})
+        components = document.get("components") or {}
+        merged["components"]["messages"].update(components.get("messages") or {})
+        if components.get("schemas"):
+            merged["components"].setdefault("schemas", {}).update(components["schemas"])
     for key in ("channels", "operations"):
         merged[key] = dict(sorted(merged[key].items()))
-    merged["components"]["messages"] = dict(sorted(merged["components"]["messages"].items()))
+    for kind in ("messages", "schemas"):
+        if kind in merged["components"]:
+            merged["components"][kind] = dict(sorted(merged["components"][kind].items()))
     return merged
+
+
+def _prefixed_schemas(service: str, document: Mapping[str, Any]) -> dict[str, Any]:
+    """An AsyncAPI document with its shared schemas renamed ``<Service><Name>`` (messages keep their keys)."""
+    prefix = prefix_for(service)
+
+    def rename(ref: str) -> str:
+        head = "#/components/schemas/"
+        return f"{head}{prefix}{ref[len(head):]}" if ref.startswith(head) else ref
+
+    document = _rewrite_refs(copy.deepcopy(dict(document)), rename)
+    components = document.get("components") or {}
+    if "schemas" in components:
+        components["schemas"] = {f"{prefix}{name}": value for name, value in components["schemas"].items()}
+    return document

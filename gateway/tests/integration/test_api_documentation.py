@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from gatewaykit import GatewayHarness, start_service_app
+from node_tools import asyncapi_errors
 from openapi_spec_validator import validate
 from servers import ThreadedServer
 
@@ -65,6 +66,13 @@ def test_the_merged_asyncapi_document_lists_the_identity_events(system):
     assert document["asyncapi"] == "3.0.0"
     assert {"user.created", "user.updated", "organisation.created", "team.member_added"} <= {
         channel["address"] for channel in document["channels"].values()}
+
+
+def test_the_merged_asyncapi_document_passes_the_asyncapi_parser(system, tmp_path):
+    h, _apps = system
+    assert asyncapi_errors(h.client.get("/api/asyncapi.json").json, tmp_path) == []
+    committed = json.loads((REPOSITORY / "docs" / "asyncapi.json").read_text(encoding="utf-8"))
+    assert asyncapi_errors(committed, tmp_path) == []
 
 
 def test_an_unreachable_service_is_named_in_the_document(postgres_databases, rabbitmq_url, bus_namespace,
