@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from urllib.parse import quote
 
 from flask import Blueprint, Response, g, request
 
@@ -47,7 +48,7 @@ def forward_public(rest: str) -> Response:
     if service is None:
         raise errors.NotFound(_("There is nothing at this address, or you may not see it."))
     identity = _signed_in()
-    return forward(service, request.full_path if request.query_string else request.path, identity)
+    return forward(service, _target(request.path), identity)
 
 
 @bp.route("/internal/v1/<service>/<path:rest>", methods=ALL_METHODS)
@@ -55,10 +56,15 @@ def forward_internal(service: str, rest: str) -> Response:
     identity = require_service()
     if service not in UPSTREAM_SERVICES:
         raise errors.NotFound(_("There is no such service."))
-    target = f"/internal/v1/{rest}"
+    return forward(service, _target(f"/internal/v1/{rest}"), identity)
+
+
+def _target(path: str) -> str:
+    """The path as a well-formed URL (re-encoded: spaces, non-ASCII) with the query string as it came."""
+    target = quote(path, safe="/:@!$&'()*+,;=-._~")
     if request.query_string:
         target += "?" + request.query_string.decode("latin-1")
-    return forward(service, target, identity)
+    return target
 
 
 def _signed_in() -> Identity:

@@ -175,6 +175,8 @@ def test_case_numbers_with_spaces_are_routed(harness, client):
     user = harness.create_user()
     response = client.get("/api/v1/cases/by-number/SAG%202611-0042", headers=harness.as_user(user))
     assert response.json["number"] == "SAG 2611-0042"
+    danish = client.get("/api/v1/cases/by-number/S%C3%86R%202611-1", headers=harness.as_user(user))
+    assert danish.json["number"] == "SÆR 2611-1"
 
 
 def test_the_case_overview_gathers_case_messages_tasks_and_sla_in_one_call(harness, client):
