@@ -4,6 +4,7 @@ The interface the pages in ``gateway/web/`` build on:
 
 * ``login_required`` - a view decorator; without a session it redirects to ``/log-ind?next=...``
   (htmx requests get 401 with an ``HX-Redirect`` header instead).
+* ``roles_required("staff")`` / ``roles_required("admin", ...)`` - as ``login_required``, and 403 for others.
 * ``current_user()`` - the signed-in :class:`WebUser` or None.
 * ``authenticate_password(email, password)`` - the user, or raises :class:`InvalidCredentials` /
   :class:`LoginRefused` (catch both as ``LoginFailed``; ``str(err)`` is a message for the user).
@@ -52,6 +53,7 @@ from .session import (
     current_user,
     locale_selector,
     login_required,
+    roles_required,
     safe_next,
     session_identity,
     set_language,
@@ -63,8 +65,8 @@ from .session import (
 __all__ = [
     "LOGIN_PATH", "ApiClient", "ApiResponse", "InvalidCredentials", "LoginFailed", "LoginRefused", "WebUser", "api",
     "authenticate_password", "complete_password_reset", "csrf_token", "current_user", "init_webauth",
-    "login_required", "register", "request_password_reset", "safe_next", "session_identity", "set_language", "sign_in",
-    "sign_out", "web_language",
+    "login_required", "register", "request_password_reset", "roles_required", "safe_next", "session_identity",
+    "set_language", "sign_in", "sign_out", "web_language",
 ]
 
 LoginFailed = (InvalidCredentials, LoginRefused)

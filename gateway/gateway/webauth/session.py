@@ -11,12 +11,14 @@ from urllib.parse import urlencode
 
 from flask import g, redirect, request, session
 
+from servicekit import errors
 from servicekit.auth import Identity
 from servicekit.i18n import SUPPORTED_LANGUAGES, request_language
 from servicekit.web import db_session
 
 from ..auth.login import authenticate_password as _authenticate_password
 from ..auth.principals import active_user, end_read_transaction, user_identity
+from ..i18n import _
 from ..models import User
 from ..runtime import gateway
 
@@ -128,6 +130,24 @@ def login_required(view: Callable) -> Callable:
         return view(*args, **kwargs)
 
     return wrapper
+
+
+def roles_required(*roles: str) -> Callable[[Callable], Callable]:
+    """Like ``login_required``, and the user must have one of ``roles`` (``"staff"`` means agent, dispatcher
+    or admin); anyone else gets 403 (raise your own page from an error handler of the blueprint if wanted)."""
+
+    def decorate(view: Callable) -> Callable:
+        @functools.wraps(view)
+        def checked(*args, **kwargs):
+            user = current_user()
+            if not (set(user.roles) & set(roles) or ("staff" in roles and user.is_staff)):
+                raise errors.Forbidden(_("Only staff may do this.") if "staff" in roles else
+                                       _("You may not see this page."))
+            return view(*args, **kwargs)
+
+        return login_required(checked)
+
+    return decorate
 
 
 def safe_next(target: str | None, default: str = "/") -> str:

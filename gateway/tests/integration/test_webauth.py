@@ -45,6 +45,12 @@ def private():
                    language=user.language)
 
 
+@PAGES.route("/arbejdsbord")
+@webauth.roles_required("staff")
+def staff_only():
+    return jsonify(ok=True)
+
+
 @PAGES.route("/privat/api/<path:path>", methods=["GET", "POST"])
 @webauth.login_required
 def through_api(path):
@@ -232,3 +238,11 @@ def test_the_in_process_api_answers_in_the_page_language_and_carries_the_request
     _log_in(client, user)
     answer = client.get("/privat/api/teams").json
     assert answer["body"]["title"] == "Not allowed"
+
+
+def test_a_staff_page_sends_visitors_to_log_in_and_refuses_requesters(harness, client):
+    assert client.get("/arbejdsbord").status_code == 302
+    _log_in(client, harness.create_user())
+    assert client.get("/arbejdsbord").status_code == 403
+    _log_in(client, harness.create_user(roles=["agent"]))
+    assert client.get("/arbejdsbord").json == {"ok": True}
