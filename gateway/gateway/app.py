@@ -47,9 +47,13 @@ def build_context(settings: Settings) -> ServiceContext:
     except (ValueError, OSError) as err:
         raise ConfigError({"IDENTITY_PRIVATE_KEY": [str(err)]}) from None
     context = build_service_context(settings)
-    context.extras["signer"] = signer
+    context.extras["gateway"] = _gateway(settings, context, private_key, signer)
+    return context
+
+
+def _gateway(settings: Settings, context: ServiceContext, private_key: str, signer: IdentitySigner) -> Gateway:
     metrics = GatewayMetrics(context.metrics)
-    context.extras["gateway"] = Gateway(
+    return Gateway(
         settings=settings,
         signer=signer,
         access_tokens=AccessTokens(private_key, timedelta(seconds=settings.access_token_ttl)),
@@ -70,7 +74,6 @@ def build_context(settings: Settings) -> ServiceContext:
         pool=ThreadPoolExecutor(max_workers=16, thread_name_prefix="gateway-compose"),
         metrics=metrics,
     )
-    return context
 
 
 def create_app(settings: Settings | None = None, context: ServiceContext | None = None) -> Flask:
