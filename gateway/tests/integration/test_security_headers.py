@@ -71,3 +71,11 @@ def test_a_huge_body_to_a_gateway_endpoint_is_413_problem(harness, client):
                            content_type="application/json")
     assert response.status_code == 413
     assert response.mimetype == "application/problem+json"
+
+
+def test_a_browser_may_preflight_a_forwarded_route(harness, client):
+    preflight = client.options("/api/v1/cases/123/messages", headers={
+        "Origin": "https://portal.example.dk", "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "Authorization, Content-Type"})
+    assert preflight.status_code in (200, 204)
+    assert preflight.headers["Access-Control-Allow-Origin"] == "https://portal.example.dk"
