@@ -65,6 +65,20 @@ def _hammer(call, count: int) -> float:
     return watch.seconds
 
 
+def _print_log_in_timing(gateway: str) -> None:
+    """A wrong password and an unknown address should cost the same (no hint through timing)."""
+    def mean_ms(email: str, tries: int = 15) -> float:
+        session, total = requests.Session(), 0.0
+        for i in range(tries):
+            started = time.perf_counter()
+            session.post(f"{gateway}/api/v1/auth/token", json={"email": email, "password": f"wrong {i}"})
+            total += time.perf_counter() - started
+        return total / tries * 1000
+
+    known, unknown = mean_ms("user1@bench.example.dk"), mean_ms("nobody@bench.example.dk")
+    print(f"  401 for a wrong password / an unknown address:     {known:.0f} ms / {unknown:.0f} ms mean")
+
+
 def main() -> None:
     private, public = generate_keypair()
     with ExitStack() as stack, tempfile.TemporaryDirectory() as tmp:
@@ -80,6 +94,7 @@ def main() -> None:
             **base, "DATABASE_URL": stack.enter_context(fresh_database("bench_gateway")),
             "IDENTITY_PRIVATE_KEY_FILE": str(keys / "id.key"), "SECRET_KEY": "b" * 40, "CASES_URL": cases,
             "ADMIN_EMAIL": ADMIN_EMAIL, "ADMIN_PASSWORD": ADMIN_PASSWORD, "LOGIN_RATE_PER_CLIENT": "100000",
+            "LOGIN_MAX_FAILURES": "100000",
         }, gateway_port))
         token = requests.post(f"{gateway}/api/v1/auth/token", json={"email": ADMIN_EMAIL,
                                                                     "password": ADMIN_PASSWORD}).json()
@@ -92,6 +107,7 @@ def main() -> None:
         seconds = _hammer(lambda s: s.post(f"{gateway}/api/v1/auth/token", json={
             "email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}).status_code, logins)
         print(f"  POST /api/v1/auth/token (argon2id, 64 MiB, t=3):   {rate(logins, seconds)}")
+        _print_log_in_timing(gateway)
         calls = 2000
         seconds = _hammer(lambda s: s.get(f"{gateway}/api/v1/me", headers=auth).status_code, calls)
         print(f"  GET /api/v1/me (token checked, user re-read):      {rate(calls, seconds)}")
