@@ -16,7 +16,7 @@ from . import (
 from .assets import register_vendor_route
 from .blueprint import bp
 from .formatting import install_filters
-from .language import install_locale_selector
+from .language import install_timezone_selector
 from .templating import install_template_globals
 
 
@@ -24,7 +24,7 @@ from .templating import install_template_globals
 def _set_up(state: BlueprintSetupState) -> None:
     app: Flask = state.app
     register_vendor_route(app)
-    install_locale_selector(app)
+    install_timezone_selector(app)
     install_filters(app)
     install_template_globals(app)
 

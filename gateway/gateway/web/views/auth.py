@@ -2,25 +2,16 @@
 
 from __future__ import annotations
 
-import os
-
-from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 
 from ... import webauth
 from ...i18n import _
 from ..blueprint import bp
 from ..client import page_api
-from ..language import SESSION_KEY
 from ..pages import form_text
 from ..viewer import viewer
 
 LANGUAGES = ("da", "en")
-
-
-def sso_enabled() -> bool:
-    settings = current_app.extensions.get("servicekit")
-    configured = getattr(getattr(settings, "settings", None), "oidc_issuer", None)
-    return bool(configured or os.environ.get("OIDC_ISSUER"))
 
 
 @bp.route("/log-ind", methods=["GET", "POST"])
@@ -44,15 +35,18 @@ def login():
                 return redirect(next_url)
     status = 200 if not errors else (401 if "form" in errors else 422)
     return render_template("web/login.html", errors=errors, email=email, next_url=next_url,
-                           sso=sso_enabled()), status
+                           sign_up=sign_up_open()), status
+
+
+def sign_up_open() -> bool:
+    """Requesters may sign up themselves (seed 000) when the gateway allows it and can mail the link."""
+    settings = current_app.extensions["servicekit"].settings
+    return bool(settings.self_registration and settings.smtp_url)
 
 
 @bp.post("/log-ud")
 def logout():
-    language = session.get(SESSION_KEY)
-    webauth.sign_out()
-    if language:
-        session[SESSION_KEY] = language
+    webauth.sign_out()  # keeps the session's language
     flash(_("You are signed out."), "success")
     return redirect(url_for("web.login"))
 
@@ -62,7 +56,7 @@ def switch_language():
     """The language switch: kept in the session, and as the signed-in user's preference."""
     language = request.form.get("sprog")
     if language in LANGUAGES:
-        session[SESSION_KEY] = language
+        webauth.set_language(language)
         if viewer() is not None:
             page_api().patch("/api/v1/me", {"language": language})
     return redirect(webauth.safe_next(request.form.get("next")), code=303)

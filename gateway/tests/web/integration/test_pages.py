@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 from webkit import HTML, csrf_of, sign_in, text
 
@@ -135,3 +137,43 @@ def test_the_design_system_and_htmx_are_served_from_their_installed_packages(cli
     assert client.get("/static/vendor/other/x.js").status_code == 404
     assert client.get("/static/vendor/dkfds/../../package.json").status_code == 404
     assert client.get("/static/web/web.js").status_code == 200
+
+
+def test_the_forgotten_password_page_never_tells_whether_an_address_has_a_user(client, requester):
+    answers = [client.post("/glemt-adgangskode", headers=HTML, data={"email": email, "csrf_token": csrf_of(client)})
+               for email in (requester["email"], "ingen@nowhere.example")]
+    assert [a.status_code for a in answers] == [200, 200]
+    assert text(answers[0]).split("<main")[1] == text(answers[1]).split("<main")[1]
+    assert "Hvis adressen tilhører en bruger" in text(answers[0])
+
+
+def test_a_reset_link_that_is_not_valid_asks_for_a_new_one(client):
+    answer = client.post("/nulstil-adgangskode", headers=HTML, data={
+        "token": "not-a-real-token", "password": "en lang ny adgangskode", "repeated": "en lang ny adgangskode",
+        "csrf_token": csrf_of(client)})
+    assert answer.status_code == 422
+    assert 'href="/glemt-adgangskode"' in text(answer)
+
+
+def test_a_new_password_must_be_typed_the_same_twice_and_be_long_enough(client):
+    short = client.post("/nulstil-adgangskode", headers=HTML, data={
+        "token": "t", "password": "kort", "repeated": "kort", "csrf_token": csrf_of(client)})
+    assert short.status_code == 422 and "mindst 10 tegn" in text(short)
+    different = client.post("/nulstil-adgangskode", headers=HTML, data={
+        "token": "t", "password": "en lang ny adgangskode", "repeated": "en anden lang kode",
+        "csrf_token": csrf_of(client)})
+    assert different.status_code == 422 and "ikke ens" in text(different)
+
+
+def test_signing_up_needs_an_address_of_an_organisations_mail_domain(harness, client):
+    assert 'href="/opret-bruger"' in text(client.get("/log-ind", headers=HTML))
+    refused = client.post("/opret-bruger", headers=HTML, data={
+        "email": "ny@ukendt.example", "name": "Ny Bruger", "csrf_token": csrf_of(client)})
+    assert refused.status_code == 422 and "Der er et problem" in text(refused)
+    domain = f"{uuid.uuid4().hex[:8]}.example"
+    harness.create_organisation(mail_domains=[domain])
+    accepted = client.post("/opret-bruger", headers=HTML, data={
+        "email": f"ny@{domain}", "name": "Ny Bruger", "csrf_token": csrf_of(client)})
+    assert accepted.status_code == 200 and "Vi har sendt dig en mail" in text(accepted)
+    users = harness.client.get("/api/v1/users", query_string={"q": f"ny@{domain}"}, headers=harness.admin).json
+    assert users["total"] == 1 and users["items"][0]["roles"] == ["requester"]
