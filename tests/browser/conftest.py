@@ -46,8 +46,9 @@ def embedded(tmp_path_factory):
     """``servicedesk-embedded`` in a subprocess: temporary data folder, free ports, no demo data."""
     if not Path(CHROMIUM).exists():
         pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium chromium-driver)")
-    if importlib.util.find_spec("cases.service") is None:
-        pytest.skip("the cases service has not landed in this checkout yet")
+    missing = [name for name in ("cases", "tasks") if importlib.util.find_spec(f"{name}.service") is None]
+    if missing:
+        pytest.skip(f"the {' and '.join(missing)} service(s) have not landed in this checkout yet")
     folder = tmp_path_factory.mktemp("embedded")
     ports = {name: free_port() for name in ("gateway", "cases", "tasks", "notify", "sla")}
     env = {k: v for k, v in os.environ.items() if not k.endswith("DATABASE_URL") and k != "AMQP_URL"}
