@@ -67,6 +67,14 @@ def on_http_error(err: HTTPException):
     return _page(status, None if status == 404 else err.description)
 
 
+@bp.errorhandler(errors.ServiceError)
+def on_refused(err: errors.ServiceError):
+    """A refusal raised on the way to a page (``webauth.roles_required`` raises Forbidden): its own page."""
+    if err.status >= 500:
+        log.exception("web page failed")
+    return _page(err.status, err.detail)
+
+
 @bp.errorhandler(Exception)
 def on_unexpected(err: Exception):
     """A fault of ours: logged with its trace; the person gets a page in their language, never a trace."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import redirect, render_template, url_for
+from flask import render_template
 
 from ... import webauth
 from ..blueprint import bp
@@ -31,11 +31,8 @@ def home():
 
 
 @bp.get("/arbejdsbord")
-@webauth.login_required
+@webauth.roles_required("staff")
 def dashboard():
-    user = viewer()
-    if not user.is_staff:
-        return redirect(url_for("web.case_list"))
     api = page_api()
     size = {"per_page": DASHBOARD_SIZE, "sort": "-updated_at"}
     panels = {

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import redirect, render_template, request, url_for
+from flask import render_template, request
 
 from ... import webauth
 from ...i18n import _
@@ -12,7 +12,6 @@ from ..client import page_api
 from ..directory import team_names
 from ..formatting import parse_time
 from ..labels import CASE_STATUSES, label
-from ..viewer import viewer
 
 DAY_CHOICES = (7, 14, 30, 90)
 
@@ -93,10 +92,8 @@ def _week_label(row: dict) -> str:
 
 
 @bp.get("/statistik")
-@webauth.login_required
+@webauth.roles_required("staff")
 def statistics():
-    if not viewer().is_staff:
-        return redirect(url_for("web.home"))
     try:
         days = int(request.args.get("dage", "30"))
     except ValueError:

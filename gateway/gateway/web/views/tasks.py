@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, render_template, request
 
 from ... import webauth
 from ...i18n import _, _l
@@ -26,18 +26,9 @@ COMMENT_KINDS = {"solution": _l("Solution"), "reopen": _l("Reopened"), "return":
 STATES = {"aabne": ("open", _l("Open")), "lukkede": ("closed", _l("Closed")), "alle": ("any", _l("All"))}
 
 
-def _staff_only():
-    if not viewer().is_staff:
-        flash(_("Tasks are for staff only."), "error")
-        return redirect(url_for("web.home"))
-    return None
-
-
 @bp.get("/opgaver")
-@webauth.login_required
+@webauth.roles_required("staff")
 def task_list():
-    if (refused := _staff_only()) is not None:
-        return refused
     view_key = request.args.get("visning") if request.args.get("visning") in TASK_VIEWS else "mine"
     state_key = request.args.get("vis") if request.args.get("vis") in STATES else "aabne"
     result = page_api().get("/api/v1/tasks", {"view": TASK_VIEWS[view_key][0], "state": STATES[state_key][0],
@@ -49,10 +40,8 @@ def task_list():
 
 
 @bp.get("/opgaver/<uuid:task_id>")
-@webauth.login_required
+@webauth.roles_required("staff")
 def task_page(task_id):
-    if (refused := _staff_only()) is not None:
-        return refused
     api = page_api()
     task = need(api.get(f"/api/v1/tasks/{task_id}")).data
     comments = api.get(f"/api/v1/tasks/{task_id}/comments", {"per_page": 200}).items
@@ -69,7 +58,7 @@ def _to_task(task_id):
 
 
 @bp.post("/opgaver/<uuid:task_id>/tag")
-@webauth.login_required
+@webauth.roles_required("staff")
 def task_take(task_id):
     """Take the task as its agent (seed 001: the team's dispatcher or an agent of the team)."""
     version = request.form.get("version", "")
@@ -80,7 +69,7 @@ def task_take(task_id):
 
 
 @bp.post("/opgaver/<uuid:task_id>/kommentar")
-@webauth.login_required
+@webauth.roles_required("staff")
 def task_comment(task_id):
     body = form_text("body")
     if not body:
@@ -91,7 +80,7 @@ def task_comment(task_id):
 
 
 @bp.post("/opgaver/<uuid:task_id>/loes")
-@webauth.login_required
+@webauth.roles_required("staff")
 def task_resolve(task_id):
     """Resolve with a written solution, or (seed 001) mark an internal comment already written as the solution."""
     solution, comment_id = form_text("solution"), form_text("comment_id")
@@ -104,7 +93,7 @@ def task_resolve(task_id):
 
 
 @bp.post("/opgaver/<uuid:task_id>/genaabn")
-@webauth.login_required
+@webauth.roles_required("staff")
 def task_reopen(task_id):
     reason = form_text("reason")
     if not reason:
@@ -118,7 +107,7 @@ def task_reopen(task_id):
 
 
 @bp.post("/opgaver/<uuid:task_id>/retur")
-@webauth.login_required
+@webauth.roles_required("staff")
 def task_return(task_id):
     comment = form_text("comment")
     report(page_api().post(f"/api/v1/tasks/{task_id}/return", {"comment": comment} if comment else {}),
@@ -127,7 +116,7 @@ def task_return(task_id):
 
 
 @bp.post("/opgaver/<uuid:task_id>/ret")
-@webauth.login_required
+@webauth.roles_required("staff")
 def task_edit(task_id):
     changes = changed_fields(("team_id", "assignee_id", "approver_id", "deadline"))
     if "deadline" in changes:
