@@ -45,7 +45,7 @@ def private():
                    language=user.language)
 
 
-@PAGES.route("/arbejdsbord")
+@PAGES.route("/kun-personale")
 @webauth.roles_required("staff")
 def staff_only():
     return jsonify(ok=True)
@@ -241,8 +241,8 @@ def test_the_in_process_api_answers_in_the_page_language_and_carries_the_request
 
 
 def test_a_staff_page_sends_visitors_to_log_in_and_refuses_requesters(harness, client):
-    assert client.get("/arbejdsbord").status_code == 302
+    assert client.get("/kun-personale").status_code == 302
     _log_in(client, harness.create_user())
-    assert client.get("/arbejdsbord").status_code == 403
+    assert client.get("/kun-personale").status_code == 403
     _log_in(client, harness.create_user(roles=["agent"]))
-    assert client.get("/arbejdsbord").json == {"ok": True}
+    assert client.get("/kun-personale").json == {"ok": True}

@@ -17,7 +17,7 @@ from gateway import webauth
 PAGES = Blueprint("file_pages", __name__)
 
 
-@PAGES.route("/log-ind", methods=["GET", "POST"])
+@PAGES.route("/test/log-ind", methods=["GET", "POST"])
 def log_in():
     if request.method == "POST":
         webauth.sign_in(webauth.authenticate_password(request.form["email"], request.form["password"]))
@@ -55,10 +55,10 @@ def harness(postgres_databases, rabbitmq_url, bus_namespace, identity_keys):
 def _signed_in_client(harness):
     user = harness.create_user()
     client = harness.app.test_client()
-    token = client.get("/log-ind").get_data(as_text=True)
-    assert client.post("/log-ind", data={"email": user["email"], "password": user["password"],
+    token = client.get("/test/log-ind").get_data(as_text=True)
+    assert client.post("/test/log-ind", data={"email": user["email"], "password": user["password"],
                                          "csrf_token": token}).status_code == 204
-    return client, client.get("/log-ind").get_data(as_text=True)  # a new session has a new CSRF token
+    return client, client.get("/test/log-ind").get_data(as_text=True)  # a new session has a new CSRF token
 
 
 def test_a_page_uploads_a_file_through_the_public_api(harness):

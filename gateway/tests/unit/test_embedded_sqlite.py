@@ -18,7 +18,7 @@ from servicekit.auth import generate_keypair
 PAGES = Blueprint("sqlite_pages", __name__)
 
 
-@PAGES.route("/log-ind", methods=["GET", "POST"])
+@PAGES.route("/test/log-ind", methods=["GET", "POST"])
 def log_in():
     if request.method == "POST":
         try:
@@ -74,13 +74,13 @@ def test_failed_log_ins_lock_the_account_on_sqlite(harness):
 def test_a_signed_in_page_calls_the_api_in_process_on_sqlite(harness):
     user = harness.create_user()
     client = harness.app.test_client()
-    token = client.get("/log-ind").get_data(as_text=True)
-    assert client.post("/log-ind", data={"email": user["email"], "password": "wrong password",
+    token = client.get("/test/log-ind").get_data(as_text=True)
+    assert client.post("/test/log-ind", data={"email": user["email"], "password": "wrong password",
                                          "csrf_token": token}).status_code == 401
-    assert client.post("/log-ind", data={"email": user["email"], "password": user["password"],
+    assert client.post("/test/log-ind", data={"email": user["email"], "password": user["password"],
                                          "csrf_token": token}).status_code == 204
     page = client.get("/side").json
     assert page["me"]["id"] == user["id"] and page["users"] == 200
-    token = client.get("/log-ind").get_data(as_text=True)
+    token = client.get("/test/log-ind").get_data(as_text=True)
     assert client.post("/side", headers={"X-CSRFToken": token}).json == {"changed": 200, "token": 201}
     assert re.fullmatch(r"[0-9a-f-]{36}", client.get("/side").json["me"]["id"])
