@@ -8,7 +8,7 @@ from flask import flash, redirect, request, url_for
 from werkzeug.wrappers import Response
 
 from ..i18n import _
-from .client import ApiResult
+from .client import ApiResult, page_api
 
 
 class PageError(Exception):
@@ -79,3 +79,10 @@ def changed_fields(names: tuple[str, ...]) -> dict[str, str | None]:
         if name in request.form and form_text(name) != (request.form.get(f"was_{name}") or "").strip():
             changes[name] = form_text(name) or None
     return changes
+
+
+def patch_as_read(path: str, changes: dict) -> ApiResult:
+    """PATCH with the version the page was rendered from (``If-Match``): a colleague's newer change is never
+    overwritten; the API answers 412 instead."""
+    version = request.form.get("version", "")
+    return page_api().patch(path, changes, headers={"If-Match": version} if version else None)

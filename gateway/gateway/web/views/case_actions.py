@@ -10,7 +10,7 @@ from ..blueprint import bp
 from ..client import page_api
 from ..formatting import local_to_rfc3339
 from ..numbers import parse_number
-from ..pages import back_to, changed_fields, form_flag, form_text, report
+from ..pages import back_to, changed_fields, form_flag, form_text, patch_as_read, report
 from ..uploads import upload_attachments
 from ..viewer import viewer
 
@@ -76,8 +76,7 @@ def case_edit(case_id):
     if not changes:
         flash(_("Nothing was changed."), "info")
         return _to_case(case_id, request.form.get("fane") or None)
-    version = request.form.get("version", "")
-    result = page_api().patch(f"/api/v1/cases/{case_id}", changes, headers={"If-Match": version} if version else None)
+    result = patch_as_read(f"/api/v1/cases/{case_id}", changes)
     if result.status == 412:
         flash(_("Someone else changed the case while you had it open. Your change was not saved: "
                 "look at the case again and repeat it."), "error")
@@ -105,9 +104,7 @@ def _case_by_number(text: str):
 @webauth.login_required
 def case_take(case_id):
     """Seed 003, "accept": take the case from the queue as its agent."""
-    version = request.form.get("version", "")
-    result = page_api().patch(f"/api/v1/cases/{case_id}", {"assignee_id": viewer().id},
-                              headers={"If-Match": version} if version else None)
+    result = patch_as_read(f"/api/v1/cases/{case_id}", {"assignee_id": viewer().id})
     report(result, _("You are now the agent of the case."))
     return _to_case(case_id)
 

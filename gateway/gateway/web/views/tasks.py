@@ -11,7 +11,7 @@ from ..client import page_api
 from ..directory import people_names, staff, team_names, teams
 from ..formatting import local_to_rfc3339
 from ..labels import TASK_STATUSES
-from ..pages import back_to, changed_fields, form_text, need, page_number, report
+from ..pages import back_to, changed_fields, form_text, need, page_number, patch_as_read, report
 from ..viewer import viewer
 
 PER_PAGE = 25
@@ -61,9 +61,7 @@ def _to_task(task_id):
 @webauth.roles_required("staff")
 def task_take(task_id):
     """Take the task as its agent (seed 001: the team's dispatcher or an agent of the team)."""
-    version = request.form.get("version", "")
-    result = page_api().patch(f"/api/v1/tasks/{task_id}", {"assignee_id": viewer().id},
-                              headers={"If-Match": version} if version else None)
+    result = patch_as_read(f"/api/v1/tasks/{task_id}", {"assignee_id": viewer().id})
     report(result, _("You are now the agent of the task."))
     return _to_task(task_id)
 
@@ -126,7 +124,6 @@ def task_edit(task_id):
     if not changes:
         flash(_("Nothing was changed."), "info")
         return _to_task(task_id)
-    version = request.form.get("version", "")
-    result = page_api().patch(f"/api/v1/tasks/{task_id}", changes, headers={"If-Match": version} if version else None)
+    result = patch_as_read(f"/api/v1/tasks/{task_id}", changes)
     report(result, _("The task is saved."))
     return _to_task(task_id)
