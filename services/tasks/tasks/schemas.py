@@ -1,0 +1,181 @@
+"""Marshmallow schemas of the tasks API: what comes in (Create/Patch/...Args) and what goes out (Read/Page)."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from .domain import STATES, TaskStatus
+from .i18n import _
+
+MAX_TEXT = 20_000
+SORTS = ("deadline", "created_at", "updated_at", "resolved_at")
+
+
+class Id(fields.UUID):
+    """A UUID given and kept as its canonical string."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        return str(super()._deserialize(value, attr, data, **kwargs))
+
+
+class Text(fields.String):
+    """A string with surrounding white space removed; required ones may not be blank."""
+
+    def __init__(self, *, max_length: int = MAX_TEXT, blank: bool = False, **kwargs):
+        checks = [validate.Length(min=0 if blank else 1, max=max_length)]
+        super().__init__(validate=checks, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        return super()._deserialize(value, attr, data, **kwargs).strip()
+
+
+class TaskCreate(Schema):
+    subject = Text(required=True, max_length=200, metadata={"description": "Emne: what the task is about"})
+    description = fields.String(required=True, validate=validate.Length(max=MAX_TEXT), metadata={
+        "description": "What needs to be done; at least TASK_MIN_DESCRIPTION characters that are not just "
+                       "a pointer such as 'se sag'"})
+    team_id = Id(required=True, metadata={"description": "The team the task goes to (its dispatcher assigns it)"})
+    assignee_id = Id(allow_none=True, load_default=None,
+                     metadata={"description": "An agent directly, only when agreed with them (seed 001)"})
+    approver_id = Id(allow_none=True, load_default=None,
+                     metadata={"description": "Godkender: told when the task is solved; usually yourself"})
+    deadline = fields.AwareDateTime(allow_none=True, load_default=None)
+    blocks_case_closure = fields.Boolean(load_default=False, metadata={
+        "description": "The case cannot be closed while this task is open"})
+
+
+class TaskPatch(Schema):
+    subject = Text(max_length=200)
+    description = fields.String(validate=validate.Length(max=MAX_TEXT))
+    team_id = Id()
+    assignee_id = Id(allow_none=True)
+    approver_id = Id(allow_none=True)
+    deadline = fields.AwareDateTime(allow_none=True)
+    blocks_case_closure = fields.Boolean()
+    status = fields.String(validate=validate.OneOf([s.value for s in TaskStatus]))
+
+    @validates_schema
+    def not_empty(self, data, **kwargs):
+        if not data:
+            raise ValidationError(_("Send at least one field to change."), "_schema")
+
+
+class ResolveArgs(Schema):
+    solution = Text(max_length=MAX_TEXT, metadata={"description": "The solution, kept as an internal comment"})
+    comment_id = Id(metadata={"description": "Or: an internal comment already written, marked as the solution"})
+
+    @validates_schema
+    def one_of(self, data, **kwargs):
+        if ("solution" in data) == ("comment_id" in data):
+            raise ValidationError(_("Write the solution, or name the comment that is the solution (one of them)."),
+                                  "solution")
+
+
+class ReopenArgs(Schema):
+    reason = Text(required=True, max_length=MAX_TEXT,
+                  metadata={"description": "Why the task is not solved; kept as an internal comment"})
+    deadline = fields.AwareDateTime(allow_none=True, load_default=None)
+    assignee_id = Id(allow_none=True, load_default=None,
+                     metadata={"description": "Default: the agent who solved it"})
+
+
+class ReturnArgs(Schema):
+    comment = Text(max_length=MAX_TEXT, metadata={"description": "What you need, kept as an internal comment"})
+
+
+class CommentCreate(Schema):
+    body = Text(required=True, max_length=MAX_TEXT)
+    visibility = fields.String(load_default="internal", validate=validate.OneOf(["internal", "external"]),
+                               metadata={"description": "Always internal: no user is on a task (seed 001)"})
+
+
+class CommentRead(Schema):
+    id = fields.UUID()
+    task_id = fields.UUID()
+    author_id = fields.String()
+    visibility = fields.Constant("internal")
+    body = fields.String()
+    kind = fields.String(metadata={"description": "comment, solution, reopen or return"})
+    is_solution = fields.Boolean()
+    created_at = fields.DateTime()
+
+
+class TaskRead(Schema):
+    id = fields.UUID()
+    number = fields.String(metadata={"example": "TSK 2611-0007"})
+    case_id = fields.UUID()
+    case_number = fields.String(allow_none=True, metadata={"example": "SAG 2611-0042"})
+    case_title = fields.String(allow_none=True)
+    subject = fields.String()
+    description = fields.String()
+    team_id = fields.UUID()
+    assignee_id = fields.UUID(allow_none=True)
+    approver_id = fields.UUID(allow_none=True)
+    deadline = fields.DateTime(allow_none=True)
+    overdue = fields.Boolean(metadata={"description": "Open and past its deadline"})
+    blocks_case_closure = fields.Boolean()
+    status = fields.String(metadata={"enum": [s.value for s in TaskStatus]})
+    created_by = fields.UUID()
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+    resolved_at = fields.DateTime(allow_none=True)
+    resolved_by = fields.UUID(allow_none=True)
+    solution = fields.String(allow_none=True)
+    solution_comment_id = fields.UUID(allow_none=True)
+    returned_from_id = fields.UUID(allow_none=True, metadata={
+        "description": "Who the task was returned from; returning it again sends it back to them"})
+    closed_at = fields.DateTime(allow_none=True)
+    version = fields.Integer()
+
+
+class PageArgs(Schema):
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+
+
+class TaskQueryArgs(PageArgs):
+    view = fields.String(load_default="mine", validate=validate.OneOf(
+        ["mine", "team", "unassigned", "approver", "created_by_me", "all"]), metadata={
+        "description": "mine: I am assignee or approver; team: my teams' tasks; unassigned: my teams' tasks "
+                       "nobody has yet; approver: I approve; created_by_me; all"})
+    state = fields.String(load_default="open", validate=validate.OneOf(list(STATES)))
+    status = fields.String(validate=validate.OneOf([s.value for s in TaskStatus]))
+    overdue = fields.Boolean()
+    q = Text(max_length=200, metadata={"description": "A task number, or words of the subject or description"})
+    sort = fields.String(load_default="deadline", validate=validate.OneOf([*SORTS, *(f"-{s}" for s in SORTS)]))
+
+
+class CaseTaskQueryArgs(PageArgs):
+    state = fields.String(load_default="any", validate=validate.OneOf(list(STATES)))
+    sort = fields.String(load_default="created_at", validate=validate.OneOf([*SORTS, *(f"-{s}" for s in SORTS)]))
+
+
+class TaskPage(Schema):
+    items = fields.List(fields.Nested(TaskRead))
+    total = fields.Integer()
+    page = fields.Integer()
+    per_page = fields.Integer()
+
+
+class CommentPage(Schema):
+    items = fields.List(fields.Nested(CommentRead))
+    total = fields.Integer()
+    page = fields.Integer()
+    per_page = fields.Integer()
+
+
+class HistoryEntry(Schema):
+    version = fields.Integer()
+    event_type = fields.String()
+    actor_id = fields.String(allow_none=True)
+    at = fields.DateTime()
+    field = fields.String(allow_none=True)
+    old = fields.Raw(attribute="old_value", allow_none=True)
+    new = fields.Raw(attribute="new_value", allow_none=True)
+
+
+class HistoryPage(Schema):
+    items = fields.List(fields.Nested(HistoryEntry))
+    total = fields.Integer()
+    page = fields.Integer()
+    per_page = fields.Integer()
