@@ -48,6 +48,8 @@ def judge(text: str, min_length: int) -> Verdict:
     meaningful = _meaningful(plain)
     if meaningful and len(meaningful) >= min_length:
         return Verdict.OK
+    if plain and not meaningful:
+        return Verdict.NOT_A_DESCRIPTION  # only pointers such as "se sag"
     return Verdict.TOO_SHORT if len(plain) < min_length else Verdict.NOT_A_DESCRIPTION
 
 

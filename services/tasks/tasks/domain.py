@@ -14,6 +14,7 @@ from enum import StrEnum
 from typing import Any, Protocol
 
 from servicekit.errors import Conflict, InvalidTransition, ValidationFailed
+from servicekit.i18n import N_
 
 from .i18n import _
 
@@ -24,6 +25,30 @@ class TaskStatus(StrEnum):
     IN_PROGRESS = "in_progress"  # Påbegyndt: the agent works on it
     RESOLVED = "resolved"  # Udført: solution written; closes with its case
     CLOSED = "closed"  # Lukket: its case is closed; final
+
+
+STATUS_LABELS = {
+    "registered": N_("Registered"),
+    "assigned": N_("Assigned"),
+    "in_progress": N_("In progress"),
+    "resolved": N_("Resolved"),
+    "closed": N_("Closed"),
+}
+ACTION_LABELS = {
+    "assign": N_("be assigned"),
+    "unassign": N_("have its assignee removed"),
+    "start": N_("be started"),
+    "pause": N_("be set back to assigned"),
+    "resolve": N_("be resolved"),
+    "reopen": N_("be reopened"),
+    "return": N_("be returned"),
+    "close": N_("be closed"),
+}
+
+
+def status_label(status: str) -> str:
+    """The status as the user reads it (Danish: Registreret, Tildelt, Påbegyndt, Udført, Lukket)."""
+    return _(STATUS_LABELS.get(status, status))
 
 
 OPEN_STATUSES = frozenset({TaskStatus.REGISTERED, TaskStatus.ASSIGNED, TaskStatus.IN_PROGRESS})
@@ -94,8 +119,8 @@ def _invalid_transition_detail(current: TaskStatus, action: Action) -> str:
         return _("The task is resolved. Reopen it with a reason before you change its assignee or status.")
     if action is Action.REOPEN:
         return _("Only a resolved task can be reopened.")
-    return _("The task cannot go from %(status)s by this action (%(action)s).", status=current.value,
-             action=action.value)
+    return _("A task that is %(status)s cannot %(action)s.", status=status_label(current.value).lower(),
+             action=_(ACTION_LABELS[action.value]))
 
 
 class TaskLike(Protocol):

@@ -17,7 +17,7 @@ from servicekit.outbox import record_event
 
 from ..access import require_creator
 from ..descriptions import require_description
-from ..domain import TASK_CREATED, initial_status
+from ..domain import TASK_CREATED, initial_status, status_label
 from ..events import task_event
 from ..i18n import _
 from ..models import CaseReplica, Task, TaskNumberCounter
@@ -82,12 +82,8 @@ def _open_case(session: Session, case_id: str) -> CaseReplica:
                          number=case.number), merged_into_id=case.merged_into_id)
     if case.status in CLOSED_CASE_STATUSES:
         raise Conflict(_("Case %(number)s is %(status)s. A task can only be added to an open case; reopen the "
-                         "case first.", number=case.number, status=_case_status_label(case.status)))
+                         "case first.", number=case.number, status=status_label(case.status).lower()))
     return case
-
-
-def _case_status_label(status: str) -> str:
-    return _("resolved") if status == "resolved" else _("closed")
 
 
 def next_sequence(session: Session, period: str) -> int:
