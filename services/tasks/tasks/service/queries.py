@@ -89,7 +89,8 @@ def list_tasks(session: Session, *, actor: Identity, args: dict[str, Any]) -> di
 
 def _overdue():
     is_open = Task.status.in_(sorted(OPEN_STATUSES))
-    passed = or_(Task.overdue_since.is_not(None), Task.deadline <= utcnow())
+    # Spelled out so that NOT(...) is true, not NULL, for a task without a deadline.
+    passed = or_(Task.overdue_since.is_not(None), Task.deadline.is_not(None) & (Task.deadline <= utcnow()))
     return is_open & passed
 
 
