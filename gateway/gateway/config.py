@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 
-from marshmallow import fields
+from marshmallow import ValidationError, fields, validate, validates_schema
 
-from servicekit.config import ServiceConfig, Settings, load_settings
+from servicekit.config import CommaList, ConfigError, ServiceConfig, Settings, load_settings
+
+UPSTREAMS = ("cases", "tasks", "notify", "sla")
+
+
+def _positive(**kwargs) -> fields.Integer:
+    return fields.Integer(validate=validate.Range(min=1), **kwargs)
 
 
 class GatewayConfig(ServiceConfig):
@@ -18,7 +25,80 @@ class GatewayConfig(ServiceConfig):
     tasks_url = fields.Url(data_key="TASKS_URL", require_tld=False, load_default="http://127.0.0.1:8102")
     notify_url = fields.Url(data_key="NOTIFY_URL", require_tld=False, load_default="http://127.0.0.1:8103")
     sla_url = fields.Url(data_key="SLA_URL", require_tld=False, load_default="http://127.0.0.1:8104")
+    upstream_connect_timeout = fields.Float(data_key="UPSTREAM_CONNECT_TIMEOUT", load_default=3.0,
+                                            validate=validate.Range(min=0.1))
+    upstream_read_timeout = fields.Float(data_key="UPSTREAM_READ_TIMEOUT", load_default=30.0,
+                                         validate=validate.Range(min=0.1))
+
+    # who may come in
+    service_api_keys = CommaList(data_key="SERVICE_API_KEYS", load_default=[])
+    admin_email = fields.Email(data_key="ADMIN_EMAIL", load_default=None)
+    admin_password = fields.String(data_key="ADMIN_PASSWORD", load_default=None)
+    admin_name = fields.String(data_key="ADMIN_NAME", load_default="Administrator")
+    secret_key = fields.String(data_key="SECRET_KEY", load_default=None)
+    secret_key_file = fields.String(data_key="SECRET_KEY_FILE", load_default=None)
+    public_url = fields.Url(data_key="PUBLIC_URL", require_tld=False, load_default="http://localhost:8080")
+    cors_origins = CommaList(data_key="CORS_ORIGINS", load_default=[])
+    trusted_proxy_count = fields.Integer(data_key="TRUSTED_PROXY_COUNT", load_default=0,
+                                         validate=validate.Range(min=0, max=5))
+
+    # tokens, sessions and log-in throttling (all durations in seconds)
+    access_token_ttl = _positive(data_key="ACCESS_TOKEN_TTL", load_default=3600)
+    session_idle_timeout = _positive(data_key="SESSION_IDLE_TIMEOUT", load_default=2 * 3600)
+    session_max_age = _positive(data_key="SESSION_MAX_AGE", load_default=12 * 3600)
+    login_max_failures = _positive(data_key="LOGIN_MAX_FAILURES", load_default=5)
+    login_lockout_seconds = _positive(data_key="LOGIN_LOCKOUT_SECONDS", load_default=60)
+    login_lockout_max_seconds = _positive(data_key="LOGIN_LOCKOUT_MAX_SECONDS", load_default=900)
+    login_rate_per_client = _positive(data_key="LOGIN_RATE_PER_CLIENT", load_default=30)
+    login_rate_window = _positive(data_key="LOGIN_RATE_WINDOW", load_default=300)
+    argon2_time_cost = _positive(data_key="ARGON2_TIME_COST", load_default=3)
+    argon2_memory_kib = fields.Integer(data_key="ARGON2_MEMORY_KIB", load_default=65536,
+                                       validate=validate.Range(min=8))
+
+    # single sign-on through OpenID Connect
+    oidc_issuer = fields.Url(data_key="OIDC_ISSUER", require_tld=False, load_default=None)
+    oidc_client_id = fields.String(data_key="OIDC_CLIENT_ID", load_default=None)
+    oidc_client_secret = fields.String(data_key="OIDC_CLIENT_SECRET", load_default=None)
+    oidc_scopes = fields.String(data_key="OIDC_SCOPES", load_default="openid email profile")
+    oidc_require_password_first = fields.Boolean(data_key="OIDC_REQUIRE_PASSWORD_FIRST", load_default=True)
+
+    @validates_schema
+    def check_oidc_complete(self, data, **_kwargs):
+        if data.get("oidc_issuer") and not data.get("oidc_client_id"):
+            raise ValidationError("OIDC_CLIENT_ID is needed when OIDC_ISSUER is set.", "OIDC_CLIENT_ID")
+
+    @validates_schema
+    def check_session_times(self, data, **_kwargs):
+        if data.get("session_idle_timeout", 0) > data.get("session_max_age", 0):
+            raise ValidationError("must not be longer than SESSION_MAX_AGE", "SESSION_IDLE_TIMEOUT")
 
 
 def load(environ: Mapping[str, str] | None = None) -> Settings:
-    return load_settings(GatewayConfig, environ)
+    settings = load_settings(GatewayConfig, environ)
+    return settings.replace(
+        service_keys=parse_service_keys(settings.service_api_keys),
+        secret_key=_secret_key(settings),
+    )
+
+
+def parse_service_keys(entries: list[str]) -> dict[str, str]:
+    """``notify:<key>,tasks:<key>`` as ``{key: "notify", ...}``."""
+    keys: dict[str, str] = {}
+    for entry in entries:
+        name, _, key = entry.partition(":")
+        if not name or len(key) < 16:
+            raise ConfigError({"SERVICE_API_KEYS": ["each entry is <service>:<key>, the key at least 16 characters"]})
+        keys[key] = name
+    return keys
+
+
+def _secret_key(settings: Settings) -> str:
+    secret = settings.secret_key
+    if not secret and settings.secret_key_file:
+        try:
+            secret = Path(settings.secret_key_file).read_text().strip()
+        except OSError as err:
+            raise ConfigError({"SECRET_KEY_FILE": [str(err)]}) from None
+    if not secret or len(secret) < 32:
+        raise ConfigError({"SECRET_KEY": ["SECRET_KEY or SECRET_KEY_FILE must give at least 32 characters"]})
+    return secret

@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib
 import logging
 import os
+import secrets
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,6 +50,15 @@ def ensure_keys(data_dir: Path) -> tuple[Path, Path]:
     return private, public
 
 
+def ensure_secret(data_dir: Path) -> Path:
+    """The gateway's session-signing secret, made once and kept in the data folder."""
+    path = data_dir / "secret.key"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path
+
+
 def port_of(name: str, base: dict[str, str]) -> int:
     return int(base.get(f"{name.upper()}_PORT") or DEFAULT_PORTS[name])
 
@@ -68,6 +78,8 @@ def component_environ(name: str, base: dict[str, str], data_dir: Path, keys: tup
     if name == "gateway":
         env["IDENTITY_PRIVATE_KEY_FILE"] = str(keys[0])
         env["GATEWAY_PORT"] = str(port_of("gateway", base))
+        if not base.get("SECRET_KEY"):
+            env.setdefault("SECRET_KEY_FILE", str(ensure_secret(data_dir)))
         for service in SERVICES:
             env.setdefault(f"{service.upper()}_URL", f"http://127.0.0.1:{port_of(service, base)}")
     if smtp_url:

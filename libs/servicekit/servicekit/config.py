@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
@@ -118,6 +119,7 @@ def load_settings(schema_class: type[Schema], environ: Mapping[str, str] | None 
     source.update({k: v for k, v in overrides.items() if v is not None})
     source = {k: v for k, v in source.items() if v != ""}
     schema = schema_class()
+    _read_file_variables(schema, source)
     try:
         values = schema.load(source)
     except ValidationError as err:
@@ -126,6 +128,22 @@ def load_settings(schema_class: type[Schema], environ: Mapping[str, str] | None 
     if "data_dir" in values and not values["data_dir"]:
         values["data_dir"] = os.path.join("var", values.get("service_name") or "service")
     return Settings(values)
+
+
+def _read_file_variables(schema: Schema, source: dict[str, str]) -> None:
+    """``NAME_FILE=/run/secrets/x`` sets ``NAME`` from the file (the Docker secrets convention)."""
+    problems: dict[str, list[str]] = {}
+    for field in schema.load_fields.values():
+        name = field.data_key
+        path = source.get(f"{name}_FILE") if name else None
+        if not path or name in source:
+            continue
+        try:
+            source[name] = Path(path).read_text(encoding="utf-8").strip()
+        except OSError as err:
+            problems[f"{name}_FILE"] = [f"cannot read {path}: {err.strerror}"]
+    if problems:
+        raise ConfigError(problems)
 
 
 def _check_retry_delays(values: dict[str, Any]) -> None:

@@ -36,8 +36,10 @@ def configure_logging(level: str = "INFO", fmt: str = "json") -> None:
     if fmt == "json":
         handler.setFormatter(
             JsonFormatter(
-                "%(asctime)s %(levelname)s %(name)s %(message)s %(service)s %(request_id)s %(trace_id)s %(event_id)s",
-                rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
+                "%(levelname)s %(name)s %(message)s %(service)s %(request_id)s %(trace_id)s %(event_id)s",
+                rename_fields={"levelname": "level", "name": "logger"},
+                timestamp="time",
+                json_ensure_ascii=False,
             )
         )
     else:

@@ -131,6 +131,7 @@ class Worker:
         port = self.context.settings.worker_metrics_port
         if port:
             start_http_server(port, registry=self.context.metrics.registry)
+        service_var.set(self.context.name)
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, lambda *_: self.stop_event.set())
         log.info("worker of %s starting", self.context.name)

@@ -41,3 +41,15 @@ def test_settings_are_read_only_and_hide_secrets_in_repr():
 def test_empty_values_count_as_missing():
     with pytest.raises(ConfigError, match="DATABASE_URL"):
         load_settings(ExampleConfig, {**VALID, "DATABASE_URL": ""})
+
+
+def test_a_setting_can_come_from_a_file_as_docker_secrets_do(tmp_path):
+    secret = tmp_path / "url"
+    secret.write_text("sqlite:///from-file.db\n")
+    settings = load_settings(ExampleConfig, {**VALID, "DATABASE_URL": "", "DATABASE_URL_FILE": str(secret)})
+    assert settings.database_url == "sqlite:///from-file.db"
+
+
+def test_an_unreadable_secret_file_is_named():
+    with pytest.raises(ConfigError, match="DATABASE_URL_FILE"):
+        load_settings(ExampleConfig, {**VALID, "DATABASE_URL": "", "DATABASE_URL_FILE": "/nonexistent/secret"})

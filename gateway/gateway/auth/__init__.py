@@ -1,0 +1,1 @@
+"""Log-in and credentials: passwords, access tokens, personal API tokens, service keys, throttling."""

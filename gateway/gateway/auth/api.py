@@ -1,0 +1,74 @@
+"""Log-in (``/auth/token``), the caller's own profile (``/me``) and personal API tokens."""
+
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from servicekit.web import db_session
+
+from ..access import require_user
+from ..identity import users
+from ..identity.schemas import MePatch, PasswordChange
+from ..identity.views import user_view
+from ..runtime import gateway
+from . import api_tokens
+from .login import authenticate_password
+from .schemas import ApiTokenCreate, ApiTokenCreated, ApiTokenList, MeRead, TokenRequest, TokenResponse
+
+blp = Blueprint("auth", __name__, url_prefix="/api/v1", description="Log-in, your own profile and API tokens")
+
+
+@blp.route("/auth/token", methods=["POST"])
+@blp.arguments(TokenRequest)
+@blp.response(200, TokenResponse)
+@blp.alt_response(401, description="Wrong e-mail address or password (the answer does not say which)")
+@blp.alt_response(429, description="Too many attempts: wait `Retry-After` seconds")
+def issue_token(credentials):
+    """Log in with e-mail and password and get an access token."""
+    user = authenticate_password(db_session(), credentials["email"], credentials["password"])
+    token, expires_in = gateway().access_tokens.issue(user.id)
+    return {"access_token": token, "token_type": "Bearer", "expires_in": expires_in}
+
+
+@blp.route("/me")
+class Me(MethodView):
+    @blp.response(200, MeRead)
+    def get(self):
+        """Who I am: roles, organisation, teams and language."""
+        return user_view(users.get_user(db_session(), require_user().user_id))
+
+    @blp.arguments(MePatch)
+    @blp.response(200, MeRead)
+    def patch(self, data):
+        """Change my own name or language."""
+        return users.update_own_profile(db_session(), require_user(), data)
+
+
+@blp.route("/me/password", methods=["POST"])
+@blp.arguments(PasswordChange)
+@blp.response(204)
+def change_password(data):
+    """Change my password; my other access tokens stop working."""
+    users.change_own_password(db_session(), require_user(), data, gateway().passwords)
+
+
+@blp.route("/api-tokens")
+class ApiTokens(MethodView):
+    @blp.response(200, ApiTokenList)
+    def get(self):
+        """My personal API tokens (never their secrets)."""
+        return api_tokens.list_tokens(db_session(), require_user())
+
+    @blp.arguments(ApiTokenCreate)
+    @blp.response(201, ApiTokenCreated)
+    def post(self, data):
+        """Create a personal API token for an integration; the secret is shown this once."""
+        return api_tokens.create_token(db_session(), require_user(), data)
+
+
+@blp.route("/api-tokens/<token_id>", methods=["DELETE"])
+@blp.response(204)
+def revoke_api_token(token_id):
+    """Revoke one of my API tokens (administrators: anyone's)."""
+    api_tokens.revoke_token(db_session(), require_user(), token_id)

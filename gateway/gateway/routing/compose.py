@@ -1,0 +1,112 @@
+"""Composition: the case page's data in one call, gathered from the services in parallel.
+
+``GET /api/v1/cases/{id}/overview`` asks cases (the case and its messages), tasks and SLA at the same
+time, each as the caller. The case decides: if the caller may not see it, the answer is the cases
+service's own problem (404). Any other part that fails is reported under ``errors`` with its problem,
+and the rest is still answered. Requesters get no ``tasks`` part (tasks are internal); the services
+themselves keep internal messages from them.
+"""
+
+from __future__ import annotations
+
+import json
+from concurrent.futures import Future
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields
+
+from servicekit import errors
+from servicekit.web import current_identity, problem_response
+
+from ..runtime import gateway
+from .proxy import upstream_headers
+from .upstream import BadGateway, Upstreams
+
+blp = Blueprint("composition", __name__, url_prefix="/api/v1", description="Composed views over several services")
+
+MAX_PART_BYTES = 8 * 1024 * 1024
+
+
+class CaseOverview(Schema):
+    case = fields.Dict(required=True, metadata={"description": "the case, as GET /api/v1/cases/{id}"})
+    messages = fields.Raw(allow_none=True, metadata={"description": "as GET /api/v1/cases/{id}/messages"})
+    tasks = fields.Raw(allow_none=True, metadata={"description": "as GET /api/v1/cases/{id}/tasks (staff only)"})
+    sla = fields.Raw(allow_none=True, metadata={"description": "as GET /api/v1/cases/{id}/sla"})
+    errors = fields.Dict(required=True, metadata={"description": "{part: problem} for the parts that failed"})
+
+
+@dataclass(frozen=True)
+class Part:
+    name: str
+    service: str
+    path: str
+
+
+@blp.route("/cases/<case_id>/overview")
+@blp.response(200, CaseOverview)
+@blp.alt_response(404, description="The case does not exist or the caller may not see it")
+def case_overview(case_id: str):
+    """The case page in one call: case, messages, tasks (staff) and SLA; a failing part is reported
+    under `errors`, not fatal."""
+    identity = current_identity()
+    case_path = f"/api/v1/cases/{quote(case_id, safe='')}"
+    parts = [Part("case", "cases", case_path), Part("messages", "cases", f"{case_path}/messages"),
+             Part("sla", "sla", f"{case_path}/sla")]
+    if identity.is_staff:
+        parts.append(Part("tasks", "tasks", f"{case_path}/tasks"))
+    headers = {part.name: _json_headers(part.service, identity) for part in parts}
+    gw = gateway()
+    futures = {part.name: gw.pool.submit(_fetch, gw.upstreams, part, headers[part.name]) for part in parts}
+    results = {name: _outcome(future) for name, future in futures.items()}
+    status, case = results.pop("case")
+    if status != 200:
+        return problem_response(case if isinstance(case, dict) and "status" in case else
+                                errors.NotFound().to_problem())
+    answer: dict[str, Any] = {"case": case, "messages": None, "tasks": None, "sla": None, "errors": {}}
+    for name, (part_status, body) in results.items():
+        if part_status == 200:
+            answer[name] = body
+        else:
+            answer["errors"][name] = body
+    return answer
+
+
+def _json_headers(service: str, identity) -> dict[str, str]:
+    headers = upstream_headers(service, identity)
+    for name in ("Content-Type", "Content-Length", "If-Match", "If-None-Match", "Range"):
+        headers.pop(name, None)
+    headers["Accept"] = "application/json"
+    return headers
+
+
+def _outcome(future: Future) -> tuple[int, Any]:
+    """(status, decoded body); a service that could not be reached gives its problem (translated here,
+    in the request's thread, where the caller's language is known)."""
+    try:
+        return future.result()
+    except errors.ServiceError as err:
+        return err.status, err.to_problem()
+
+
+def _fetch(upstreams: Upstreams, part: Part, headers: dict[str, str]) -> tuple[int, Any]:
+    """Runs in the pool: no request context here, only the values handed over."""
+    response = upstreams.request(part.service, "GET", part.path, headers)
+    try:
+        body = b"".join(_limited(response.body))
+        return response.status, json.loads(body) if body else None
+    except ValueError:
+        raise BadGateway() from None
+    finally:
+        response.close()
+
+
+def _limited(chunks):
+    size = 0
+    for chunk in chunks:
+        size += len(chunk)
+        if size > MAX_PART_BYTES:
+            raise ValueError("part too large")
+        yield chunk

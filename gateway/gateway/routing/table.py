@@ -1,0 +1,27 @@
+"""Which service owns which public path (docs/architecture.md, "Routing at the gateway")."""
+
+from __future__ import annotations
+
+import re
+
+UPSTREAM_SERVICES = ("cases", "tasks", "notify", "sla")
+
+_ID = r"[^/]+"
+PUBLIC_ROUTES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern), service) for pattern, service in (
+        (rf"^/api/v1/cases/{_ID}/tasks(/.*)?$", "tasks"),
+        (rf"^/api/v1/cases/{_ID}/sla(/.*)?$", "sla"),
+        (r"^/api/v1/sla(/.*)?$", "sla"),
+        (r"^/api/v1/(cases|reply-templates|routing-rules|priority-matrix)(/.*)?$", "cases"),
+        (r"^/api/v1/tasks(/.*)?$", "tasks"),
+        (r"^/api/v1/(notifications|notification-preferences|webhooks)(/.*)?$", "notify"),
+    )
+)
+
+
+def service_for(path: str) -> str | None:
+    """The service that answers this public ``/api/v1/...`` path, or None when no service does."""
+    for pattern, service in PUBLIC_ROUTES:
+        if pattern.match(path):
+            return service
+    return None

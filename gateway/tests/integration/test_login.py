@@ -1,0 +1,180 @@
+"""Log-in, access tokens, personal API tokens and service keys."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from gatewaykit import SERVICE_KEYS, GatewayHarness
+
+from gateway.auth.tokens import AccessTokens
+from servicekit.auth import IdentitySigner, generate_keypair
+
+
+def test_log_in_gives_a_bearer_token_that_identifies_the_user(harness, client):
+    user = harness.create_user(roles=["agent"], language="en")
+    response = client.post("/api/v1/auth/token", json={"email": user["email"], "password": user["password"]})
+    assert response.status_code == 200
+    body = response.json
+    assert body["token_type"] == "Bearer" and body["expires_in"] == 3600
+    me = client.get("/api/v1/me", headers={"Authorization": f"Bearer {body['access_token']}"}).json
+    assert me["id"] == user["id"] and me["roles"] == ["agent"] and me["language"] == "en"
+    assert {"id", "email", "name", "roles", "organisation_id", "team_ids", "language"} <= set(me)
+
+
+def test_a_wrong_password_and_an_unknown_user_get_the_same_401(harness, client):
+    user = harness.create_user()
+    wrong = client.post("/api/v1/auth/token", json={"email": user["email"], "password": "wrong password!"})
+    unknown = client.post("/api/v1/auth/token", json={"email": "nobody@example.dk", "password": user["password"]})
+    assert wrong.status_code == unknown.status_code == 401
+    assert wrong.mimetype == "application/problem+json"
+    assert wrong.json == unknown.json
+    assert "password" in wrong.json["detail"].lower() or "adgangskode" in wrong.json["detail"].lower()
+
+
+def test_a_user_without_a_password_cannot_log_in_with_an_empty_one(harness, client):
+    user = harness.create_user(password=None)
+    response = client.post("/api/v1/auth/token", json={"email": user["email"], "password": ""})
+    assert response.status_code == 401
+
+
+def test_a_malformed_log_in_is_422_not_500(client):
+    assert client.post("/api/v1/auth/token", json={"email": "x"}).status_code == 422
+    assert client.post("/api/v1/auth/token", data="not json", content_type="application/json").status_code == 400
+
+
+def _fresh(postgres_databases, rabbitmq_url, bus_namespace, identity_keys, **overrides) -> GatewayHarness:
+    return GatewayHarness.start(postgres_databases.create("gateway"), rabbitmq_url, bus_namespace, identity_keys,
+                                **overrides)
+
+
+def test_repeated_failures_lock_the_account_even_for_the_right_password(
+        postgres_databases, rabbitmq_url, bus_namespace, identity_keys):
+    h = _fresh(postgres_databases, rabbitmq_url, bus_namespace, identity_keys,
+               LOGIN_MAX_FAILURES="3", LOGIN_LOCKOUT_SECONDS="120")
+    try:
+        user = h.create_user()
+        client = h.client
+        for _ in range(3):
+            assert client.post("/api/v1/auth/token",
+                               json={"email": user["email"], "password": "guess guess"}).status_code == 401
+        locked = client.post("/api/v1/auth/token", json={"email": user["email"], "password": user["password"]})
+        assert locked.status_code == 429
+        assert locked.mimetype == "application/problem+json"
+        assert 100 <= int(locked.headers["Retry-After"]) <= 120
+        # an address nobody has is locked the same way: the answer tells nothing about who has an account
+        for _ in range(3):
+            client.post("/api/v1/auth/token", json={"email": "nobody@example.dk", "password": "guess guess"})
+        assert client.post("/api/v1/auth/token", json={"email": "nobody@example.dk",
+                                                       "password": "guess"}).status_code == 429
+    finally:
+        h.stop()
+
+
+def test_the_lock_out_doubles_with_every_further_failure(postgres_databases, rabbitmq_url, bus_namespace,
+                                                         identity_keys):
+    h = _fresh(postgres_databases, rabbitmq_url, bus_namespace, identity_keys,
+               LOGIN_MAX_FAILURES="2", LOGIN_LOCKOUT_SECONDS="60")
+    try:
+        throttle = h.context.extras["gateway"].throttle
+        for _ in range(3):
+            throttle.failed("victim@example.dk")
+        from gateway.models import LoginThrottle
+        from servicekit.db import utcnow
+
+        with h.context.database.transaction() as session:
+            row = session.get(LoginThrottle, "account:victim@example.dk")
+            assert timedelta(seconds=110) < row.locked_until - utcnow() <= timedelta(seconds=120)
+    finally:
+        h.stop()
+
+
+def test_a_client_that_tries_too_often_is_rate_limited(postgres_databases, rabbitmq_url, bus_namespace,
+                                                       identity_keys):
+    h = _fresh(postgres_databases, rabbitmq_url, bus_namespace, identity_keys, LOGIN_RATE_PER_CLIENT="4")
+    try:
+        client = h.client
+        statuses = [client.post("/api/v1/auth/token", json={"email": f"u{i}@example.dk", "password": "x"},
+                                environ_base={"REMOTE_ADDR": "10.9.8.7"}).status_code for i in range(6)]
+        assert statuses == [401, 401, 401, 401, 429, 429]
+        other_client = client.post("/api/v1/auth/token", json={"email": "u@example.dk", "password": "x"},
+                                   environ_base={"REMOTE_ADDR": "10.9.8.6"})
+        assert other_client.status_code == 401
+    finally:
+        h.stop()
+
+
+def test_a_success_clears_the_failures(harness, client):
+    user = harness.create_user()
+    for _ in range(3):
+        client.post("/api/v1/auth/token", json={"email": user["email"], "password": "guess guess"})
+    assert client.post("/api/v1/auth/token",
+                       json={"email": user["email"], "password": user["password"]}).status_code == 200
+    for _ in range(4):
+        client.post("/api/v1/auth/token", json={"email": user["email"], "password": "guess guess"})
+    assert client.post("/api/v1/auth/token",
+                       json={"email": user["email"], "password": user["password"]}).status_code == 200
+
+
+def _token_signed_by(private_key: str, user_id: str, ttl: timedelta) -> str:
+    return AccessTokens(private_key, ttl).issue(user_id)[0]
+
+
+@pytest.mark.parametrize("kind", ["forged", "expired", "garbage", "service-identity-token", "wrong-scheme"])
+def test_a_forged_or_expired_token_is_401(harness, client, identity_keys, kind):
+    user = harness.create_user()
+    token = {
+        "forged": lambda: _token_signed_by(generate_keypair()[0], user["id"], timedelta(minutes=5)),
+        "expired": lambda: _token_signed_by(identity_keys[0], user["id"], timedelta(seconds=-60)),
+        "garbage": lambda: "abc.def.ghi",
+        "service-identity-token": lambda: _service_token(identity_keys[0], user["id"]),
+        "wrong-scheme": lambda: None,
+    }[kind]()
+    header = f"Bearer {token}" if token else "Basic dXNlcjpwYXNz"
+    response = client.get("/api/v1/me", headers={"Authorization": header})
+    assert response.status_code == 401
+    assert response.mimetype == "application/problem+json"
+
+
+def _service_token(private_key: str, user_id: str) -> str:
+    from servicekit.auth import Identity
+
+    return IdentitySigner(private_key).sign(Identity(user_id=user_id, roles=frozenset({"admin"})), "gateway")
+
+
+def test_no_credentials_is_401(client):
+    response = client.get("/api/v1/me")
+    assert response.status_code == 401
+
+
+def test_personal_api_tokens_are_shown_once_listed_without_secret_and_revocable(harness, client):
+    user = harness.create_user(roles=["agent"])
+    created = client.post("/api/v1/api-tokens", json={"name": "CI script", "expires_in_days": 30},
+                          headers=harness.as_user(user))
+    assert created.status_code == 201
+    secret = created.json["token"]
+    assert secret.startswith("sdp_") and created.json["prefix"] == secret[:12]
+    with_token = {"Authorization": f"Bearer {secret}"}
+    assert client.get("/api/v1/me", headers=with_token).json["id"] == user["id"]
+    listed = client.get("/api/v1/api-tokens", headers=harness.as_user(user)).json
+    assert listed["total"] == 1 and "token" not in listed["items"][0]
+    assert listed["items"][0]["last_used_at"] is not None
+    other = harness.create_user()
+    assert client.delete(f"/api/v1/api-tokens/{created.json['id']}",
+                         headers=harness.as_user(other)).status_code == 404
+    assert client.delete(f"/api/v1/api-tokens/{created.json['id']}",
+                         headers=harness.as_user(user)).status_code == 204
+    assert client.get("/api/v1/me", headers=with_token).status_code == 401
+
+
+def test_a_service_key_makes_the_caller_a_service_principal(harness, client):
+    response = client.post("/internal/v1/contacts", json={"email": "svc-check@example.dk"},
+                           headers={"Authorization": f"Bearer {SERVICE_KEYS['tasks']}"})
+    assert response.status_code in (200, 201)
+    assert client.post("/internal/v1/contacts", json={"email": "svc-check@example.dk"},
+                       headers={"Authorization": "Bearer not-a-known-service-key"}).status_code == 401
+
+
+def test_the_first_admin_comes_from_the_environment_once(harness, client):
+    admins = client.get("/api/v1/users", query_string={"role": "admin"}, headers=harness.admin).json
+    assert [u["email"] for u in admins["items"]] == ["admin@servicedesk.test"]
