@@ -102,7 +102,7 @@ def reopen_task(session: Session, *, task_id: str, actor: Identity, expected_ver
     decision = decide_reopen(task, reason=reason, deadline=deadline, assignee_id=assignee_id)
     if deadline != task.deadline:
         check_deadline(deadline, now)
-    require_staff(session, assignee_id, "assignee_id")
+    require_staff(session, decision.values["assignee_id"], "assignee_id")  # the solver may have left
     _unmark_solutions(session, task)
     session.add(TaskComment(id=str(uuid.uuid4()), task_id=task.id, author_id=actor.user_id, body=reason,
                             kind="reopen", created_at=now))
@@ -117,6 +117,7 @@ def return_task(session: Session, *, task_id: str, actor: Identity, expected_ver
     now = utcnow()
     task = _changeable_task(session, task_id, actor, expected_version)
     decision = decide_return(task, actor_id=actor.user_id)
+    require_staff(session, decision.values["assignee_id"], "assignee_id")
     extra: dict[str, Any] = {"comment": None}
     if comment:
         note = TaskComment(id=str(uuid.uuid4()), task_id=task.id, author_id=actor.user_id, body=comment,

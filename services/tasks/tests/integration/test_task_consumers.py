@@ -118,6 +118,17 @@ def test_a_deactivated_user_can_no_longer_be_given_a_task_and_an_old_event_does_
     assert refused.status_code == 422 and "assignee_id" in refused.json["errors"]
 
 
+def test_a_task_solved_by_someone_who_has_since_left_is_reopened_to_a_named_agent(as_, desk, make_task, world):
+    task = make_task(assignee_id=world.anders.id)
+    as_(world.anders).post(f"/api/v1/tasks/{task['id']}/resolve", json={"solution": "Klaret."})
+    desk.apply("user.updated", user_data(world.anders, version=2, active=False), source="gateway")
+    path = f"/api/v1/tasks/{task['id']}/reopen"
+    refused = as_(world.sofie).post(path, json={"reason": "Virker ikke."})
+    assert refused.status_code == 422 and "assignee_id" in refused.json["errors"]
+    reopened = as_(world.sofie).post(path, json={"reason": "Virker ikke.", "assignee_id": world.dorte.id})
+    assert reopened.status_code == 200 and reopened.json["assignee_id"] == world.dorte.id
+
+
 def test_tasks_made_while_their_case_closes_end_up_closed(as_, context, desk, world, open_case):
     """The creating transaction share-locks the case: a concurrent close waits, then closes the new task
     too; a creation after the close is refused.  No open task is left on a closed case."""
