@@ -5,7 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from .domain import STATES, TaskStatus
-from .i18n import _
+from .i18n import _, _l
 
 MAX_TEXT = 20_000
 SORTS = ("deadline", "created_at", "updated_at", "resolved_at")
@@ -18,20 +18,35 @@ class Id(fields.UUID):
         return str(super()._deserialize(value, attr, data, **kwargs))
 
 
-class Text(fields.String):
-    """A string with surrounding white space removed; required ones may not be blank."""
+def _at_most(length: int) -> validate.Length:
+    return validate.Length(max=length, error=_l("At most {max} characters."))
 
-    def __init__(self, *, max_length: int = MAX_TEXT, blank: bool = False, **kwargs):
-        checks = [validate.Length(min=0 if blank else 1, max=max_length)]
+
+class Text(fields.String):
+    """A string with surrounding white space removed; it may not be blank."""
+
+    def __init__(self, *, max_length: int = MAX_TEXT, **kwargs):
+        checks = [validate.Length(min=1, error=_l("May not be empty.")), _at_most(max_length)]
         super().__init__(validate=checks, **kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
         return super()._deserialize(value, attr, data, **kwargs).strip()
 
 
+class Moment(fields.AwareDateTime):
+    """An RFC 3339 date and time with its zone."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        try:
+            return super()._deserialize(value, attr, data, **kwargs)
+        except ValidationError:
+            raise ValidationError(_("Give a date and time with its time zone, for example "
+                                    "2026-11-25T10:00:00+01:00.")) from None
+
+
 class TaskCreate(Schema):
     subject = Text(required=True, max_length=200, metadata={"description": "Emne: what the task is about"})
-    description = fields.String(required=True, validate=validate.Length(max=MAX_TEXT), metadata={
+    description = fields.String(required=True, validate=_at_most(MAX_TEXT), metadata={
         "description": "What needs to be done; at least TASK_MIN_DESCRIPTION characters that are not just "
                        "a pointer such as 'se sag'"})
     team_id = Id(required=True, metadata={"description": "The team the task goes to (its dispatcher assigns it)"})
@@ -39,18 +54,18 @@ class TaskCreate(Schema):
                      metadata={"description": "An agent directly, only when agreed with them (seed 001)"})
     approver_id = Id(allow_none=True, load_default=None,
                      metadata={"description": "Godkender: told when the task is solved; usually yourself"})
-    deadline = fields.AwareDateTime(allow_none=True, load_default=None)
+    deadline = Moment(allow_none=True, load_default=None)
     blocks_case_closure = fields.Boolean(load_default=False, metadata={
         "description": "The case cannot be closed while this task is open"})
 
 
 class TaskPatch(Schema):
     subject = Text(max_length=200)
-    description = fields.String(validate=validate.Length(max=MAX_TEXT))
+    description = fields.String(validate=_at_most(MAX_TEXT))
     team_id = Id()
     assignee_id = Id(allow_none=True)
     approver_id = Id(allow_none=True)
-    deadline = fields.AwareDateTime(allow_none=True)
+    deadline = Moment(allow_none=True)
     blocks_case_closure = fields.Boolean()
     status = fields.String(validate=validate.OneOf([s.value for s in TaskStatus]))
 
@@ -74,7 +89,7 @@ class ResolveArgs(Schema):
 class ReopenArgs(Schema):
     reason = Text(required=True, max_length=MAX_TEXT,
                   metadata={"description": "Why the task is not solved; kept as an internal comment"})
-    deadline = fields.AwareDateTime(allow_none=True, load_default=None)
+    deadline = Moment(allow_none=True, load_default=None)
     assignee_id = Id(allow_none=True, load_default=None,
                      metadata={"description": "Default: the agent who solved it"})
 
@@ -129,8 +144,9 @@ class TaskRead(Schema):
 
 
 class PageArgs(Schema):
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
-    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, error=_l("At least {min}.")))
+    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200,
+                                                                       error=_l("Between {min} and {max}.")))
 
 
 class TaskQueryArgs(PageArgs):

@@ -21,7 +21,7 @@ def create_task(fields, case_id):
     """
     view = tasks.create_task(db_session(), case_id=str(case_id), fields=fields, actor=current_identity(),
                              rules=rules())
-    return view, etag(view)
+    return view, {**etag(view), "Location": f"/api/v1/tasks/{view.id}"}
 
 
 @blp.route("/cases/<uuid:case_id>/tasks", methods=["GET"])

@@ -3,6 +3,7 @@
 import uuid
 
 import pytest
+from openapi_spec_validator import validate as validate_spec
 from tasks_testkit import case_data, task_body
 
 
@@ -18,6 +19,7 @@ def test_an_agent_creates_a_registered_task_on_an_open_case(as_, world, open_cas
     assert task["blocks_case_closure"] is True and task["overdue"] is False
     assert task["number"].startswith("TSK ") and task["version"] == 1
     assert response.headers["ETag"] == '"1"'
+    assert response.headers["Location"] == f"/api/v1/tasks/{task['id']}"
 
 
 def test_a_task_given_straight_to_an_agent_is_assigned(make_task, world):
@@ -61,6 +63,15 @@ def test_missing_subject_team_or_description_is_422_with_the_fields_named(as_, w
     response = as_(world.sofie).post(f"/api/v1/cases/{open_case}/tasks", json={"subject": "  "})
     assert response.status_code == 422
     assert set(response.json["errors"]) >= {"subject", "description", "team_id"}
+
+
+def test_field_errors_come_in_danish(as_, world, open_case):
+    response = as_(world.sofie).post(f"/api/v1/cases/{open_case}/tasks", json=task_body(
+        world, subject="x" * 201, deadline="i morgen"))
+    assert response.status_code == 422
+    assert response.json["errors"]["subject"] == ["Højst 200 tegn."]
+    assert "tidszone" in response.json["errors"]["deadline"][0]
+    assert as_(world.sofie).get("/api/v1/tasks?per_page=0").json["errors"]["per_page"] == ["Mellem 1 og 200."]
 
 
 def test_malformed_json_is_400_and_an_unknown_field_is_422(as_, world, open_case):
@@ -180,5 +191,6 @@ def test_the_openapi_and_asyncapi_documents_describe_the_routes_and_events(app):
     assert {"/api/v1/cases/{case_id}/tasks", "/api/v1/tasks", "/api/v1/tasks/{task_id}",
             "/api/v1/tasks/by-number/{number}", "/api/v1/tasks/{task_id}/resolve", "/api/v1/tasks/{task_id}/reopen",
             "/api/v1/tasks/{task_id}/return", "/api/v1/tasks/{task_id}/comments"} <= set(paths)
+    validate_spec(client.get("/openapi.json").json)
     channels = client.get("/asyncapi.json").json["channels"]
     assert {"task_created", "task_resolved", "task_closed", "task_commented"} <= set(channels)
