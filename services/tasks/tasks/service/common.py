@@ -93,10 +93,10 @@ def presented_changes(changes: dict[str, dict[str, Any]]) -> dict[str, dict[str,
 
 
 def apply_decision(session: Session, task: Task, decision: Decision, *, actor_id: str | None, now: datetime,
-                   extra: dict[str, Any] | None = None, force_event: bool = False) -> bool:
+                   extra: dict[str, Any] | None = None) -> bool:
     """Apply ``decision`` to ``task``: fields, version, history and event. False when nothing changed."""
     changes = decision.changes_against(task)
-    if not changes and not force_event:
+    if not changes:
         return False
     for name, change in changes.items():
         setattr(task, name, change["new"])

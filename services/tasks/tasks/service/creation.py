@@ -45,9 +45,9 @@ def create_task(session: Session, *, case_id: str, fields: dict[str, Any], actor
                 rules: TaskRules) -> TaskView:
     require_creator(actor)
     now = utcnow()
-    case = _open_case(session, case_id)
     description = require_description(fields["description"], rules.min_description)
     check_deadline(fields.get("deadline"), now)
+    case = _open_case(session, case_id)
     require_team(session, fields["team_id"])
     require_staff(session, fields.get("assignee_id"), "assignee_id")
     require_staff(session, fields.get("approver_id"), "approver_id")
