@@ -11,6 +11,7 @@ from pathlib import Path
 
 from servicekit.logs import configure_logging
 
+from .demo import DEMO_PASSWORD, demo_logins, load_demo_data_once
 from .mailsink import MailSink
 from .system import EmbeddedSystem, port_of
 
@@ -30,16 +31,22 @@ def main(argv: list[str] | None = None) -> None:
     if not os.environ.get("SMTP_URL"):
         sink = MailSink(data_dir.resolve() / "mail", int(os.environ.get("MAIL_SINK_PORT", "1025")))
         sink.start()
-    system = EmbeddedSystem(data_dir, smtp_url=sink.url if sink else None)
+    admin_password = os.environ.get("ADMIN_PASSWORD") or (DEMO_PASSWORD if not args.no_demo else None)
+    environ = dict(os.environ)
+    if admin_password:
+        environ["ADMIN_PASSWORD"] = admin_password
+    system = EmbeddedSystem(data_dir, base_environ=environ, smtp_url=sink.url if sink else None)
     system.build()
     system.start()
     system.wait_until_consuming()
     if not args.no_demo:
-        from .demo import load_demo_data_once
-
-        load_demo_data_once(system)
+        load_demo_data_once(system, admin_password)
     gateway = f"http://127.0.0.1:{port_of('gateway', system.base)}"
     print(f"\nservicedesk is running: {gateway}  (Ctrl+C stops it)", flush=True)
+    if not args.no_demo and not os.environ.get("ADMIN_PASSWORD"):
+        print(f"\nDemo log-ins, all with the password {DEMO_PASSWORD!r} (local use only):", flush=True)
+        for who, email, role in demo_logins():
+            print(f"  {email:34} {who:22} {role}", flush=True)
     if sink:
         print(f"outgoing mail is kept in {sink.folder}", flush=True)
 

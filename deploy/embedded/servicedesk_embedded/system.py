@@ -9,6 +9,7 @@ URLs differ.
 from __future__ import annotations
 
 import importlib
+import json
 import logging
 import os
 import secrets
@@ -59,13 +60,30 @@ def ensure_secret(data_dir: Path) -> Path:
     return path
 
 
+def ensure_service_keys(data_dir: Path) -> dict[str, str]:
+    """The key each service uses to call the gateway as a service principal, made once."""
+    path = data_dir / "service-keys.json"
+    if not path.exists():
+        path.write_text(json.dumps({name: secrets.token_urlsafe(32) for name in SERVICES}))
+        path.chmod(0o600)
+    return json.loads(path.read_text())
+
+
 def port_of(name: str, base: dict[str, str]) -> int:
     return int(base.get(f"{name.upper()}_PORT") or DEFAULT_PORTS[name])
 
 
 def component_environ(name: str, base: dict[str, str], data_dir: Path, keys: tuple[Path, Path],
                       smtp_url: str | None) -> dict[str, str]:
-    env = dict(base)
+    service_keys = ensure_service_keys(data_dir)
+    gateway_url = f"http://127.0.0.1:{port_of('gateway', base)}"
+    env = {
+        "GATEWAY_URL": gateway_url,
+        "PUBLIC_URL": gateway_url,
+        "MAIL_FROM": "servicedesk@servicedesk.example",
+        "INBOUND_ADDRESS": "sager@servicedesk.example",
+        **base,
+    }
     env.update({
         "SERVICE_NAME": name,
         "DATABASE_URL": base.get(f"{name.upper()}_DATABASE_URL") or f"sqlite:///{data_dir / (name + '.db')}",
@@ -82,6 +100,9 @@ def component_environ(name: str, base: dict[str, str], data_dir: Path, keys: tup
             env.setdefault("SECRET_KEY_FILE", str(ensure_secret(data_dir)))
         for service in SERVICES:
             env.setdefault(f"{service.upper()}_URL", f"http://127.0.0.1:{port_of(service, base)}")
+        env.setdefault("SERVICE_API_KEYS", ",".join(f"{svc}:{key}" for svc, key in service_keys.items()))
+    else:
+        env.setdefault("SERVICE_API_KEY", service_keys[name])
     if smtp_url:
         env.setdefault("SMTP_URL", smtp_url)
     return env
@@ -92,6 +113,7 @@ class EmbeddedSystem:
         self.data_dir = data_dir.resolve()
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.base = dict(os.environ if base_environ is None else base_environ)
+        self.base.setdefault("ADMIN_EMAIL", "admin@servicedesk.example")
         keys = ensure_keys(self.data_dir)
         self.components = [
             Component(name, port_of(name, self.base),

@@ -41,7 +41,9 @@ def authenticate_password(session: Session, email: str, password: str) -> User:
     throttle.admit(client_address(), account)
     user = find_user_by_email(session, account) if account else None
     usable = user is not None and user.active
-    if not passwords.verify(user.password_hash if usable else None, password or ""):
+    verified = passwords.verify(user.password_hash if usable else None, password or "")
+    session.commit()  # end the read: the throttle writes in a transaction of its own (SQLite has one writer)
+    if not verified:
         throttle.failed(account)
         raise InvalidCredentials()
     throttle.succeeded(account)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -104,8 +105,18 @@ class Database:
         self.engine.dispose()
 
 
+class NestedTransactionError(RuntimeError):
+    """A thread opened a second write transaction on a SQLite database while holding one."""
+
+
 def _make_sqlite_behave(engine: Engine) -> None:
-    """WAL, foreign keys, and BEGIN IMMEDIATE so concurrent writers wait instead of failing."""
+    """WAL, foreign keys, and BEGIN IMMEDIATE so concurrent writers wait instead of failing.
+
+    SQLite has one writer at a time, so a thread that opens a second transaction while it holds one would
+    wait for itself until the busy time-out. That is refused at once with a clear error instead; on
+    PostgreSQL the same code would work, so such code must end its first transaction before the second.
+    """
+    held = threading.local()
 
     @event.listens_for(engine, "connect")
     def on_connect(dbapi_connection, _record):
@@ -119,4 +130,14 @@ def _make_sqlite_behave(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def on_begin(conn):
+        if getattr(held, "depth", 0):
+            raise NestedTransactionError(
+                "this thread already holds a transaction on this SQLite database; end it before opening another"
+            )
         conn.exec_driver_sql("BEGIN IMMEDIATE")
+        held.depth = 1
+
+    @event.listens_for(engine, "commit")
+    @event.listens_for(engine, "rollback")
+    def on_end(conn):
+        held.depth = 0

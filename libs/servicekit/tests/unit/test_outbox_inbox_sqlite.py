@@ -147,3 +147,16 @@ def test_in_process_consumer_retries_then_dead_letters_without_blocking(database
     with memory_bus.connect() as conn:
         dead = topology.dead_letter_queue()(conn.channel()).get(no_ack=True)
     assert Event.from_json(dead.body).id == events[0].id
+
+
+def test_a_second_transaction_in_the_same_thread_is_refused_at_once_on_sqlite(database):
+    from servicekit.db import NestedTransactionError
+
+    outer = database.session()
+    outer.execute(__import__("sqlalchemy").text("SELECT 1"))
+    with pytest.raises(NestedTransactionError), database.transaction() as inner:
+        inner.execute(__import__("sqlalchemy").text("SELECT 1"))
+    outer.rollback()
+    with database.transaction() as again:
+        again.execute(__import__("sqlalchemy").text("SELECT 1"))
+    outer.close()
