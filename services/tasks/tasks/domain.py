@@ -186,7 +186,6 @@ def decide_patch(task: TaskLike, patch: dict[str, Any], *, actor_id: str) -> Dec
         if status in DONE_STATUSES:
             next_status(status, Action.ASSIGN)  # raises: reopen first
         values["assignee_id"] = assignee
-        values["returned_from_id"] = None
         status = next_status(status, Action.ASSIGN if assignee else Action.UNASSIGN)
     elif handover and status in DONE_STATUSES:
         next_status(status, Action.UNASSIGN)  # raises: reopen first
@@ -197,6 +196,8 @@ def decide_patch(task: TaskLike, patch: dict[str, Any], *, actor_id: str) -> Dec
             values["assignee_id"] = assignee
     if status != task.status:
         values["status"] = status.value
+    if "assignee_id" in values:
+        values["returned_from_id"] = None  # a new assignee: the return trip is over
     touches_assignment = "assignee_id" in values or "team_id" in values
     return Decision(TASK_ASSIGNED if touches_assignment else TASK_UPDATED, values)
 

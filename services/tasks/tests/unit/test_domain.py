@@ -82,7 +82,8 @@ def test_moving_a_task_to_another_team_with_a_named_assignee_keeps_it_assigned()
 
 def test_starting_an_unassigned_task_means_taking_it():
     decision = decide_patch(task(), {"status": "in_progress"}, actor_id=DRIFT_AGENT)
-    assert decision.values == {"assignee_id": DRIFT_AGENT, "status": "in_progress"}
+    assert decision.changes_against(task()) == {"assignee_id": {"old": None, "new": DRIFT_AGENT},
+                                                "status": {"old": "registered", "new": "in_progress"}}
     assert decision.event_type == "task.assigned"
 
 
@@ -127,6 +128,12 @@ def test_returning_sends_the_task_to_its_creator_and_back_again():
     with_creator = task(status="assigned", assignee_id=CREATOR, returned_from_id=DRIFT_AGENT)
     back = decide_return(with_creator, actor_id=CREATOR)
     assert back.values == {"assignee_id": DRIFT_AGENT, "returned_from_id": None, "status": "assigned"}
+
+
+def test_giving_a_returned_task_to_someone_else_ends_the_return_trip():
+    returned = task(status="assigned", assignee_id=CREATOR, returned_from_id=DRIFT_AGENT)
+    decision = decide_patch(returned, {"status": "registered"}, actor_id=CREATOR)
+    assert decision.values["assignee_id"] is None and decision.values["returned_from_id"] is None
 
 
 def test_returning_a_task_already_with_its_creator_is_a_conflict():
