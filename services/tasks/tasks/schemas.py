@@ -188,6 +188,15 @@ class CommentPage(Schema):
     per_page = fields.Integer()
 
 
+class TaskSummary(Schema):
+    mine = fields.Integer(metadata={"description": "Open tasks I am assignee or approver of"})
+    team = fields.Integer(metadata={"description": "Open tasks of my teams"})
+    unassigned = fields.Integer(metadata={"description": "Open tasks of my teams that nobody has yet"})
+    approver = fields.Integer(metadata={"description": "Open tasks I approve"})
+    created_by_me = fields.Integer(metadata={"description": "Open tasks I created"})
+    overdue = fields.Integer(metadata={"description": "Of mine, those past their deadline"})
+
+
 class HistoryEntry(Schema):
     version = fields.Integer()
     event_type = fields.String()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from servicekit.web import current_identity, db_session
 
 from .. import service as tasks
-from ..schemas import CaseTaskQueryArgs, TaskCreate, TaskPage, TaskPatch, TaskQueryArgs, TaskRead
+from ..schemas import CaseTaskQueryArgs, TaskCreate, TaskPage, TaskPatch, TaskQueryArgs, TaskRead, TaskSummary
 from .common import blp, documented, etag, expected_version, rules
 
 
@@ -40,6 +40,14 @@ def list_case_tasks(args, case_id):
 def list_tasks(args):
     """Tasks by view: mine (assignee or approver), team, unassigned, approver, created_by_me, all"""
     return tasks.list_tasks(db_session(), actor=current_identity(), args=args)
+
+
+@blp.route("/tasks/summary", methods=["GET"])
+@blp.response(200, TaskSummary)
+@documented("not_found")
+def task_summary():
+    """Counts for the dashboard: open tasks per view, and how many of mine are overdue"""
+    return tasks.task_summary(db_session(), actor=current_identity())
 
 
 @blp.route("/tasks/by-number/<string:number>", methods=["GET"])

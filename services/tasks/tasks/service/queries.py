@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select, false, or_, select
+from sqlalchemy import Select, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from servicekit.auth import Identity
@@ -43,6 +43,9 @@ def get_task_by_number(session: Session, *, number: str, actor: Identity, defaul
     if key is None:
         raise task_not_found()
     return _one(session, _with_case().where(Task.number_key == key))
+
+
+VIEWS = ("mine", "team", "unassigned", "approver", "created_by_me")
 
 
 def _view_filter(view: str, actor: Identity):
@@ -100,6 +103,15 @@ def _matching(text: str):
         return Task.number_key.like(f"%{key}")
     pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
     return or_(Task.subject.ilike(pattern, escape="\\"), Task.description.ilike(pattern, escape="\\"))
+
+
+def task_summary(session: Session, *, actor: Identity) -> dict[str, int]:
+    """How many open tasks each view holds, and how many of mine are overdue: one aggregate query."""
+    require_reader(actor)
+    counts = [func.count().filter(_view_filter(view, actor)).label(view) for view in VIEWS]
+    mine_overdue = func.count().filter(_view_filter("mine", actor) & _overdue()).label("overdue")
+    row = session.execute(select(*counts, mine_overdue).where(Task.status.in_(sorted(OPEN_STATUSES)))).one()
+    return dict(row._mapping)
 
 
 def list_case_tasks(session: Session, *, case_id: str, actor: Identity, args: dict[str, Any]) -> dict[str, Any]:

@@ -18,6 +18,7 @@ READ, CREATE, CHANGE = "read", "create", "change"
 ROUTES = [
     ("list mine", READ, "GET", "/api/v1/tasks?view=mine", None),
     ("list all", READ, "GET", "/api/v1/tasks?view=all&state=any", None),
+    ("summary", READ, "GET", "/api/v1/tasks/summary", None),
     ("one task", READ, "GET", "/api/v1/tasks/{task}", None),
     ("by number", READ, "GET", "/api/v1/tasks/by-number/{number}", None),
     ("case's tasks", READ, "GET", "/api/v1/cases/{case}/tasks", None),

@@ -3,6 +3,7 @@ a case's "Opgaver (n)", filters, sorting and pagination — one query per page."
 
 import threading
 import uuid
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -12,6 +13,21 @@ from tasks_testkit import Caller, task_body
 from tasks import config
 from tasks.app import build_context, create_app
 from tasks.models import Task
+
+
+@contextmanager
+def statements_on(engine):
+    """The SQL statements sent while the block runs."""
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
 
 
 def ids(response) -> list[str]:
@@ -44,6 +60,15 @@ def test_team_unassigned_approver_and_created_by_me(as_, world, tasks):
     assert set(ids(as_(world.sofie).get("/api/v1/tasks?view=created_by_me"))) == {
         tasks["for_anders"]["id"], tasks["unassigned"]["id"], tasks["to_support"]["id"]}
     assert ids(as_(world.admin).get("/api/v1/tasks?view=team")) == []
+
+
+def test_the_summary_counts_each_view_in_one_query(as_, context, world, tasks):
+    with statements_on(context.database.engine) as statements:
+        summary = as_(world.sofie).get("/api/v1/tasks/summary").json
+    assert len(statements) == 1
+    assert summary == {"mine": 1, "team": 2, "unassigned": 2, "approver": 1, "created_by_me": 3, "overdue": 0}
+    assert as_(world.dorte).get("/api/v1/tasks/summary").json["unassigned"] == 1
+    assert as_(world.rikke).get("/api/v1/tasks/summary").status_code == 404
 
 
 def test_solved_tasks_leave_the_open_tab_for_the_closed_tab(as_, world, tasks):
@@ -98,21 +123,12 @@ def test_search_by_words_or_by_number(as_, make_task, world):
     assert ids(as_(world.sofie).get("/api/v1/tasks?view=all&q=100%25")) == []
 
 
-def test_every_list_page_is_one_query(app, context, as_, world, tasks, open_case):
-    statements: list[str] = []
-
-    def count(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    event.listen(context.database.engine, "before_cursor_execute", count)
-    try:
-        for path in ("/api/v1/tasks?view=all&state=any&per_page=2", f"/api/v1/cases/{open_case}/tasks",
-                     "/api/v1/tasks?view=mine&overdue=false"):
-            statements.clear()
+def test_every_list_page_is_one_query(context, as_, world, tasks, open_case):
+    for path in ("/api/v1/tasks?view=all&state=any&per_page=2", f"/api/v1/cases/{open_case}/tasks",
+                 "/api/v1/tasks?view=mine&overdue=false"):
+        with statements_on(context.database.engine) as statements:
             assert as_(world.sofie).get(path).status_code == 200
-            assert len(statements) == 1, statements
-    finally:
-        event.remove(context.database.engine, "before_cursor_execute", count)
+        assert len(statements) == 1, statements
 
 
 def test_numbers_stay_unique_when_two_replicas_create_at_once(tasks_environ, sign_identity, desk, world, open_case):

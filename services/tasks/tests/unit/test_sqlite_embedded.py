@@ -48,6 +48,7 @@ def test_a_task_lives_its_whole_life_on_sqlite(embedded):
                                      json={"solution": "Klaret på SQLite."}).status_code == 200
     page = caller(world.sofie).get("/api/v1/tasks?view=mine&state=any&sort=-deadline").json
     assert page["total"] == 2
+    assert caller(world.sofie).get("/api/v1/tasks/summary").json["mine"] == 1  # the other one is resolved
     desk.apply("case.closed", case_data(case_id, status="closed", team_id=world.support, version=2))
     statuses = [t["status"] for t in caller(world.sofie).get(f"/api/v1/cases/{case_id}/tasks").json["items"]]
     assert statuses == ["closed", "closed"]
