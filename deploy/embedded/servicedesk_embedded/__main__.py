@@ -25,6 +25,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--no-demo", action="store_true", help="do not load the demo data on first start")
     args = parser.parse_args(argv)
     configure_logging(os.environ.get("LOG_LEVEL", "INFO"), os.environ.get("LOG_FORMAT", "text"))
+    stopped = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stopped.set())
 
     data_dir = Path(args.data_dir)
     sink = None
@@ -40,24 +43,28 @@ def main(argv: list[str] | None = None) -> None:
     system.start()
     system.wait_until_consuming()
     if not args.no_demo:
-        load_demo_data_once(system, admin_password)
-    gateway = f"http://127.0.0.1:{port_of('gateway', system.base)}"
-    print(f"\nservicedesk is running: {gateway}  (Ctrl+C stops it)", flush=True)
-    if not args.no_demo and not os.environ.get("ADMIN_PASSWORD"):
-        print(f"\nDemo log-ins, all with the password {DEMO_PASSWORD!r} (local use only):", flush=True)
-        for who, email, role in demo_logins():
-            print(f"  {email:34} {who:22} {role}", flush=True)
-    if sink:
-        print(f"outgoing mail is kept in {sink.folder}", flush=True)
-
-    stopped = threading.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stopped.set())
+        loader = threading.Thread(target=load_demo_data_once, args=(system, admin_password), daemon=True)
+        loader.start()
+        while loader.is_alive() and not stopped.wait(0.2):
+            pass
+    if not stopped.is_set():
+        print_welcome(system, sink, show_demo=not args.no_demo and not os.environ.get("ADMIN_PASSWORD"))
     stopped.wait()
     log.info("stopping")
     system.stop()
     if sink:
         sink.stop()
+
+
+def print_welcome(system: EmbeddedSystem, sink: MailSink | None, show_demo: bool) -> None:
+    gateway = f"http://127.0.0.1:{port_of('gateway', system.base)}"
+    print(f"\nservicedesk is running: {gateway}  (Ctrl+C stops it)", flush=True)
+    if show_demo:
+        print(f"\nDemo log-ins, all with the password {DEMO_PASSWORD!r} (local use only):", flush=True)
+        for who, email, role in demo_logins():
+            print(f"  {email:34} {who:22} {role}", flush=True)
+    if sink:
+        print(f"outgoing mail is kept in {sink.folder}", flush=True)
 
 
 if __name__ == "__main__":

@@ -91,22 +91,45 @@ class DemoLoader:
             raise RuntimeError(f"POST {path}: {response.status_code} {response.text[:300]}")
         return response.json()
 
+    def _find(self, path: str, query: str, match) -> dict | None:
+        response = self.admin.get(f"{self.url}{path}", params={"q": query, "per_page": 50}, timeout=10)
+        response.raise_for_status()
+        return next((item for item in response.json()["items"] if match(item)), None)
+
+    def _get_or_create(self, path: str, body: dict, query: str, match) -> str:
+        """Idempotent, so that a start interrupted while loading can simply load again."""
+        existing = self._find(path, query, match)
+        return existing["id"] if existing else self._post(self.admin, path, body)["id"]
+
+    def _add_member(self, team: str, user_id: str, dispatcher: bool) -> None:
+        members = self.admin.get(f"{self.url}/api/v1/teams/{self.ids[team]}/members", timeout=10).json()
+        listed = members["items"] if isinstance(members, dict) else members
+        if not any(m["user_id"] == user_id for m in listed):
+            self._post(self.admin, f"/api/v1/teams/{self.ids[team]}/members",
+                       {"user_id": user_id, "dispatcher": dispatcher})
+
     def load(self) -> None:
         for key, body in ORGANISATIONS.items():
-            self.ids[key] = self._post(self.admin, "/api/v1/organisations", body)["id"]
+            self.ids[key] = self._get_or_create("/api/v1/organisations", body, body["name"],
+                                                lambda item, b=body: item["name"] == b["name"])
         for key, body in TEAMS.items():
-            self.ids[key] = self._post(self.admin, "/api/v1/teams", body)["id"]
+            self.ids[key] = self._get_or_create("/api/v1/teams", body, body["name"],
+                                                lambda item, b=body: item["name"] == b["name"])
         for user in USERS:
             body = {"email": user.email, "name": user.name, "password": DEMO_PASSWORD, "roles": list(user.roles),
                     "organisation_id": self.ids.get(user.organisation) if user.organisation else None,
                     "shared_mailbox": user.shared_mailbox}
-            self.ids[user.key] = self._post(self.admin, "/api/v1/users", body)["id"]
+            self.ids[user.key] = self._get_or_create("/api/v1/users", body, user.email,
+                                                     lambda item, u=user: item["email"] == u.email)
             for team, dispatcher in user.teams:
-                self._post(self.admin, f"/api/v1/teams/{self.ids[team]}/members",
-                           {"user_id": self.ids[user.key], "dispatcher": dispatcher})
-        self._post(self.admin, f"/api/v1/teams/{self.ids['support']}/members",
-                   {"user_id": self._admin_id(), "dispatcher": True})
-        self._load_cases()
+                self._add_member(team, self.ids[user.key], dispatcher)
+        self._add_member("support", self._admin_id(), True)
+        if not self._cases_exist():
+            self._load_cases()
+
+    def _cases_exist(self) -> bool:
+        response = self.admin.get(f"{self.url}/api/v1/cases", params={"view": "all", "per_page": 1}, timeout=10)
+        return response.status_code == 200 and response.json()["total"] > 0
 
     def _admin_id(self) -> str:
         return self.admin.get(f"{self.url}/api/v1/me", timeout=10).json()["id"]

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 
 import psycopg
@@ -84,6 +84,14 @@ def record_event(session: Session, event_: Event) -> None:
         insert(outbox_table).values(event_id=event_.id, event_type=event_.type, body=event_.to_json().decode())
     )
     _wake_relay_after_commit(session)
+
+
+def record_events(session: Session, events: Iterable[Event]) -> None:
+    """Add several events to the outbox in one statement (a batch of timers, a bulk change)."""
+    rows = [{"event_id": e.id, "event_type": e.type, "body": e.to_json().decode()} for e in events]
+    if rows:
+        session.execute(insert(outbox_table), rows)
+        _wake_relay_after_commit(session)
 
 
 _WAKE_KEY = "servicekit_outbox_wake"

@@ -12,6 +12,7 @@ from servicekit.web import ServiceContext, create_service_app
 
 from . import config
 from .api import BLUEPRINTS
+from .events import PUBLISHED_EVENTS
 
 PACKAGE_DIR = Path(__file__).parent
 MIGRATIONS_DIR = PACKAGE_DIR / "migrations"
@@ -29,4 +30,5 @@ def create_app(settings: Settings | None = None, context: ServiceContext | None 
         blueprints=BLUEPRINTS,
         title="servicedesk SLA",
         description="SLA: business-hours clocks, warnings, breaches and timers.",
+        published_events=PUBLISHED_EVENTS,
     )

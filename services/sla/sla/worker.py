@@ -1,15 +1,52 @@
-"""The worker process of the sla service: ``python -m sla.worker``."""
+"""The worker process of the sla service: outbox relay, event consumer and the timer scheduler."""
 
 from __future__ import annotations
 
+from prometheus_client import Counter, Gauge
+
+from servicekit.db import utcnow
 from servicekit.web import ServiceContext
 from servicekit.worker import Worker
 
-from .consumers import HANDLERS
+from .consumers import handlers
+from .scheduler import TimerScheduler
+from .service.timers import timer_status
+
+
+def build_scheduler(context: ServiceContext) -> TimerScheduler:
+    settings = context.settings
+    fired = context.extras.get("timers_fired")
+    if fired is None:
+        fired = context.extras["timers_fired"] = Counter(
+            "sla_timers_fired_total", "Timers fired by the scheduler", registry=context.metrics.registry)
+    return TimerScheduler(context.database, batch_size=settings.timer_batch_size,
+                          poll_interval=settings.timer_poll_interval, fired_counter=fired)
 
 
 def build_worker(context: ServiceContext) -> Worker:
-    return Worker(context, handlers=HANDLERS)
+    scheduler = build_scheduler(context)
+    _watch_timers(context)
+    return Worker(context, handlers=handlers(context.settings), loops=[("scheduler", scheduler.run)])
+
+
+def _watch_timers(context: ServiceContext) -> None:
+    """Gauges of pending and overdue timers (a growing overdue count means no scheduler keeps up)."""
+    if "timer_gauges" in context.extras:
+        return
+    registry = context.metrics.registry
+    pending = Gauge("sla_timers_pending", "Timers waiting to fire", registry=registry)
+    overdue = Gauge("sla_timers_overdue", "Timers due more than a minute ago and not fired", registry=registry)
+    pending.set_function(lambda: _status_or_minus_one(context, "pending"))
+    overdue.set_function(lambda: _status_or_minus_one(context, "overdue"))
+    context.extras["timer_gauges"] = (pending, overdue)
+
+
+def _status_or_minus_one(context: ServiceContext, key: str) -> float:
+    try:
+        with context.database.transaction() as session:
+            return float(timer_status(session, now=utcnow())[key])
+    except Exception:  # a scrape must never fail because the database is away
+        return -1.0
 
 
 if __name__ == "__main__":

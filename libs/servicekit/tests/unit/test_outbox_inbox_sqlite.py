@@ -11,7 +11,7 @@ from servicekit.bus import ConsumerTopology, EventBus, EventConsumer
 from servicekit.db import Database
 from servicekit.events import Event
 from servicekit.inbox import claim
-from servicekit.outbox import OutboxRelay, wakeups
+from servicekit.outbox import OutboxRelay, record_events, wakeups
 from servicekit.worker import EventDispatcher
 
 
@@ -63,6 +63,22 @@ def test_relay_publishes_committed_events_once_and_marks_them(database, memory_b
     assert relay.publish_pending() == 1
     assert relay.publish_pending() == 0
     assert [e.id for e in drain(conn, spy)] == [event.id]
+
+
+def test_a_batch_of_events_is_recorded_in_one_statement_and_published_in_order(database, memory_bus):
+    from sqlalchemy import event as sa_event
+
+    conn, spy = collect(memory_bus)
+    batch = [Event.new("ledger.counted", service="ledger", subject=str(n), data={"n": n}) for n in range(3)]
+    inserts = []
+    sa_event.listen(database.engine, "before_cursor_execute",
+                    lambda c, cur, statement, *a: inserts.append(statement) if "INSERT" in statement else None)
+    with database.transaction() as session:
+        record_events(session, batch)
+        record_events(session, [])
+    assert len(inserts) == 1
+    assert OutboxRelay(database, memory_bus).publish_pending() == 3
+    assert [e.id for e in drain(conn, spy)] == [e.id for e in batch]
 
 
 def test_commit_wakes_the_relay_in_the_same_process(database, memory_bus):

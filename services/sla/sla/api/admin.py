@@ -1,0 +1,136 @@
+"""Admin: SLA policies and working calendars.  Staff may read them; only admins change them."""
+
+from __future__ import annotations
+
+from flask_smorest import Blueprint
+from sqlalchemy import select
+
+from servicekit.i18n import request_language
+from servicekit.web import db_session
+
+from ..models import CaseClock, Policy
+from ..schemas import (
+    CalendarCreate,
+    CalendarDayRead,
+    CalendarDaysArgs,
+    CalendarPatch,
+    CalendarRead,
+    PageArgs,
+    PolicyCreate,
+    PolicyListArgs,
+    PolicyPatch,
+    PolicyRead,
+    page_of,
+)
+from ..service import calendars, policies
+from ..service.recompute import policy_scope, replan_open_clocks
+from ..service.views import calendar_days
+from . import access
+
+blp = Blueprint("sla_admin", __name__, url_prefix="/api/v1/sla", description="SLA policies and calendars")
+
+
+def _page(items, total, args):
+    return {"items": items, "total": total, "page": args["page"], "per_page": args["per_page"]}
+
+
+@blp.route("/calendars", methods=["GET"])
+@blp.arguments(PageArgs, location="query")
+@blp.response(200, page_of(CalendarRead))
+def list_calendars(args):
+    access.staff()
+    return _page(*calendars.list_calendars(db_session(), page=args["page"], per_page=args["per_page"]), args)
+
+
+@blp.route("/calendars", methods=["POST"])
+@blp.arguments(CalendarCreate)
+@blp.response(201, CalendarRead)
+def create_calendar(values):
+    access.admin()
+    session = db_session()
+    row = calendars.create_calendar(session, values)
+    session.commit()
+    return row
+
+
+@blp.route("/calendars/<calendar_id>", methods=["GET"])
+@blp.response(200, CalendarRead)
+def get_calendar(calendar_id: str):
+    access.staff()
+    return calendars.get_calendar(db_session(), calendar_id)
+
+
+@blp.route("/calendars/<calendar_id>", methods=["PATCH"])
+@blp.arguments(CalendarPatch)
+@blp.response(200, CalendarRead)
+def update_calendar(changes, calendar_id: str):
+    """Change a calendar; the open clocks on it are re-planned in the same transaction."""
+    access.admin()
+    session = db_session()
+    expected = access.if_match()
+    on_calendar = CaseClock.policy_id.in_(select(Policy.id).where(Policy.calendar_id == calendar_id))
+    calendars.get_calendar(session, calendar_id)
+    replan_open_clocks(session, now=access.now(), auto_close_after=access.auto_close_after(), where=on_calendar,
+                       change=lambda: calendars.update_calendar(session, calendar_id, changes, expected))
+    session.commit()
+    return calendars.get_calendar(session, calendar_id)
+
+
+@blp.route("/calendars/<calendar_id>/days", methods=["GET"])
+@blp.arguments(CalendarDaysArgs, location="query")
+@blp.response(200, CalendarDayRead(many=True))
+def list_calendar_days(args, calendar_id: str):
+    """The calendar's working hours day by day, with holiday names: to check a calendar by eye."""
+    access.staff()
+    row = calendars.get_calendar(db_session(), calendar_id)
+    language = "en_US" if request_language() == "en" else "da"
+    return calendar_days(calendars.business_calendar(row), args["start"], args["days"], language=language)
+
+
+@blp.route("/policies", methods=["GET"])
+@blp.arguments(PolicyListArgs, location="query")
+@blp.response(200, page_of(PolicyRead))
+def list_policies(args):
+    access.staff()
+    found = policies.list_policies(db_session(), page=args["page"], per_page=args["per_page"], active=args["active"])
+    return _page(*found, args)
+
+
+@blp.route("/policies", methods=["POST"])
+@blp.arguments(PolicyCreate)
+@blp.response(201, PolicyRead)
+def create_policy(values):
+    """A new policy; open cases it matches better than their current one move to it."""
+    access.admin()
+    session = db_session()
+    created = []
+    replan_open_clocks(session, now=access.now(), auto_close_after=access.auto_close_after(),
+                       where=policy_scope(policy_id=None, criteria=values),
+                       change=lambda: created.append(policies.create_policy(session, values)))
+    session.commit()
+    return created[0]
+
+
+@blp.route("/policies/<policy_id>", methods=["GET"])
+@blp.response(200, PolicyRead)
+def get_policy(policy_id: str):
+    access.staff()
+    return policies.get_policy(db_session(), policy_id)
+
+
+@blp.route("/policies/<policy_id>", methods=["PATCH"])
+@blp.arguments(PolicyPatch)
+@blp.response(200, PolicyRead)
+def update_policy(changes, policy_id: str):
+    """Change a policy (``If-Match: <version>`` refuses a lost update); open clocks are re-planned."""
+    access.admin()
+    session = db_session()
+    expected = access.if_match()
+    current = policies.get_policy(session, policy_id)
+    matching = ("organisation_id", "category", "case_type", "active")
+    criteria = {k: changes.get(k, getattr(current, k)) for k in matching} if set(changes) & set(matching) else None
+    replan_open_clocks(session, now=access.now(), auto_close_after=access.auto_close_after(),
+                       where=policy_scope(policy_id=policy_id, criteria=criteria),
+                       change=lambda: policies.update_policy(session, policy_id, changes, expected))
+    session.commit()
+    return policies.get_policy(session, policy_id)

@@ -1,0 +1,296 @@
+"""Pure SLA rules: which policy applies to a case, how its clocks run, which timers they need.
+
+No I/O here.  The clock functions work on anything shaped like
+:class:`sla.models.ClockMetric` (they read and set its attributes); time is
+always passed in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any, Protocol, TypeVar
+
+from .calendar import BusinessCalendar
+
+PRIORITIES = ("critical", "high", "normal", "low")
+CASE_TYPES = ("incident", "request", "question", "complaint")
+CASE_STATUSES = (
+    "registered", "in_progress", "assigned", "waiting_internal", "waiting_requester", "resolved", "closed",
+)
+PAUSABLE_STATUSES = CASE_STATUSES[:5]
+DEFAULT_PAUSE_STATUSES = ("waiting_requester",)
+RESOLVED, CLOSED = "resolved", "closed"
+FIRST_RESPONSE, RESOLUTION = "first_response", "resolution"
+METRICS = (FIRST_RESPONSE, RESOLUTION)
+STAFF_ROLES = frozenset({"agent", "dispatcher", "admin"})
+OPEN_TASK_STATUSES = frozenset({"registered", "assigned", "in_progress"})
+MAX_TARGET_SECONDS = 366 * 86_400
+
+
+class TimerKind(StrEnum):
+    SLA_WARNING = "sla_warning"
+    SLA_BREACH = "sla_breach"
+    AUTO_CLOSE = "auto_close"
+    TASK_DEADLINE = "task_deadline"
+
+
+# -- policies ------------------------------------------------------------------------------------
+
+
+class PolicyLike(Protocol):
+    organisation_id: str | None
+    category: str | None
+    case_type: str | None
+    targets: Mapping[str, Mapping[str, int]]
+
+
+P = TypeVar("P", bound=PolicyLike)
+
+
+def match_key(organisation_id: str | None, category: str | None, case_type: str | None) -> str:
+    """What a policy matches on, as one string: two active policies may not share it."""
+    return "|".join(value or "*" for value in (organisation_id, category and category.casefold(), case_type))
+
+
+def specificity(policy: PolicyLike) -> int:
+    """Organisation outweighs category, which outweighs type; every combination ranks uniquely."""
+    return 4 * bool(policy.organisation_id) + 2 * bool(policy.category) + bool(policy.case_type)
+
+
+def policy_applies(policy: PolicyLike, *, priority: str, organisation_id: str | None, category: str | None,
+                   case_type: str | None) -> bool:
+    return (
+        priority in policy.targets
+        and (not policy.organisation_id or policy.organisation_id == organisation_id)
+        and (not policy.category or (category or "").casefold() == policy.category.casefold())
+        and (not policy.case_type or policy.case_type == case_type)
+    )
+
+
+def select_policy(policies: Iterable[P], *, priority: str, organisation_id: str | None,
+                  category: str | None, case_type: str | None) -> P | None:
+    """The most specific active policy that matches the case and has targets for its priority."""
+    matching = [
+        p for p in policies
+        if policy_applies(p, priority=priority, organisation_id=organisation_id, category=category,
+                          case_type=case_type)
+    ]
+    return max(matching, key=specificity, default=None)
+
+
+def target_of(policy: PolicyLike, priority: str, metric: str) -> int:
+    return int(policy.targets[priority][metric])
+
+
+# -- clocks --------------------------------------------------------------------------------------
+
+
+class MetricLike(Protocol):
+    metric: str
+    target_seconds: int
+    consumed_seconds: float
+    running_since: datetime | None
+    due_at: datetime | None
+    warning_at: datetime | None
+    met_at: datetime | None
+    met_late: bool | None
+    stopped_at: datetime | None
+
+
+def metric_runs(status: str, pause_statuses: Iterable[str]) -> bool:
+    """Whether an unmet clock counts time while the case has ``status``."""
+    return status not in (RESOLVED, CLOSED) and status not in set(pause_statuses)
+
+
+def is_settled(metric: MetricLike) -> bool:
+    """Met or stopped: the clock no longer moves."""
+    return metric.met_at is not None or metric.stopped_at is not None
+
+
+def used_seconds(metric: MetricLike, calendar: BusinessCalendar, at: datetime) -> float:
+    """Business seconds the clock has counted up to ``at``."""
+    if metric.running_since is None:
+        return metric.consumed_seconds
+    return metric.consumed_seconds + calendar.seconds_between(metric.running_since, at)
+
+
+def remaining_seconds(metric: MetricLike, calendar: BusinessCalendar, at: datetime) -> float:
+    """Business seconds left (negative once overdue); frozen while paused, met or stopped."""
+    return metric.target_seconds - used_seconds(metric, calendar, at)
+
+
+def checkpoint(metric: MetricLike, calendar: BusinessCalendar, at: datetime) -> None:
+    """Bank the time counted so far, so that the calendar or the target may change from ``at`` on."""
+    if metric.running_since is not None and at > metric.running_since:
+        metric.consumed_seconds = used_seconds(metric, calendar, at)
+        metric.running_since = at
+
+
+def pause(metric: MetricLike, calendar: BusinessCalendar, at: datetime) -> None:
+    if metric.running_since is not None:
+        metric.consumed_seconds = used_seconds(metric, calendar, at)
+        metric.running_since = None
+
+
+def resume(metric: MetricLike, at: datetime) -> None:
+    if metric.running_since is None and not is_settled(metric):
+        metric.running_since = at
+
+
+def meet(metric: MetricLike, calendar: BusinessCalendar, at: datetime, *, breach_fired: bool) -> None:
+    """The clock's goal was reached at ``at``: late if it counted past its target or a breach went out."""
+    pause(metric, calendar, at)
+    metric.met_at = at
+    metric.met_late = breach_fired or metric.consumed_seconds > metric.target_seconds
+
+
+def unmeet(metric: MetricLike, at: datetime, *, runs: bool) -> None:
+    """A reopened case: the resolution clock goes on from where it stood when the case was resolved."""
+    metric.met_at = None
+    metric.met_late = None
+    if runs:
+        metric.running_since = at
+
+
+def stop(metric: MetricLike, calendar: BusinessCalendar, at: datetime) -> None:
+    """A closed or merged case: an unmet clock stops for good."""
+    if not is_settled(metric):
+        pause(metric, calendar, at)
+        metric.stopped_at = at
+
+
+def plan(metric: MetricLike, calendar: BusinessCalendar, warning_percent: int) -> None:
+    """Work out when a running clock is due and when it warns; a paused one has no due time yet."""
+    if is_settled(metric):
+        return
+    if metric.running_since is None:
+        if metric.consumed_seconds < metric.target_seconds:
+            metric.due_at = metric.warning_at = None
+        return
+    left = metric.target_seconds - metric.consumed_seconds
+    metric.due_at = calendar.add(metric.running_since, left) if left > 0 else _overdue_since(metric, calendar)
+    warn_left = metric.target_seconds * warning_percent / 100 - metric.consumed_seconds
+    metric.warning_at = calendar.add(metric.running_since, warn_left) if left > 0 else None
+
+
+def _overdue_since(metric: MetricLike, calendar: BusinessCalendar) -> datetime:
+    """A clock already past its target (a shorter target after a priority change): due when it resumed."""
+    if metric.due_at is not None and metric.due_at <= metric.running_since:
+        return metric.due_at
+    return metric.running_since
+
+
+# -- case changes --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CaseSnapshot:
+    """The parts of a case (as its events carry it) that the clocks depend on."""
+
+    id: str
+    version: int
+    status: str
+    priority: str
+    organisation_id: str | None
+    category: str | None
+    case_type: str | None
+    created_at: datetime
+    updated_at: datetime
+    resolved_at: datetime | None
+    closed_at: datetime | None
+
+    def transition_time(self, old_status: str | None) -> datetime:
+        """When the change this snapshot shows happened."""
+        if self.status == RESOLVED and old_status != RESOLVED and self.resolved_at:
+            return self.resolved_at
+        if self.status == CLOSED and old_status != CLOSED and self.closed_at:
+            return self.closed_at
+        return self.updated_at
+
+
+@dataclass(frozen=True)
+class ClockRules:
+    """What the applicable policy says for one case."""
+
+    calendar: BusinessCalendar
+    pause_statuses: tuple[str, ...]
+    warning_percent: int
+
+
+def apply_status(metrics: Iterable[MetricLike], rules: ClockRules, *, old_status: str, new_status: str,
+                 at: datetime, resolved_at: datetime, fired_breaches: set[str]) -> list[str]:
+    """Move the clocks from ``old_status`` to ``new_status``; return the metrics met by this change."""
+    met: list[str] = []
+    runs = metric_runs(new_status, rules.pause_statuses)
+    for metric in metrics:
+        if metric.stopped_at is not None:
+            continue
+        if metric.metric == RESOLUTION and new_status == RESOLVED and old_status != RESOLVED \
+                and metric.met_at is None:
+            meet(metric, rules.calendar, resolved_at, breach_fired=RESOLUTION in fired_breaches)
+            met.append(RESOLUTION)
+        elif metric.metric == RESOLUTION and old_status == RESOLVED and new_status not in (RESOLVED, CLOSED):
+            unmeet(metric, at, runs=runs)
+        if new_status == CLOSED:
+            stop(metric, rules.calendar, at)
+        elif metric.met_at is None:
+            (resume(metric, at) if runs else pause(metric, rules.calendar, at))
+        plan(metric, rules.calendar, rules.warning_percent)
+    return met
+
+
+def retarget(metric: MetricLike, rules: ClockRules, target_seconds: int) -> None:
+    metric.target_seconds = target_seconds
+    plan(metric, rules.calendar, rules.warning_percent)
+
+
+def is_agent_response(message: Mapping[str, Any], *, author_roles: Iterable[str] | None,
+                      requester_id: str | None, follower_ids: Iterable[str]) -> bool:
+    """An external message written by staff (not the system, not the requester or a follower)."""
+    author = message.get("author_id")
+    if message.get("visibility") != "external" or not author or str(author).startswith("service:"):
+        return False
+    if author_roles is not None:
+        return bool(STAFF_ROLES & set(author_roles))
+    return author != requester_id and author not in set(follower_ids)
+
+
+# -- timers --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WantedTimer:
+    kind: TimerKind
+    metric: str
+    due_at: datetime
+    payload: dict[str, Any]
+
+
+def case_timers(metrics: Iterable[MetricLike], fired: set[tuple[str, str]], *, status: str,
+                resolved_at: datetime | None, resolved_version: int | None,
+                auto_close_after: timedelta) -> list[WantedTimer]:
+    """The timers a case needs now: warning and breach of each running clock, and the auto-close."""
+    wanted: list[WantedTimer] = []
+    for metric in metrics:
+        if is_settled(metric) or metric.running_since is None or metric.due_at is None:
+            continue
+        if (TimerKind.SLA_BREACH, metric.metric) in fired:
+            continue
+        wanted.append(WantedTimer(TimerKind.SLA_BREACH, metric.metric, metric.due_at, {}))
+        if metric.warning_at is not None and (TimerKind.SLA_WARNING, metric.metric) not in fired:
+            wanted.append(WantedTimer(TimerKind.SLA_WARNING, metric.metric, metric.warning_at, {}))
+    if status == RESOLVED and resolved_at is not None:
+        wanted.append(WantedTimer(TimerKind.AUTO_CLOSE, "", resolved_at + auto_close_after,
+                                  {"case_version": resolved_version, "resolved_at": resolved_at.isoformat()}))
+    return wanted
+
+
+def task_deadline_timer(*, status: str, deadline: datetime | None, fired_deadlines: set[datetime],
+                        payload: dict[str, Any]) -> WantedTimer | None:
+    """An open task with a deadline it has not yet been told has passed needs a timer at that deadline."""
+    if status not in OPEN_TASK_STATUSES or deadline is None or deadline in fired_deadlines:
+        return None
+    return WantedTimer(TimerKind.TASK_DEADLINE, "", deadline, payload)

@@ -1,0 +1,108 @@
+"""The events the sla service publishes: their types, the schemas of their ``data`` and how they are built.
+
+The schemas are served as ``/asyncapi.json``.  Every ``sla.*`` event is about a
+case (``subject`` = the case id) except ``sla.task_deadline_passed`` (the task id).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from marshmallow import Schema, fields
+
+from servicekit.events import Event
+
+from .domain import CLOSED
+from .models import CaseClock, ClockMetric
+
+SERVICE = "sla"
+
+SLA_WARNING = "sla.warning"
+SLA_BREACHED = "sla.breached"
+SLA_MET = "sla.met"
+CASE_AUTO_CLOSE_DUE = "sla.case_auto_close_due"
+TASK_DEADLINE_PASSED = "sla.task_deadline_passed"
+
+
+class SlaNoticeData(Schema):
+    """``sla.warning``, ``sla.breached`` and ``sla.met``."""
+
+    case_id = fields.String(required=True)
+    case_number = fields.String(required=True)
+    metric = fields.String(required=True, metadata={"enum": ["first_response", "resolution"]})
+    due_at = fields.DateTime(allow_none=True, metadata={"description": "When the clock is (or was) due"})
+    met_at = fields.DateTime(allow_none=True, metadata={"description": "When it was met (sla.met only)"})
+    policy_id = fields.String(allow_none=True)
+    team_id = fields.String(allow_none=True)
+    assignee_id = fields.String(allow_none=True)
+    priority = fields.String(metadata={"description": "The case's priority"})
+    target_seconds = fields.Integer(metadata={"description": "The clock's target in business seconds"})
+    remaining_seconds = fields.Integer(metadata={"description": "Business seconds left (negative: overdue)"})
+    breached = fields.Boolean(metadata={"description": "sla.met: whether it was met late"})
+
+
+class CaseAutoCloseDueData(Schema):
+    case_id = fields.String(required=True)
+    case_version = fields.Integer(required=True, metadata={"description": "The version at which it was resolved"})
+    case_number = fields.String()
+    resolved_at = fields.DateTime()
+
+
+class TaskDeadlinePassedData(Schema):
+    task_id = fields.String(required=True)
+    deadline = fields.DateTime(required=True)
+    task_number = fields.String()
+    case_id = fields.String(allow_none=True)
+
+
+PUBLISHED_EVENTS = {
+    SLA_WARNING: SlaNoticeData,
+    SLA_BREACHED: SlaNoticeData,
+    SLA_MET: SlaNoticeData,
+    CASE_AUTO_CLOSE_DUE: CaseAutoCloseDueData,
+    TASK_DEADLINE_PASSED: TaskDeadlinePassedData,
+}
+
+
+def sla_notice(event_type: str, clock: CaseClock, metric: ClockMetric, *, remaining_seconds: float) -> Event:
+    data: dict[str, Any] = {
+        "case_id": clock.case_id,
+        "case_number": clock.number,
+        "metric": metric.metric,
+        "due_at": metric.due_at,
+        "met_at": metric.met_at,
+        "policy_id": clock.policy_id,
+        "team_id": clock.team_id,
+        "assignee_id": clock.assignee_id,
+        "priority": clock.priority,
+        "target_seconds": metric.target_seconds,
+        "remaining_seconds": round(remaining_seconds),
+    }
+    if event_type == SLA_MET:
+        data["breached"] = bool(metric.met_late)
+    return Event.new(event_type, service=SERVICE, subject=clock.case_id, data=data)
+
+
+def auto_close_due(case_id: str, payload: dict[str, Any], clock: CaseClock | None) -> Event:
+    data = {
+        "case_id": case_id,
+        "case_version": payload.get("case_version"),
+        "case_number": clock.number if clock is not None else "",
+        "resolved_at": payload.get("resolved_at"),
+    }
+    return Event.new(CASE_AUTO_CLOSE_DUE, service=SERVICE, subject=case_id, data=data)
+
+
+def task_deadline_passed(task_id: str, deadline: datetime, payload: dict[str, Any]) -> Event:
+    data = {
+        "task_id": task_id,
+        "deadline": deadline,
+        "task_number": payload.get("task_number", ""),
+        "case_id": payload.get("case_id"),
+    }
+    return Event.new(TASK_DEADLINE_PASSED, service=SERVICE, subject=task_id, data=data)
+
+
+def still_open(clock: CaseClock | None) -> bool:
+    return clock is not None and clock.status != CLOSED

@@ -1,0 +1,1 @@
+"""Use cases of the sla service, one transaction each (the caller commits)."""

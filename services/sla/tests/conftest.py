@@ -1,0 +1,8 @@
+"""Shared helpers of the sla service's tests: case and task events as the other services publish them."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))

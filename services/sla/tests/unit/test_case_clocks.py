@@ -1,0 +1,239 @@
+"""A case's clocks, driven by case events with time given by the test (SQLite)."""
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from builders import CaseStory, user_event
+from harness import SlaHarness
+
+CPH = ZoneInfo("Europe/Copenhagen")
+HOUR = 3600
+AGENT = "7d0c1f9e-0000-4000-8000-000000000001"
+
+
+def local(*args) -> datetime:
+    return datetime(*args, tzinfo=CPH)
+
+
+def due(view: dict, metric: str) -> datetime:
+    return datetime.fromisoformat(view[metric]["due_at"]).astimezone(CPH) if isinstance(
+        view[metric]["due_at"], str) else view[metric]["due_at"].astimezone(CPH)
+
+
+@pytest.fixture
+def sla(database):
+    harness = SlaHarness(database, auto_close_after=7 * 24 * HOUR)
+    harness.deliver(user_event(AGENT, ["agent"]), at=datetime(2026, 1, 1, tzinfo=UTC))
+    return harness
+
+
+def test_a_case_created_friday_at_three_with_eight_business_hours_is_due_monday_at_three(sla):
+    created = local(2026, 11, 20, 15, 0)
+    story = CaseStory(created_at=created, priority="high")  # default policy: 2 h response, 8 h resolution
+    sla.deliver(story.created(), at=created)
+    view = sla.sla(story.id, at=created)
+    assert due(view, "resolution") == local(2026, 11, 23, 15, 0)
+    assert due(view, "first_response") == local(2026, 11, 23, 9, 0)
+    assert view["resolution"]["remaining_seconds"] == 8 * HOUR
+    assert view["paused"] is False and view["resolution"]["status"] == "running"
+
+
+def test_a_case_created_the_day_before_easter_skips_the_holidays(sla):
+    created = local(2026, 4, 1, 15, 0)
+    story = CaseStory(created_at=created, priority="high")
+    sla.deliver(story.created(), at=created)
+    assert due(sla.sla(story.id, at=created), "resolution") == local(2026, 4, 7, 15, 0)
+
+
+def test_summer_time_does_not_shift_the_due_time(sla):
+    created = local(2026, 3, 27, 15, 0)
+    story = CaseStory(created_at=created, priority="high")
+    sla.deliver(story.created(), at=created)
+    assert due(sla.sla(story.id, at=created), "resolution") == local(2026, 3, 30, 15, 0)
+
+
+def test_time_waiting_for_the_requester_does_not_count(sla):
+    created = local(2026, 11, 23, 9, 0)  # Monday
+    story = CaseStory(created_at=created, priority="high")
+    sla.deliver(story.created(), at=created)
+    sla.deliver(story.status("waiting_requester", local(2026, 11, 23, 10, 0)), at=local(2026, 11, 23, 10, 0))
+    paused = sla.sla(story.id, at=local(2026, 11, 24, 9, 0))
+    assert paused["paused"] is True
+    assert paused["resolution"]["status"] == "paused" and paused["resolution"]["due_at"] is None
+    assert paused["resolution"]["remaining_seconds"] == 7 * HOUR
+    sla.deliver(story.status("in_progress", local(2026, 11, 24, 10, 0)), at=local(2026, 11, 24, 10, 0))
+    resumed = sla.sla(story.id, at=local(2026, 11, 24, 10, 0))
+    assert resumed["paused"] is False
+    assert due(resumed, "resolution") == local(2026, 11, 25, 9, 0)  # 6 h Tuesday, 1 h Wednesday
+    sla.fire(at=local(2026, 11, 24, 16, 0))
+    breached = [data["metric"] for kind, data in sla.published() if kind == "sla.breached"]
+    assert breached == ["first_response"]  # 1 h before the pause + 1 h after it; the resolution is not due
+
+
+def test_an_agents_external_message_meets_the_first_response_and_publishes_met_once(sla):
+    created = local(2026, 11, 23, 9, 0)
+    story = CaseStory(created_at=created, priority="high")
+    sla.deliver(story.created(), at=created)
+    sla.deliver(story.message(local(2026, 11, 23, 9, 10), author_id=story.case["requester_id"]), at=created)
+    sla.deliver(story.message(local(2026, 11, 23, 9, 20), author_id=AGENT, visibility="internal"), at=created)
+    assert sla.sla(story.id, at=created)["first_response"]["met_at"] is None
+    reply = story.message(local(2026, 11, 23, 9, 30), author_id=AGENT)
+    sla.deliver(reply, at=local(2026, 11, 23, 9, 30))
+    sla.deliver(story.message(local(2026, 11, 23, 9, 40), author_id=AGENT), at=local(2026, 11, 23, 9, 40))
+    view = sla.sla(story.id, at=local(2026, 11, 23, 12, 0))
+    assert view["first_response"]["status"] == "met" and view["first_response"]["breached"] is False
+    assert view["first_response"]["remaining_seconds"] == 90 * 60
+    [(kind, data)] = sla.published()
+    assert kind == "sla.met" and data["metric"] == "first_response" and data["breached"] is False
+    assert data["case_number"] == "SAG 2611-0001" and data["met_at"].startswith("2026-11-23T08:30")
+
+
+def test_an_unknown_author_who_is_neither_requester_nor_follower_counts_as_staff(sla):
+    created = local(2026, 11, 23, 9, 0)
+    story = CaseStory(created_at=created, priority="high")
+    sla.deliver(story.created(), at=created)
+    sla.deliver(story.message(local(2026, 11, 23, 9, 5), author_id="service:notify"), at=created)
+    assert sla.sla(story.id, at=created)["first_response"]["met_at"] is None
+    sla.deliver(story.message(local(2026, 11, 23, 9, 30), author_id="someone-not-in-the-directory"), at=created)
+    assert sla.sla(story.id, at=created)["first_response"]["status"] == "met"
+
+
+def test_warning_breach_and_met_each_fire_once(sla):
+    created = local(2026, 11, 23, 9, 0)
+    story = CaseStory(created_at=created, priority="high")  # 2 h first response, warning at 75 %
+    sla.deliver(story.created(), at=created)
+    assert sla.fire(at=local(2026, 11, 23, 10, 29)) == 0
+    assert sla.fire(at=local(2026, 11, 23, 10, 30)) == 1
+    assert sla.fire(at=local(2026, 11, 23, 10, 45)) == 0
+    assert sla.types() == ["sla.warning"]
+    assert sla.fire(at=local(2026, 11, 23, 11, 0)) == 1
+    assert sla.fire(at=local(2026, 11, 23, 11, 30)) == 0
+    assert sla.types() == ["sla.warning", "sla.breached"]
+    sla.deliver(story.message(local(2026, 11, 23, 11, 30), author_id=AGENT), at=local(2026, 11, 23, 11, 30))
+    assert sla.types() == ["sla.warning", "sla.breached", "sla.met"]
+    met = sla.published()[-1][1]
+    assert met["metric"] == "first_response" and met["breached"] is True
+    view = sla.sla(story.id, at=local(2026, 11, 23, 12, 0))
+    assert view["first_response"]["breached"] is True and view["first_response"]["remaining_seconds"] == -30 * 60
+
+
+def test_a_clock_met_late_before_its_breach_fired_publishes_the_breach_first(sla):
+    created = local(2026, 11, 23, 9, 0)
+    story = CaseStory(created_at=created, priority="high")
+    sla.deliver(story.created(), at=created)
+    sla.deliver(story.message(local(2026, 11, 23, 11, 30), author_id=AGENT), at=local(2026, 11, 23, 11, 30))
+    assert sla.types() == ["sla.breached", "sla.met"]
+    sla.fire(at=local(2026, 11, 23, 12, 0))  # the first response's breach timer is gone: nothing twice
+    assert [d["metric"] for k, d in sla.published() if k == "sla.breached"] == ["first_response"]
+
+
+def test_a_priority_change_recomputes_the_due_times(sla):
+    created = local(2026, 11, 23, 9, 0)
+    story = CaseStory(created_at=created, priority="normal")  # 24 h resolution
+    sla.deliver(story.created(), at=created)
+    assert due(sla.sla(story.id, at=created), "resolution") == local(2026, 11, 26, 9, 0)  # 7 + 8 + 8 + 1 h
+    sla.deliver(story.change("case.updated", local(2026, 11, 23, 10, 0), priority="critical"),
+                at=local(2026, 11, 23, 10, 0))
+    view = sla.sla(story.id, at=local(2026, 11, 23, 10, 0))
+    assert view["priority"] == "critical"
+    assert view["resolution"]["target_seconds"] == 4 * HOUR
+    assert due(view, "resolution") == local(2026, 11, 23, 13, 0)
+    assert due(view, "first_response") == local(2026, 11, 23, 10, 0)  # 1 h target, 1 h gone: due now
+    sla.fire(at=local(2026, 11, 23, 10, 0))
+    assert [(k, d["metric"]) for k, d in sla.published()] == [("sla.breached", "first_response")]
+
+
+def test_resolving_meets_the_resolution_and_reopening_resumes_it(sla):
+    created = local(2026, 11, 23, 9, 0)
+    story = CaseStory(created_at=created, priority="high")
+    sla.deliver(story.created(), at=created)
+    sla.deliver(story.message(local(2026, 11, 23, 9, 15), author_id=AGENT), at=created)
+    sla.deliver(story.resolved(local(2026, 11, 23, 11, 0)), at=local(2026, 11, 23, 11, 0))
+    view = sla.sla(story.id, at=local(2026, 11, 24, 9, 0))
+    assert view["resolution"]["status"] == "met" and view["resolution"]["remaining_seconds"] == 6 * HOUR
+    assert sla.types() == ["sla.met", "sla.met"]
+    sla.deliver(story.reopened(local(2026, 11, 24, 9, 0)), at=local(2026, 11, 24, 9, 0))
+    view = sla.sla(story.id, at=local(2026, 11, 24, 9, 0))
+    assert view["resolution"]["status"] == "running" and view["resolution"]["met_at"] is None
+    assert due(view, "resolution") == local(2026, 11, 24, 15, 0)
+    assert view["first_response"]["status"] == "met"
+
+
+def test_a_closed_case_stops_its_clocks_and_cancels_its_timers(sla):
+    created = local(2026, 11, 23, 9, 0)
+    story = CaseStory(created_at=created, priority="high")
+    sla.deliver(story.created(), at=created)
+    sla.deliver(story.closed(local(2026, 11, 23, 9, 30)), at=local(2026, 11, 23, 9, 30))
+    view = sla.sla(story.id, at=local(2026, 11, 30, 9, 0))
+    assert view["first_response"]["status"] == "stopped" and view["resolution"]["status"] == "stopped"
+    assert view["resolution"]["remaining_seconds"] == 7.5 * HOUR
+    assert sla.fire(at=local(2026, 12, 30, 9, 0)) == 0
+    assert sla.types() == []
+
+
+def test_an_older_event_never_overwrites_newer_state(sla):
+    created = local(2026, 11, 23, 9, 0)
+    story = CaseStory(created_at=created, priority="high")
+    first = story.created()
+    waiting = story.status("waiting_requester", local(2026, 11, 23, 10, 0))
+    sla.deliver(waiting, at=local(2026, 11, 23, 10, 0))
+    sla.deliver(first, at=local(2026, 11, 23, 10, 1))
+    view = sla.sla(story.id, at=local(2026, 11, 23, 12, 0))
+    assert view["paused"] is True and view["resolution"]["remaining_seconds"] == 7 * HOUR
+
+
+def test_a_redelivered_event_changes_nothing_twice(sla):
+    created = local(2026, 11, 23, 9, 0)
+    story = CaseStory(created_at=created, priority="high")
+    sla.deliver(story.created(), at=created)
+    reply = story.message(local(2026, 11, 23, 9, 30), author_id=AGENT)
+    sla.deliver(reply, at=local(2026, 11, 23, 9, 30))
+    sla.deliver(reply, at=local(2026, 11, 23, 9, 31))
+    assert sla.types() == ["sla.met"]
+
+
+def test_a_resolved_case_is_due_to_close_after_seven_days_with_the_version_that_resolved_it(sla):
+    created = local(2026, 11, 23, 9, 0)
+    story = CaseStory(created_at=created, priority="high")
+    sla.deliver(story.created(), at=created)
+    resolved = story.resolved(local(2026, 11, 23, 11, 0))
+    sla.deliver(resolved, at=local(2026, 11, 23, 11, 0))
+    sla.deliver(story.change("case.updated", local(2026, 11, 24, 8, 0), category="Print"),
+                at=local(2026, 11, 24, 8, 0))
+    assert sla.fire(at=local(2026, 11, 30, 10, 59)) == 0
+    assert sla.fire(at=local(2026, 11, 30, 11, 0)) == 1
+    [(kind, data)] = [p for p in sla.published() if p[0] == "sla.case_auto_close_due"]
+    assert data == {"case_id": story.id, "case_version": resolved.data["version"], "case_number": "SAG 2611-0001",
+                    "resolved_at": resolved.data["resolved_at"]}
+
+
+def test_a_case_reopened_before_the_seven_days_is_not_closed(sla):
+    created = local(2026, 11, 23, 9, 0)
+    story = CaseStory(created_at=created, priority="high")
+    sla.deliver(story.created(), at=created)
+    sla.deliver(story.resolved(local(2026, 11, 23, 11, 0)), at=local(2026, 11, 23, 11, 0))
+    sla.deliver(story.reopened(local(2026, 11, 25, 9, 0)), at=local(2026, 11, 25, 9, 0))
+    sla.fire(at=local(2026, 12, 30, 11, 0))
+    assert "sla.case_auto_close_due" not in sla.types()
+
+
+def test_a_case_first_seen_by_a_later_event_still_counts_from_its_creation(sla):
+    created = local(2026, 11, 23, 9, 0)
+    story = CaseStory(created_at=created, priority="high")
+    story.created()
+    later = story.status("in_progress", local(2026, 11, 23, 10, 0))
+    sla.deliver(later, at=local(2026, 11, 23, 10, 0))
+    view = sla.sla(story.id, at=local(2026, 11, 23, 10, 0))
+    assert view["resolution"]["remaining_seconds"] == 7 * HOUR
+
+
+def test_the_clock_reads_time_in_business_seconds_while_running(sla):
+    created = local(2026, 11, 20, 15, 0)
+    story = CaseStory(created_at=created, priority="high")
+    sla.deliver(story.created(), at=created)
+    view = sla.sla(story.id, at=local(2026, 11, 23, 8, 30))
+    assert view["resolution"]["remaining_seconds"] == int(6.5 * HOUR)
+    assert view["resolution"]["elapsed_seconds"] == int(1.5 * HOUR)
+    assert view["resolution"]["breached"] is False
+    assert timedelta(seconds=view["resolution"]["remaining_seconds"]) == timedelta(hours=6.5)
