@@ -6,7 +6,8 @@ exactly as the API shows it (including ``case_number`` and ``version``) plus ``a
 
 * ``task.created``, ``task.updated``, ``task.assigned`` (assignee or team changed),
   ``task.resolved``, ``task.reopened`` (+ ``reason``), ``task.returned`` (+ ``comment`` when one
-  was written), ``task.closed`` (+ ``reason``: ``case_closed``), ``task.commented`` (+ ``comment``).
+  was written), ``task.closed`` (+ ``reason``: ``case_closed``), ``task.commented`` (+ ``comment``);
+  ``task.updated`` for a move to the surviving case of a merge carries ``reason``: ``case_merged``.
 
 The cases service counts open blocking tasks per case from ``case_id``, ``status`` and
 ``blocks_case_closure``; the SLA service watches ``deadline``; notify tells the ``approver_id``
@@ -51,6 +52,11 @@ class TaskEventData(TaskRead):
         "description": "{field: {old, new}} for what this change altered"})
 
 
+class TaskUpdatedData(TaskEventData):
+    reason = fields.String(metadata={"enum": ["case_merged"],
+                                     "description": "Present when the task moved because its case was merged"})
+
+
 class TaskReopenedData(TaskEventData):
     reason = fields.String(metadata={"description": "Why the task was not solved"})
 
@@ -69,7 +75,7 @@ class TaskCommentedData(TaskEventData):
 
 PUBLISHED_EVENTS = {
     TASK_CREATED: TaskEventData,
-    TASK_UPDATED: TaskEventData,
+    TASK_UPDATED: TaskUpdatedData,
     TASK_ASSIGNED: TaskEventData,
     TASK_COMMENTED: TaskCommentedData,
     TASK_RESOLVED: TaskEventData,
