@@ -56,9 +56,13 @@ def apply_case(session: Session, data: dict[str, Any], *, merged_into_id: str | 
 def follow_case(session: Session, case: CaseReplica, *, actor_id: str | None) -> None:
     """A merged case's tasks move to the surviving case; a closed case's tasks close (seed 001)."""
     if case.merged_into_id:
-        move_tasks(session, case.id, case.merged_into_id, actor_id=actor_id)
+        moved = move_tasks(session, case.id, case.merged_into_id, actor_id=actor_id)
+        if moved:
+            log.info("moved %d task(s) of merged case %s to case %s", moved, case.number, case.merged_into_id)
     elif case.status == "closed":
-        close_tasks(session, case.id, actor_id=actor_id)
+        closed = close_tasks(session, case.id, actor_id=actor_id)
+        if closed:
+            log.info("closed %d task(s) of closed case %s", closed, case.number)
 
 
 def _tasks_of(session: Session, case_id: str, *, open_only: bool) -> list[Task]:
