@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from flask_smorest import Blueprint
+from .notifications.api import blp as notifications_blp
+from .webhooks.api import blp as webhooks_blp
 
-blp = Blueprint("notify", __name__, url_prefix="/api/v1", description="Notifications and webhooks")
-
-BLUEPRINTS = [blp]
+BLUEPRINTS = [notifications_blp, webhooks_blp]

@@ -12,13 +12,20 @@ from servicekit.web import ServiceContext, create_service_app
 
 from . import config
 from .api import BLUEPRINTS
+from .events import PUBLISHED_EVENTS
+from .webhooks.urlguard import HostPolicy
+from .worker import composer
 
 PACKAGE_DIR = Path(__file__).parent
 MIGRATIONS_DIR = PACKAGE_DIR / "migrations"
+MAX_REQUEST_BYTES = 1024 * 1024
 
 
 def build_context(settings: Settings) -> ServiceContext:
-    return build_service_context(settings)
+    context = build_service_context(settings)
+    context.extras["composer"] = composer(settings)
+    context.extras["host_policy"] = HostPolicy.from_setting(settings.webhook_allowed_hosts)
+    return context
 
 
 def create_app(settings: Settings | None = None, context: ServiceContext | None = None) -> Flask:
@@ -28,5 +35,7 @@ def create_app(settings: Settings | None = None, context: ServiceContext | None 
         context=context,
         blueprints=BLUEPRINTS,
         title="servicedesk notify",
-        description="Notifications: e-mail out and in, in-app notices and webhooks.",
+        description="Notifications: e-mail out and in, in-app notices, preferences and webhooks.",
+        max_content_length=MAX_REQUEST_BYTES,
+        published_events=PUBLISHED_EVENTS,
     )

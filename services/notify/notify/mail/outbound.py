@@ -1,0 +1,239 @@
+"""The outgoing-mail queue: written by the consumers, delivered by the worker's sender loop.
+
+A mail is a row first (in the transaction that handled the event), so it is
+never lost; the unique notice key makes it once per event and recipient.  The
+sender loop leases due rows (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so
+replicas share the work), sends them over one SMTP connection, and marks each
+sent - or moves it later with back-off while the server is away, until
+``MAIL_GIVE_UP_AFTER``.  A server that refuses a mail for good (5xx) fails it
+at once.
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from email.utils import parseaddr
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from servicekit.db import Database, utcnow
+
+from ..directory import SessionDirectory
+from ..gateway import GatewayClient, GatewayRefused, GatewayUnavailable
+from ..models import DirectoryTeam, OutgoingMail
+from ..polling import repeat
+from .compose import Addressee, Composer
+from .smtp import PermanentRefusal, SmtpTarget, send
+
+log = logging.getLogger(__name__)
+
+AUTO_REPLIED, AUTO_GENERATED = "auto-replied", "auto-generated"
+
+
+def auto_replies_since(session: Session, recipient: str, since: datetime) -> int:
+    return session.scalar(
+        select(func.count()).select_from(OutgoingMail)
+        .where(OutgoingMail.recipient == recipient, OutgoingMail.auto_submitted == AUTO_REPLIED,
+               OutgoingMail.created_at >= since)
+    ) or 0
+
+
+class RetryLater(Exception):
+    """This mail cannot go now (recipient unknown yet, attachments unreachable); try again later."""
+
+
+class Undeliverable(Exception):
+    """This mail can never go (recipient inactive, team without a mailbox)."""
+
+
+@dataclass
+class _Outgoing:
+    """A leased mail, built and ready to go (or already decided: ``outcome`` set)."""
+
+    id: str
+    kind: str
+    case_id: str | None
+    addressee: Addressee | None = None
+    message: EmailMessage | None = None
+    attachment_ids: list[str] = field(default_factory=list)
+    outcome: tuple[str, str] | None = None  # ("sent" | "retry" | "fail", reason)
+
+
+class MailSender:
+    """Sends the queue in three steps, so no database lock is held while talking to other servers:
+    lease and build due mails (short transaction), send them, record each outcome (short transaction).
+    A crash between sending and recording sends that mail again once its lease runs out, with the same
+    Message-ID, which mail clients show once."""
+
+    def __init__(self, database: Database, composer: Composer, smtp: SmtpTarget, gateway: GatewayClient, *,
+                 mail_from: str, retry_delays: tuple[float, ...], give_up_after: float, poll_seconds: float = 1.0,
+                 batch_size: int = 20, on_outcome: Callable[[str], None] | None = None):
+        self.database = database
+        self.on_outcome = on_outcome or (lambda outcome: None)
+        self.composer = composer
+        self.smtp = smtp
+        self.gateway = gateway
+        self.envelope_from = parseaddr(mail_from)[1]
+        self.retry_delays = retry_delays
+        self.give_up_after = timedelta(seconds=give_up_after)
+        self.poll_seconds = poll_seconds
+        self.batch_size = batch_size
+        self.lease = timedelta(seconds=smtp.timeout * 2 * batch_size + 60)
+
+    def run(self, stop: threading.Event) -> None:
+        repeat(stop, self.send_due, rest_seconds=self.poll_seconds, full_round=self.batch_size, what="mail sender")
+
+    def send_due(self) -> int:
+        """Send one batch of due mails; return how many were handled."""
+        batch = self._lease_and_build()
+        if batch:
+            self._send(batch)
+            self._record(batch)
+        return len(batch)
+
+    # -- 1. lease and build ----------------------------------------------------------------------------
+
+    def _lease_and_build(self) -> list[_Outgoing]:
+        with self.database.transaction() as session:
+            rows = session.scalars(
+                select(OutgoingMail)
+                .where(OutgoingMail.status == "pending", OutgoingMail.next_attempt_at <= utcnow())
+                .order_by(OutgoingMail.next_attempt_at)
+                .limit(self.batch_size)
+                .with_for_update(skip_locked=True)
+            ).all()
+            directory = SessionDirectory(session)
+            batch = []
+            for row in rows:
+                row.next_attempt_at = utcnow() + self.lease
+                batch.append(self._build(session, directory, row))
+        return batch
+
+    def _build(self, session: Session, directory: SessionDirectory, row: OutgoingMail) -> _Outgoing:
+        outgoing = _Outgoing(row.id, row.kind, row.case_id)
+        try:
+            outgoing.addressee = self._addressee(session, directory, row)
+            outgoing.message = self.composer.build(
+                row.kind, outgoing.addressee, row.context, message_id=row.message_id, in_reply_to=row.in_reply_to,
+                references=list(row.references or ()), auto_submitted=row.auto_submitted)
+        except (RetryLater, Undeliverable) as err:
+            outgoing.outcome = ("retry" if isinstance(err, RetryLater) else "fail", str(err))
+        except Exception as err:  # a mail we cannot build must not hold up the others
+            log.exception("mail %s (%s) could not be built", row.id, row.kind)
+            outgoing.outcome = ("retry", f"could not build the mail: {err!r}")
+        if row.kind == "case_forward":
+            outgoing.attachment_ids = [str(a) for a in (row.context.get("message") or {}).get("attachment_ids") or ()]
+        return outgoing
+
+    def _addressee(self, session: Session, directory: SessionDirectory, row: OutgoingMail) -> Addressee:
+        kind, _, ref = row.recipient.partition(":")
+        if kind == "user":
+            user = directory.user(ref)
+            if user is None:
+                raise RetryLater("recipient not in the directory yet")
+            if not user.active or not user.email:
+                raise Undeliverable("recipient is inactive or has no address")
+            return Addressee(to=(user.email,), name=user.name, language=user.language)
+        if kind == "team":
+            team = session.get(DirectoryTeam, ref)
+            if team is None or not team.email:
+                raise Undeliverable("team has no mailbox")
+            return Addressee(to=(team.email,), name=team.name, language="da")
+        if kind == "external":
+            to, cc = tuple(row.context.get("to") or ()), tuple(row.context.get("cc") or ())
+            if not to and not cc:
+                raise Undeliverable("the forward names no recipient")
+            return Addressee(to=to or cc, cc=cc if to else (), language=row.context.get("language") or "da")
+        raise Undeliverable(f"unknown recipient {row.recipient!r}")
+
+    # -- 2. send -----------------------------------------------------------------------------------------
+
+    def _send(self, batch: list[_Outgoing]) -> None:
+        ready = [o for o in batch if o.outcome is None]
+        for outgoing in ready:
+            self._attach(outgoing)
+        ready = [o for o in ready if o.outcome is None]
+        if not ready:
+            return
+        try:
+            client = self.smtp.connect()
+        except (OSError, smtplib.SMTPException) as err:
+            log.warning("mail server unreachable (%s); %d mail(s) wait", err, len(ready))
+            for outgoing in ready:
+                outgoing.outcome = ("retry", f"mail server unreachable: {err}")
+            return
+        try:
+            for index, outgoing in enumerate(ready):
+                try:
+                    send(client, outgoing.message, self.envelope_from,
+                         [*outgoing.addressee.to, *outgoing.addressee.cc])
+                except PermanentRefusal as err:
+                    outgoing.outcome = ("fail", f"refused by the mail server: {err}")
+                except (OSError, smtplib.SMTPException) as err:
+                    for waiting in ready[index:]:  # the connection is gone: the rest wait for the next round
+                        waiting.outcome = ("retry", f"sending failed: {err}")
+                    return
+                else:
+                    outgoing.outcome = ("sent", "")
+                    log.info("mail %s (%s) sent to %s", outgoing.id, outgoing.kind, ", ".join(outgoing.addressee.to))
+        finally:
+            _close(client)
+
+    def _attach(self, outgoing: _Outgoing) -> None:
+        """The case's files named by a forward, fetched through the gateway."""
+        if not outgoing.attachment_ids:
+            return
+        try:
+            attachments = self.gateway.case_attachments(outgoing.case_id, outgoing.attachment_ids)
+        except (GatewayUnavailable, GatewayRefused) as err:
+            outgoing.outcome = ("retry", f"attachments not available: {err}")
+            return
+        for attachment in attachments:
+            maintype, _, subtype = attachment.content_type.partition("/")
+            outgoing.message.add_attachment(attachment.content, maintype=maintype or "application",
+                                            subtype=subtype or "octet-stream", filename=attachment.filename)
+
+    # -- 3. record -----------------------------------------------------------------------------------------
+
+    def _record(self, batch: list[_Outgoing]) -> None:
+        with self.database.transaction() as session:
+            rows = {r.id: r for r in session.scalars(
+                select(OutgoingMail).where(OutgoingMail.id.in_([o.id for o in batch])))}
+            for outgoing in batch:
+                row = rows[outgoing.id]
+                status, reason = outgoing.outcome or ("retry", "not sent")
+                self.on_outcome(status)
+                if status == "sent":
+                    row.status, row.sent_at, row.attempts, row.last_error = "sent", utcnow(), row.attempts + 1, None
+                elif status == "fail":
+                    self._fail(row, reason)
+                else:
+                    self._postpone(row, reason)
+
+    def _postpone(self, row: OutgoingMail, reason: str) -> None:
+        row.attempts += 1
+        row.last_error = reason[:2000]
+        now = utcnow()
+        if now - row.created_at >= self.give_up_after:
+            self._fail(row, f"gave up after {row.attempts} attempts: {reason}")
+            return
+        delay = self.retry_delays[min(row.attempts - 1, len(self.retry_delays) - 1)]
+        row.next_attempt_at = now + timedelta(seconds=delay)
+
+    def _fail(self, row: OutgoingMail, reason: str) -> None:
+        row.status, row.last_error = "failed", reason[:2000]
+        log.warning("mail %s (%s) to %s failed: %s", row.id, row.kind, row.recipient, reason)
+
+
+def _close(client: smtplib.SMTP) -> None:
+    try:
+        client.quit()
+    except (OSError, smtplib.SMTPException):
+        client.close()

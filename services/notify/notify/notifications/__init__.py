@@ -1,0 +1,1 @@
+"""In-app notices and notification preferences of each user."""

@@ -1,0 +1,1 @@
+"""Webhooks: admins subscribe other systems to our events; each delivery is signed, retried and logged."""

@@ -1,0 +1,98 @@
+"""``/api/v1/webhooks`` (admins): subscriptions of other systems to our events, and their deliveries."""
+
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from servicekit.web import current_identity, db_session, service
+
+from ..pagination import PageArgs, offset
+from . import service as hooks
+from .schemas import (
+    DeliveryPage,
+    DeliveryQueryArgs,
+    DeliveryRead,
+    WebhookCreate,
+    WebhookPage,
+    WebhookPatch,
+    WebhookRead,
+)
+
+blp = Blueprint("webhooks", __name__, url_prefix="/api/v1/webhooks",
+                description="Webhooks: signed deliveries of events to other systems (admins)")
+
+
+def _admin():
+    identity = current_identity()
+    hooks.require_admin(identity)
+    return identity
+
+
+@blp.route("")
+class Webhooks(MethodView):
+    @blp.arguments(PageArgs, location="query")
+    @blp.response(200, WebhookPage)
+    def get(self, args):
+        """All webhooks."""
+        _admin()
+        rows, total = hooks.list_webhooks(db_session(), args["per_page"], offset(args))
+        return {"items": rows, "total": total, "page": args["page"], "per_page": args["per_page"]}
+
+    @blp.arguments(WebhookCreate)
+    @blp.response(201, WebhookRead)
+    @blp.alt_response(422, description="Invalid, or an address that may not receive webhooks")
+    def post(self, body):
+        """Register a webhook: URL, event patterns and the secret that signs each delivery."""
+        identity = _admin()
+        return hooks.create_webhook(db_session(), identity, service().extras["host_policy"], body)
+
+
+@blp.route("/<webhook_id>")
+class OneWebhook(MethodView):
+    @blp.response(200, WebhookRead)
+    def get(self, webhook_id):
+        _admin()
+        return hooks.get_webhook(db_session(), webhook_id)
+
+    @blp.arguments(WebhookPatch)
+    @blp.response(200, WebhookRead)
+    def patch(self, body, webhook_id):
+        """Change a webhook (a new secret, other events, pause it with ``active: false``)."""
+        _admin()
+        return hooks.update_webhook(db_session(), service().extras["host_policy"], webhook_id, body)
+
+    @blp.response(204)
+    def delete(self, webhook_id):
+        """Remove a webhook and its delivery log."""
+        _admin()
+        hooks.delete_webhook(db_session(), webhook_id)
+
+
+@blp.route("/<webhook_id>/deliveries")
+class Deliveries(MethodView):
+    @blp.arguments(DeliveryQueryArgs, location="query")
+    @blp.response(200, DeliveryPage)
+    def get(self, args, webhook_id):
+        """The deliveries of a webhook, newest first, with every attempt."""
+        _admin()
+        items, total = hooks.list_deliveries(db_session(), webhook_id, args.get("status"), args["per_page"],
+                                             offset(args))
+        return {"items": items, "total": total, "page": args["page"], "per_page": args["per_page"]}
+
+
+@blp.route("/<webhook_id>/deliveries/<delivery_id>/redeliver")
+class Redeliver(MethodView):
+    @blp.response(202, DeliveryRead)
+    def post(self, webhook_id, delivery_id):
+        """Send a delivery again."""
+        _admin()
+        return hooks.redeliver(db_session(), webhook_id, delivery_id)
+
+
+@blp.route("/<webhook_id>/ping")
+class Ping(MethodView):
+    @blp.response(202, DeliveryRead)
+    def post(self, webhook_id):
+        """Send a ``webhook.ping`` event to check the receiver."""
+        return hooks.ping(db_session(), _admin(), webhook_id)

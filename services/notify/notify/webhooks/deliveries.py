@@ -1,0 +1,189 @@
+"""Webhook deliveries: queued in the consumer's transaction, sent by the worker.
+
+Each delivery is a row (one per webhook and event).  The sender loop leases a
+batch of due rows in a short transaction, posts them outside any transaction
+(a slow receiver holds no lock), and records each attempt.  A 2xx answer
+delivers it; anything else retries with back-off up to ``WEBHOOK_MAX_ATTEMPTS``.
+Bodies of internal messages (and a task's texts, all internal) are left out
+unless the subscription says ``include_internal``.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import requests
+from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from servicekit.bus import EVENT_CONTENT_TYPE, topic_matches
+from servicekit.db import Database, utcnow
+from servicekit.events import Event
+
+from ..models import Webhook, WebhookAttempt, WebhookDelivery, new_id
+from ..polling import repeat
+from .signing import SIGNATURE_HEADER, sign
+from .urlguard import HostPolicy, guarded_session
+
+log = logging.getLogger(__name__)
+
+SUBSCRIBABLE = ("case", "task", "sla", "user", "team", "organisation")
+TASK_TEXTS = ("description", "solution")
+USER_AGENT = "servicedesk-webhooks/1.0"
+
+
+def redact(event_type: str, data: dict[str, Any]) -> dict[str, Any]:
+    """``data`` without internal texts: internal message bodies, task comments and task texts."""
+    data = copy.deepcopy(data)
+    message = data.get("message")
+    if isinstance(message, dict) and message.get("visibility") != "external" and "body" in message:
+        message["body"] = None
+        message["body_redacted"] = True
+    if event_type.startswith("task."):
+        for name in TASK_TEXTS:
+            if data.get(name):
+                data[name] = None
+                data[f"{name}_redacted"] = True
+        comment = data.get("comment")
+        if isinstance(comment, dict) and "body" in comment:
+            comment["body"] = None
+            comment["body_redacted"] = True
+    return data
+
+
+def delivery_body(event: Event, include_internal: bool) -> str:
+    data = event.data if include_internal else redact(event.type, event.data)
+    return Event(type=event.type, source=event.source, subject=event.subject, data=data, id=event.id,
+                 time=event.time, correlationid=event.correlationid, causationid=event.causationid).to_json().decode()
+
+
+def queue_deliveries(session: Session, event: Event) -> int:
+    """One delivery per active webhook whose patterns match the event (at most once per webhook and event)."""
+    if event.type.split(".", 1)[0] not in SUBSCRIBABLE:
+        return 0
+    hooks = session.scalars(select(Webhook).where(Webhook.active.is_(True))).all()
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    queued = 0
+    for hook in hooks:
+        if not any(topic_matches(pattern, event.type) for pattern in hook.events):
+            continue
+        statement = insert(WebhookDelivery.__table__).values(
+            id=new_id(), webhook_id=hook.id, event_id=event.id, event_type=event.type,
+            body=delivery_body(event, hook.include_internal), status="pending", attempts=0,
+            next_attempt_at=utcnow(), created_at=utcnow(),
+        ).on_conflict_do_nothing(index_elements=["webhook_id", "event_id"])
+        queued += session.execute(statement).rowcount or 0
+    return queued
+
+
+@dataclass(frozen=True)
+class _Leased:
+    id: str
+    url: str
+    secret: str
+    event_type: str
+    body: str
+    attempts: int
+
+
+class WebhookSender:
+    def __init__(self, database: Database, policy: HostPolicy, *, retry_delays: tuple[float, ...],
+                 max_attempts: int, timeout: float, poll_seconds: float = 1.0, batch_size: int = 20,
+                 on_outcome: Callable[[str], None] | None = None):
+        self.database = database
+        self.on_outcome = on_outcome or (lambda outcome: None)
+        self.http = guarded_session(policy)
+        self.retry_delays = retry_delays
+        self.max_attempts = max_attempts
+        self.timeout = timeout
+        self.poll_seconds = poll_seconds
+        self.batch_size = batch_size
+
+    def run(self, stop: threading.Event) -> None:
+        repeat(stop, self.deliver_due, rest_seconds=self.poll_seconds, full_round=self.batch_size,
+               what="webhook sender")
+
+    def deliver_due(self) -> int:
+        leased = self._lease()
+        for delivery in leased:
+            self._deliver(delivery)
+        return len(leased)
+
+    def _lease(self) -> list[_Leased]:
+        """Take due deliveries for a while (long enough to try them), so no other sender takes them."""
+        lease_until = utcnow() + timedelta(seconds=self.timeout * self.batch_size + 60)
+        with self.database.transaction() as session:
+            rows = session.execute(
+                select(WebhookDelivery, Webhook)
+                .join(Webhook, Webhook.id == WebhookDelivery.webhook_id)
+                .where(WebhookDelivery.status == "pending", WebhookDelivery.next_attempt_at <= utcnow())
+                .order_by(WebhookDelivery.next_attempt_at)
+                .limit(self.batch_size)
+                .with_for_update(skip_locked=True, of=WebhookDelivery)
+            ).all()
+            leased = []
+            for delivery, hook in rows:
+                if not hook.active:
+                    delivery.status, delivery.last_error = "cancelled", "webhook deactivated"
+                    continue
+                delivery.next_attempt_at = lease_until
+                leased.append(_Leased(delivery.id, hook.url, hook.secret, delivery.event_type, delivery.body,
+                                      delivery.attempts))
+        return leased
+
+    def _deliver(self, delivery: _Leased) -> None:
+        body = delivery.body.encode()
+        headers = {
+            "Content-Type": EVENT_CONTENT_TYPE,
+            "User-Agent": USER_AGENT,
+            "X-Servicedesk-Event": delivery.event_type,
+            "X-Servicedesk-Delivery": delivery.id,
+            SIGNATURE_HEADER: sign(delivery.secret, body),
+        }
+        started = time.perf_counter()
+        status_code, error = None, None
+        try:
+            response = self.http.post(delivery.url, data=body, headers=headers, timeout=self.timeout,
+                                      allow_redirects=False)
+            status_code = response.status_code
+            if not 200 <= status_code < 300:
+                error = f"answered {status_code}"
+            response.close()
+        except requests.RequestException as err:
+            error = _short(err)
+        self._record(delivery, status_code, error, int((time.perf_counter() - started) * 1000))
+
+    def _record(self, delivery: _Leased, status_code: int | None, error: str | None, duration_ms: int) -> None:
+        attempts = delivery.attempts + 1
+        values: dict[str, Any] = {"attempts": attempts, "last_status_code": status_code, "last_error": error}
+        if error is None:
+            values |= {"status": "delivered", "delivered_at": utcnow()}
+        elif attempts >= self.max_attempts:
+            values |= {"status": "failed"}
+        else:
+            values |= {"status": "pending"}
+            delay = self.retry_delays[min(attempts - 1, len(self.retry_delays) - 1)]
+            values |= {"next_attempt_at": utcnow() + timedelta(seconds=delay)}
+        with self.database.transaction() as session:
+            session.add(WebhookAttempt(delivery_id=delivery.id, attempted_at=utcnow(), status_code=status_code,
+                                       error=error, duration_ms=duration_ms))
+            session.execute(update(WebhookDelivery).where(WebhookDelivery.id == delivery.id).values(**values))
+        self.on_outcome(values["status"] if values["status"] != "pending" else "retry")
+        if error:
+            log.warning("webhook delivery %s (%s) attempt %d: %s", delivery.id, delivery.event_type, attempts, error)
+
+
+def _short(err: Exception) -> str:
+    text = str(err)
+    if "refused:" in text:
+        return "refused: " + text.split("refused:", 1)[1].split('"', 1)[0].strip()
+    return json.dumps(text)[1:-1][:500]

@@ -1,0 +1,239 @@
+"""Mail out, end to end: events in over RabbitMQ, mails out to a real SMTP server."""
+
+from __future__ import annotations
+
+from notify_cast import meet_the_cast
+from notify_support import MailCatcher, case_data, event, new_id, task_data, wait_for
+from sqlalchemy import select
+
+from notify.models import OutgoingMail
+
+
+def recipients_of(notify, kind: str) -> set[str]:
+    with notify.database.transaction() as session:
+        return set(session.scalars(select(OutgoingMail.recipient).where(OutgoingMail.kind == kind)))
+
+
+def settled(notify, marker_case: dict, cast, mail_catcher) -> None:
+    """Publish a last event and wait for its mail: everything published before it has been handled."""
+    marker = dict(marker_case, id=new_id(), version=1, actor_id=cast.agent["id"], title="Markør")
+    notify.publish(event("case.created", marker))
+    assert wait_for(lambda: [r for r in mail_catcher.to(cast.email("requester")) if "Markør" in r.message["Subject"]])
+
+
+def test_a_new_case_sends_the_requester_a_receipt_with_its_number_and_tells_the_team_but_not_the_actor(
+        notify_service, mail_catcher):
+    cast = meet_the_cast(notify_service)
+    case = case_data(requester_id=cast.requester["id"], team_id=cast.team["id"], actor_id=cast.agent["id"])
+    notify_service.publish(event("case.created", case, source="cases"))
+
+    receipt = mail_catcher.wait_for_mail_to(cast.email("requester"))[0]
+    assert receipt.message["Subject"] == ("[SAG 2611-0042] Vi har modtaget din henvendelse: "
+                                          "Printeren på 3. sal virker ikke")
+    assert receipt.message["Auto-Submitted"] == "auto-replied"
+    assert receipt.message["Reply-To"] == "sag@sd.example"
+    assert f"<case-{case['id']}@sd.example>" in receipt.message["References"]
+    assert "Kære Anne Hansen" in receipt.text and "sag SAG 2611-0042" in receipt.text
+    assert f"https://servicedesk.example/sager/{case['id']}" in receipt.text
+    assert f'href="https://servicedesk.example/sager/{case["id"]}"' in receipt.html
+
+    team_mail = mail_catcher.wait_for_mail_to(cast.email("colleague"))[0]
+    assert team_mail.message["Subject"].startswith("[SAG 2611-0042] Ny sag til Kundebetjening")
+    assert team_mail.message["Auto-Submitted"] == "auto-generated"
+    assert f"user:{cast.agent['id']}" not in recipients_of(notify_service, "case_new")
+    assert mail_catcher.to(cast.email("agent")) == []
+
+
+def test_a_status_change_reaches_the_requester_and_every_follower_in_their_language_but_not_the_actor(
+        notify_service, mail_catcher):
+    cast = meet_the_cast(notify_service)
+    case = case_data(requester_id=cast.requester["id"], follower_ids=[cast.follower["id"], cast.agent["id"]],
+                     team_id=cast.team["id"], assignee_id=cast.agent["id"], status="waiting_requester", version=3,
+                     actor_id=cast.agent["id"], changes={"status": {"old": "in_progress", "new": "waiting_requester"}})
+    notify_service.publish(event("case.status_changed", case, source="cases"))
+
+    danish = mail_catcher.wait_for_mail_to(cast.email("requester"))[0]
+    english = mail_catcher.wait_for_mail_to(cast.email("follower"))[0]
+    assert danish.message["Subject"] == "[SAG 2611-0042] Vi afventer dit svar: Printeren på 3. sal virker ikke"
+    assert "Skriv dit svar over denne linje" in danish.text
+    assert english.message["Subject"] == ("[SAG 2611-0042] We are waiting for your answer: "
+                                          "Printeren på 3. sal virker ikke")
+    assert english.message["Content-Language"] == "en"
+    assert recipients_of(notify_service, "case_waiting") == {f"user:{cast.requester['id']}",
+                                                             f"user:{cast.follower['id']}"}
+
+
+def test_the_same_change_announced_as_status_changed_and_resolved_sends_one_mail(notify_service, mail_catcher):
+    cast = meet_the_cast(notify_service)
+    case = case_data(requester_id=cast.requester["id"], team_id=cast.team["id"], status="resolved", version=5,
+                     actor_id=cast.agent["id"], changes={"status": {"old": "in_progress", "new": "resolved"}})
+    notify_service.publish(event("case.status_changed", case), event("case.resolved", case))
+    settled(notify_service, case, cast, mail_catcher)
+    resolved = [r for r in mail_catcher.to(cast.email("requester")) if "udført" in r.message["Subject"]]
+    assert len(resolved) == 1
+
+
+def test_an_external_message_is_wrapped_in_the_header_and_footer_with_the_agent_and_team(
+        notify_service, mail_catcher):
+    cast = meet_the_cast(notify_service)
+    case = case_data(requester_id=cast.requester["id"], follower_ids=[cast.follower["id"]], team_id=cast.team["id"],
+                     assignee_id=cast.agent["id"], version=4, actor_id=cast.agent["id"])
+    case["message"] = {"id": new_id(), "case_id": case["id"], "author_id": cast.agent["id"], "visibility": "external",
+                       "body": "Vi har bestilt en ny toner. <b>Den kommer i morgen.</b>", "via": "portal",
+                       "attachment_ids": [], "is_solution": False}
+    notify_service.publish(event("case.message_added", case, source="cases"))
+
+    mail = mail_catcher.wait_for_mail_to(cast.email("requester"))[0]
+    lines = [line.strip() for line in mail.text.splitlines()]
+    assert "Kære Anne Hansen" in lines
+    assert "Vi har bestilt en ny toner. <b>Den kommer i morgen.</b>" in lines
+    assert lines[lines.index("Med venlig hilsen"):][:3] == ["Med venlig hilsen", "Carl Agent", "Kundebetjening"]
+    assert "&lt;b&gt;Den kommer i morgen.&lt;/b&gt;" in mail.html and "<b>Den" not in mail.html
+    english = mail_catcher.wait_for_mail_to(cast.email("follower"))[0]
+    assert "Dear Bo Jensen" in english.text and "Kind regards" in english.text
+    assert mail_catcher.to(cast.email("agent")) == []
+
+
+def test_an_internal_message_never_mails_the_requester_or_a_follower(notify_service, mail_catcher):
+    cast = meet_the_cast(notify_service)
+    case = case_data(requester_id=cast.requester["id"], follower_ids=[cast.follower["id"]], team_id=cast.team["id"],
+                     assignee_id=cast.colleague["id"], version=4, actor_id=cast.agent["id"])
+    case["message"] = {"id": new_id(), "case_id": case["id"], "author_id": cast.agent["id"], "visibility": "internal",
+                       "body": "Kunden er sur; vi giver ham en ny printer.", "via": "portal", "attachment_ids": []}
+    notify_service.publish(event("case.message_added", case, source="cases"))
+
+    note = mail_catcher.wait_for_mail_to(cast.email("colleague"))[0]
+    assert "Intern note fra Carl Agent" in note.message["Subject"]
+    settled(notify_service, case, cast, mail_catcher)
+    leaked = [r for r in mail_catcher.received
+              if {cast.email("requester"), cast.email("follower")} & set(r.rcpt_tos) and "sur" in r.text]
+    assert leaked == []
+    assert recipients_of(notify_service, "case_internal_note") == {f"user:{cast.colleague['id']}"}
+
+
+def test_a_share_mails_the_person_it_was_shared_with_and_links_to_the_case(notify_service, mail_catcher):
+    cast = meet_the_cast(notify_service)
+    case = case_data(requester_id=cast.requester["id"], follower_ids=[cast.follower["id"]], version=2,
+                     actor_id=cast.requester["id"], user_id=cast.follower["id"])
+    notify_service.publish(event("case.shared", case, source="cases"))
+
+    mail = mail_catcher.wait_for_mail_to(cast.email("follower"))[0]
+    assert mail.message["Subject"] == ("[SAG 2611-0042] Anne Hansen shared a case with you: "
+                                       "Printeren på 3. sal virker ikke")
+    assert f"https://servicedesk.example/sager/{case['id']}" in mail.text
+    assert recipients_of(notify_service, "case_shared") == {f"user:{cast.follower['id']}"}
+
+
+def test_a_resolved_task_mails_its_approver_and_not_the_agent_who_solved_it(notify_service, mail_catcher):
+    cast = meet_the_cast(notify_service)
+    task = task_data(case_id=new_id(), team_id=cast.team["id"], assignee_id=cast.colleague["id"],
+                     approver_id=cast.approver["id"], created_by=cast.agent["id"], status="resolved", version=3,
+                     actor_id=cast.colleague["id"], solution="Toneren er skiftet.")
+    notify_service.publish(event("task.resolved", task, source="tasks"))
+
+    mail = mail_catcher.wait_for_mail_to(cast.email("approver"))[0]
+    assert mail.message["Subject"] == "[SAG 2611-0042] Opgave TSK 2611-0007 er løst: Skift toner"
+    assert "Toneren er skiftet." in mail.text
+    assert f"https://servicedesk.example/opgaver/{task['id']}" in mail.text
+    assert recipients_of(notify_service, "task_resolved") == {f"user:{cast.approver['id']}"}
+
+
+def test_an_event_delivered_twice_sends_one_mail(notify_service, mail_catcher):
+    cast = meet_the_cast(notify_service)
+    case = case_data(requester_id=cast.requester["id"], version=2, actor_id=cast.agent["id"],
+                     user_id=cast.follower["id"])
+    shared = event("case.shared", case, source="cases")
+    notify_service.publish(shared, shared)
+    settled(notify_service, case, cast, mail_catcher)
+    assert len(mail_catcher.to(cast.email("follower"))) == 1
+
+
+def test_a_mail_server_that_is_down_at_first_still_gets_the_mail_later(start_notify):
+    catcher = MailCatcher()  # not started: nothing listens on its port yet
+    notify = start_notify(catcher.url)
+    cast = meet_the_cast(notify)
+    case = case_data(requester_id=cast.requester["id"], actor_id=cast.agent["id"], version=2,
+                     user_id=cast.follower["id"])
+    notify.publish(event("case.shared", case, source="cases"))
+
+    def retried():
+        with notify.database.transaction() as session:
+            mail = session.scalars(select(OutgoingMail)).first()
+            return mail is not None and mail.attempts >= 2 and mail.status == "pending"
+
+    assert wait_for(retried), "the mail should wait and be retried while the server is down"
+    catcher.start()
+    try:
+        assert catcher.wait_for_mail_to(cast.email("follower"))
+
+        def statuses():
+            with notify.database.transaction() as session:
+                return session.scalars(select(OutgoingMail.status)).all()
+
+        assert wait_for(lambda: statuses() == ["sent"]), statuses()
+        assert len(catcher.to(cast.email("follower"))) == 1
+    finally:
+        catcher.stop()
+
+
+def test_a_forward_goes_to_the_external_parties_without_header_or_footer_and_their_reply_finds_the_case(
+        start_notify, mail_catcher, real_gateway, published):
+    import json
+    import smtplib
+    from email.message import EmailMessage
+
+    from notify_gateway import SERVICE_KEY
+
+    notify = start_notify(mail_catcher.url, GATEWAY_URL=real_gateway.url, SERVICE_API_KEY=SERVICE_KEY)
+    cast = meet_the_cast(notify)
+    case = case_data(requester_id=cast.requester["id"], team_id=cast.team["id"], assignee_id=cast.agent["id"],
+                     version=4, actor_id=cast.agent["id"])
+    case["message"] = {"id": new_id(), "author_id": cast.agent["id"], "visibility": "internal", "via": "forward",
+                       "body": "Hej\n\nKan I se på printeren?\n\nMed venlig hilsen\nCarl", "attachment_ids": [],
+                       "to": ["service@leverandor.example"], "cc": ["chef@leverandor.example"]}
+    notify.publish(event("case.message_added", case), event("case.forwarded", case))
+
+    forward = mail_catcher.wait_for_mail_to("service@leverandor.example")[0]
+    assert set(forward.rcpt_tos) == {"service@leverandor.example", "chef@leverandor.example"}
+    assert forward.message["Cc"] == "chef@leverandor.example"
+    assert forward.message["Subject"] == "[SAG 2611-0042] Printeren på 3. sal virker ikke"
+    assert forward.message["Auto-Submitted"] is None
+    assert forward.text.startswith("Hej\n\nKan I se på printeren?") and "Kære" not in forward.text
+    assert mail_catcher.to(cast.email("requester")) == [] and mail_catcher.to(cast.email("colleague")) == []
+
+    reply = EmailMessage()
+    reply["From"], reply["To"], reply["Subject"] = "service@leverandor.example", "sag@sd.example", "SV: printer"
+    reply["In-Reply-To"] = forward.message["Message-ID"]
+    reply.set_content("Vi kommer i morgen.\n\n-----Oprindelig meddelelse-----\nHej")
+    with smtplib.SMTP("127.0.0.1", notify.inbound_port, timeout=10) as client:
+        client.send_message(reply)
+    [received] = [json.loads(m.body)["data"] for m in wait_for(published)]
+    assert received["case_id"] == case["id"] and received["matched_by"] == "headers"
+    assert received["body"] == "Vi kommer i morgen."
+
+
+def test_a_shared_mailbox_is_a_user_like_any_other_and_gets_the_receipt(notify_service, mail_catcher):
+    from notify_support import user_data
+
+    mailbox = user_data("Kontoret (fællespostkasse)", "kontoret@kunde.example", shared_mailbox=True)
+    notify_service.publish(event("user.created", mailbox, source="gateway"))
+    case = case_data(requester_id=mailbox["id"], actor_id="service:cases", title="Fra fællespostkassen")
+    notify_service.publish(event("case.created", case, source="cases"))
+    receipt = mail_catcher.wait_for_mail_to("kontoret@kunde.example")[0]
+    assert "Kære Kontoret (fællespostkasse)" in receipt.text
+
+
+def test_receipts_to_one_address_are_limited_per_hour(start_notify, mail_catcher):
+    notify = start_notify(mail_catcher.url, AUTO_REPLY_LIMIT="1")
+    cast = meet_the_cast(notify)
+    first = case_data(requester_id=cast.requester["id"], actor_id=cast.requester["id"], title="Første")
+    second = case_data(requester_id=cast.requester["id"], actor_id=cast.requester["id"], title="Anden",
+                       number="SAG 2611-0043")
+    notify.publish(event("case.created", first), event("case.created", second))
+    assert mail_catcher.wait_for_mail_to(cast.email("requester"))
+    share = case_data(requester_id=cast.requester["id"], version=2, actor_id=cast.agent["id"],
+                      user_id=cast.follower["id"])
+    notify.publish(event("case.shared", share))
+    assert mail_catcher.wait_for_mail_to(cast.email("follower")), "later events are handled"
+    subjects = [r.message["Subject"] for r in mail_catcher.to(cast.email("requester"))]
+    assert subjects == ["[SAG 2611-0042] Vi har modtaget din henvendelse: Første"]

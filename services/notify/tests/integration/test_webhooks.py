@@ -1,0 +1,142 @@
+"""Webhooks: registered through the API, delivered to a real HTTP server, signed, retried, logged."""
+
+from __future__ import annotations
+
+import pytest
+from notify_support import WebhookReceiver, case_data, event, new_id, task_data, wait_for
+
+from notify.webhooks.signing import verify
+
+SECRET = "s3cret-for-the-crm-0123456789"
+
+
+@pytest.fixture
+def receiver():
+    server = WebhookReceiver(statuses=[500, 200])
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def admin(notify_service, make_identity, sign_identity):
+    return notify_service.client(make_identity(roles=("admin",)), sign_identity)
+
+
+def register(admin, url, **extra):
+    response = admin.post("/api/v1/webhooks", json={"url": url, "events": ["case.*"], "secret": SECRET, **extra})
+    assert response.status_code == 201, response.json
+    return response.json
+
+
+def test_a_delivery_carries_a_valid_signature_and_is_retried_after_a_failure(notify_service, admin, receiver):
+    hook = register(admin, receiver.url)
+    case = case_data(requester_id=new_id(), actor_id=new_id(), version=1)
+    notify_service.publish(event("case.created", case, source="cases"))
+
+    assert wait_for(lambda: len(receiver.requests) >= 2), "the failed delivery should be tried again"
+    first, second = receiver.requests[:2]
+    assert first["body"] == second["body"]
+    for request in (first, second):
+        assert verify(SECRET, request["body"], request["headers"]["X-Servicedesk-Signature"])
+        assert not verify("another-secret-0123456789", request["body"], request["headers"]["X-Servicedesk-Signature"])
+        assert request["headers"]["X-Servicedesk-Event"] == "case.created"
+        assert request["headers"]["Content-Type"] == "application/cloudevents+json"
+    assert receiver.json(1)["data"]["id"] == case["id"]
+
+    def log():
+        deliveries = admin.get(f"/api/v1/webhooks/{hook['id']}/deliveries").json
+        return deliveries if deliveries["items"] and deliveries["items"][0]["status"] == "delivered" else None
+
+    deliveries = wait_for(log)
+    [delivery] = deliveries["items"]
+    assert delivery["attempts"] == 2 and delivery["last_status_code"] == 200
+    assert [a["status_code"] for a in delivery["attempt_log"]] == [500, 200]
+    assert delivery["event_type"] == "case.created"
+
+
+def test_internal_message_bodies_are_left_out_unless_the_subscription_asks_for_them(notify_service, admin):
+    plain, internal = WebhookReceiver(), WebhookReceiver()
+    plain.start()
+    internal.start()
+    try:
+        register(admin, plain.url, events=["case.message_added", "task.#"])
+        register(admin, internal.url, events=["case.message_added", "task.#"], include_internal=True)
+        case = case_data(requester_id=new_id(), version=3, actor_id=new_id())
+        case["message"] = {"id": new_id(), "author_id": case["actor_id"], "visibility": "internal",
+                           "body": "Kun til internt brug", "via": "portal", "attachment_ids": []}
+        task = task_data(case_id=case["id"], team_id=new_id(), version=2, solution="Hemmelig løsning")
+        notify_service.publish(event("case.message_added", case), event("task.resolved", task))
+        assert wait_for(lambda: len(plain.requests) == 2 and len(internal.requests) == 2)
+        by_type = {r["data"]["message"]["id"] if "message" in r["data"] else "task": r
+                   for r in (plain.json(0), plain.json(1))}
+        assert by_type[case["message"]["id"]]["data"]["message"]["body"] is None
+        assert by_type["task"]["data"]["solution"] is None and by_type["task"]["data"]["description"] is None
+        assert b"Kun til internt brug" not in b"".join(r["body"] for r in plain.requests)
+        assert b"Kun til internt brug" in b"".join(r["body"] for r in internal.requests)
+        assert "Hemmelig løsning" in [internal.json(i)["data"].get("solution") for i in (0, 1)]
+    finally:
+        plain.stop()
+        internal.stop()
+
+
+def test_only_admins_manage_webhooks(notify_service, make_identity, sign_identity):
+    agent = notify_service.client(make_identity(roles=("agent",)), sign_identity)
+    assert agent.get("/api/v1/webhooks").status_code == 403
+    response = agent.post("/api/v1/webhooks", json={"url": "http://127.0.0.1:1/x", "events": ["case.*"],
+                                                    "secret": SECRET}, headers={"Accept-Language": "da"})
+    assert response.status_code == 403
+    assert response.json["title"] == "Ikke tilladt"
+
+
+@pytest.mark.parametrize("url", ["http://localhost/hook", "http://169.254.169.254/latest/meta-data",
+                                 "http://10.1.2.3/hook", "http://[::1]/hook", "ftp://example.com/hook"])
+def test_a_webhook_may_not_point_at_internal_addresses(start_notify, mail_catcher, make_identity, sign_identity,
+                                                         url):
+    notify = start_notify(mail_catcher.url, WEBHOOK_ALLOWED_HOSTS="")
+    admin = notify.client(make_identity(roles=("admin",)), sign_identity)
+    response = admin.post("/api/v1/webhooks", json={"url": url, "events": ["case.*"], "secret": SECRET})
+    assert response.status_code == 422
+    assert response.mimetype == "application/problem+json"
+    assert "url" in response.json["errors"]
+    assert admin.get("/api/v1/webhooks").json["total"] == 0
+
+
+def test_the_address_is_checked_again_when_delivering_so_a_host_that_turned_internal_is_refused(
+        start_notify, mail_catcher, make_identity, sign_identity, receiver):
+    # Registered while the allow-list admitted the host...
+    registering = start_notify(mail_catcher.url, WEBHOOK_ALLOWED_HOSTS="127.0.0.1")
+    registering.worker.stop(timeout=10)
+    admin = registering.client(make_identity(roles=("admin",)), sign_identity)
+    hook = register(admin, receiver.url)
+    # ... delivered by a worker whose policy refuses it (as after DNS rebinding to a private address).
+    delivering = start_notify(mail_catcher.url, WEBHOOK_ALLOWED_HOSTS="", WEBHOOK_MAX_ATTEMPTS="2")
+    delivering.publish(event("case.created", case_data(requester_id=new_id(), version=1)))
+
+    def failed():
+        items = admin.get(f"/api/v1/webhooks/{hook['id']}/deliveries").json["items"]
+        return items if items and items[0]["status"] == "failed" else None
+
+    [delivery] = wait_for(failed)
+    assert delivery["attempts"] == 2 and delivery["last_status_code"] is None
+    assert "non-public address" in delivery["last_error"]
+    assert receiver.requests == []
+
+
+def test_bad_input_is_a_clear_problem_and_changes_nothing(admin):
+    response = admin.post("/api/v1/webhooks", json={"url": "not a url", "events": ["kage.*"], "secret": "kort"},
+                          headers={"Accept-Language": "en"})
+    assert response.status_code == 422
+    assert set(response.json["errors"]) == {"url", "events", "secret"}
+    assert admin.get("/api/v1/webhooks").json["total"] == 0
+    assert admin.get(f"/api/v1/webhooks/{new_id()}").status_code == 404
+
+
+def test_a_webhook_can_be_paused_changed_and_removed(admin, receiver):
+    hook = register(admin, receiver.url)
+    changed = admin.patch(f"/api/v1/webhooks/{hook['id']}", json={"active": False, "events": ["task.resolved"]})
+    assert changed.status_code == 200
+    assert changed.json["active"] is False and changed.json["events"] == ["task.resolved"]
+    assert "secret" not in changed.json
+    assert admin.delete(f"/api/v1/webhooks/{hook['id']}").status_code == 204
+    assert admin.get(f"/api/v1/webhooks/{hook['id']}").status_code == 404

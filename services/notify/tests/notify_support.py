@@ -1,0 +1,168 @@
+"""Test helpers: events as the other services publish them, a real SMTP server, a real HTTP receiver."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from aiosmtpd.controller import Controller
+
+from servicekit.events import Event
+
+
+def wait_for(predicate, timeout=20.0, interval=0.05):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if value := predicate():
+            return value
+        time.sleep(interval)
+    return predicate()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+# -- events -------------------------------------------------------------------------------------------
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+def user_data(name: str, email: str, roles=("requester",), language="da", version=1, **extra) -> dict[str, Any]:
+    return {"id": extra.pop("id", new_id()), "email": email, "name": name, "roles": list(roles),
+            "organisation_id": extra.pop("organisation_id", None), "team_ids": extra.pop("team_ids", []),
+            "language": language, "active": extra.pop("active", True), "shared_mailbox": False,
+            "version": version, **extra}
+
+
+def team_data(name: str, member_ids, email=None, version=1, **extra) -> dict[str, Any]:
+    return {"id": extra.pop("id", new_id()), "name": name, "email": email,
+            "members": [{"user_id": m, "dispatcher": False} for m in member_ids], "version": version, **extra}
+
+
+def case_data(*, requester_id, team_id=None, assignee_id=None, follower_ids=(), status="registered", version=1,
+              number="SAG 2611-0042", title="Printeren på 3. sal virker ikke", **extra) -> dict[str, Any]:
+    return {"id": extra.pop("id", new_id()), "number": number, "title": title,
+            "description": extra.pop("description", "Den blinker rødt."), "status": status,
+            "priority": "normal", "urgency": "medium", "impact": "medium", "type": "incident", "origin": "portal",
+            "private": False, "requester_id": requester_id, "organisation_id": None, "team_id": team_id,
+            "assignee_id": assignee_id, "follower_ids": list(follower_ids), "version": version,
+            "actor_id": extra.pop("actor_id", None), "changes": extra.pop("changes", {}), **extra}
+
+
+def task_data(*, case_id, team_id, assignee_id=None, approver_id=None, created_by=None, status="registered",
+              version=1, **extra) -> dict[str, Any]:
+    return {"id": extra.pop("id", new_id()), "number": "TSK 2611-0007", "case_id": case_id,
+            "case_number": "SAG 2611-0042", "subject": "Skift toner", "description": "Toneren i printer P3 er tom.",
+            "team_id": team_id, "assignee_id": assignee_id, "approver_id": approver_id, "deadline": None,
+            "blocks_case_closure": True, "status": status, "created_by": created_by, "solution": None,
+            "version": version, "actor_id": extra.pop("actor_id", None), "changes": extra.pop("changes", {}),
+            **extra}
+
+
+def event(type_: str, data: dict[str, Any], source: str = "tests", **attributes) -> Event:
+    """An event as another service publishes it (``causationid=`` and friends may be given)."""
+    return Event(type=type_, source=f"servicedesk/{source}", subject=str(data.get("id") or data.get("case_id")),
+                 data=data, **attributes)
+
+
+# -- a real SMTP server ------------------------------------------------------------------------------
+
+
+@dataclass
+class Received:
+    mail_from: str
+    rcpt_tos: list[str]
+    message: EmailMessage
+
+    @property
+    def text(self) -> str:
+        return self.message.get_body(preferencelist=("plain",)).get_content().replace("\r\n", "\n")
+
+    @property
+    def html(self) -> str:
+        return self.message.get_body(preferencelist=("html",)).get_content()
+
+
+@dataclass
+class MailCatcher:
+    """An aiosmtpd server that keeps what it receives; it can be started late (a server that was down)."""
+
+    port: int = field(default_factory=free_port)
+    received: list[Received] = field(default_factory=list)
+    controller: Controller | None = None
+
+    async def handle_DATA(self, server, session, envelope):
+        message = message_from_bytes(envelope.original_content or envelope.content, policy=policy.default)
+        self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), message))
+        return "250 OK"
+
+    @property
+    def url(self) -> str:
+        return f"smtp://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+
+    def stop(self) -> None:
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None
+
+    def to(self, address: str) -> list[Received]:
+        return [r for r in self.received if address in r.rcpt_tos]
+
+    def wait_for_mail_to(self, address: str, count: int = 1, timeout: float = 20.0) -> list[Received]:
+        wait_for(lambda: len(self.to(address)) >= count, timeout)
+        return self.to(address)
+
+
+# -- a real HTTP receiver for webhooks ---------------------------------------------------------------
+
+
+@dataclass
+class WebhookReceiver:
+    """Answers with the given status codes in turn (the last one repeats) and keeps every request."""
+
+    statuses: list[int] = field(default_factory=lambda: [200])
+    requests: list[dict[str, Any]] = field(default_factory=list)
+
+    def start(self) -> None:
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                index = min(len(receiver.requests), len(receiver.statuses) - 1)
+                receiver.requests.append({"headers": dict(self.headers), "body": body})
+                self.send_response(receiver.statuses[index])
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}/hooks/servicedesk"
+
+    def stop(self) -> None:
+        self.server.shutdown()
+
+    def json(self, index: int) -> dict[str, Any]:
+        return json.loads(self.requests[index]["body"])

@@ -1,0 +1,87 @@
+"""Settings, the SMTP URL, webhook signatures and the webhook address policy."""
+
+from __future__ import annotations
+
+import pytest
+
+from notify import config
+from notify.mail.smtp import SmtpTarget
+from notify.webhooks.signing import sign, signature, verify
+from notify.webhooks.urlguard import HostPolicy, UnsafeUrl
+from servicekit.config import ConfigError
+
+BASE = {"DATABASE_URL": "sqlite:///x.db", "AMQP_URL": "memory://"}
+
+
+def test_the_inbound_address_and_domains_default_to_the_sender_address():
+    settings = config.load({**BASE, "MAIL_FROM": "Servicedesk <sd@styrelsen.example>"})
+    assert settings.inbound_address == "Servicedesk <sd@styrelsen.example>"
+    assert settings.inbound_domains == ("styrelsen.example",)
+
+
+@pytest.mark.parametrize("name,value", [
+    ("SMTP_URL", "http://mail.example"), ("MAIL_FROM", "not an address"), ("MAIL_RETRY_DELAYS", "10,-1"),
+    ("IMAP_URL", "pop3://mail.example"),
+])
+def test_a_bad_setting_stops_the_start_and_is_named(name, value):
+    with pytest.raises(ConfigError) as err:
+        config.load({**BASE, name: value})
+    assert name in str(err.value)
+
+
+@pytest.mark.parametrize("url,expected", [
+    ("smtp://mail.example", ("smtp", "mail.example", 25, None, None, True)),
+    ("smtps://user%40x:p%3Ass@mail.example", ("smtps", "mail.example", 465, "user@x", "p:ss", True)),
+    ("smtp+starttls://u:p@mail.example:2525?verify=false", ("smtp+starttls", "mail.example", 2525, "u", "p", False)),
+])
+def test_the_smtp_url_says_how_to_connect(url, expected):
+    target = SmtpTarget.from_url(url)
+    assert (target.scheme, target.host, target.port, target.username, target.password, target.verify) == expected
+
+
+def test_a_signature_covers_the_timestamp_and_the_body():
+    header = sign("hemmelighed-0123456789", b'{"a":1}', now=1_800_000_000)
+    assert header.startswith("t=1800000000,v1=")
+    assert verify("hemmelighed-0123456789", b'{"a":1}', header, now=1_800_000_010)
+    assert not verify("hemmelighed-0123456789", b'{"a":2}', header, now=1_800_000_010)
+    assert not verify("en-anden-hemmelighed-01", b'{"a":1}', header, now=1_800_000_010)
+    assert not verify("hemmelighed-0123456789", b'{"a":1}', header, now=1_800_000_000 + 3600), "replayed"
+    assert not verify("hemmelighed-0123456789", b'{"a":1}', "garbage")
+
+
+def test_the_signature_is_the_documented_hmac():
+    import hashlib
+    import hmac
+
+    expected = hmac.new(b"k" * 16, b"1700000000." + b"body", hashlib.sha256).hexdigest()
+    assert signature("k" * 16, b"body", 1_700_000_000) == f"t=1700000000,v1={expected}"
+
+
+@pytest.mark.parametrize("url,reason", [
+    ("http://localhost:8080/x", "private"), ("http://127.0.0.1/x", "private"), ("http://[::1]/x", "private"),
+    ("http://169.254.169.254/latest", "private"), ("http://192.168.1.10/x", "private"),
+    ("http://100.64.0.1/x", "private"), ("gopher://example.com/", "scheme"),
+    ("http://user:pw@example.com/", "credentials"),
+])
+def test_without_an_allow_list_internal_addresses_are_refused(url, reason):
+    with pytest.raises(UnsafeUrl) as err:
+        HostPolicy.from_setting([]).check_url(url)
+    assert err.value.reason == reason
+
+
+def test_an_allow_list_admits_only_what_it_names_and_trusts_it():
+    policy = HostPolicy.from_setting(["127.0.0.1", "*.intern.example", "10.20.0.0/16"])
+    policy.check_url("http://127.0.0.1:8000/hook")
+    assert policy.host_listed("crm.intern.example") and not policy.host_listed("intern.example.evil")
+    with pytest.raises(UnsafeUrl) as err:
+        policy.check_url("http://localhost/hook")
+    assert err.value.reason == "not_listed"
+
+
+def test_the_service_key_may_come_from_a_file(tmp_path):
+    key_file = tmp_path / "notify_service_key"
+    key_file.write_text("a-key-from-a-secret-file-0123\n")
+    assert config.load({**BASE, "SERVICE_API_KEY_FILE": str(key_file)}).service_api_key == \
+        "a-key-from-a-secret-file-0123"
+    with pytest.raises(ConfigError, match="SERVICE_API_KEY_FILE"):
+        config.load({**BASE, "SERVICE_API_KEY_FILE": str(tmp_path / "missing")})
