@@ -1,9 +1,10 @@
-"""HTTP endpoints of the gateway service (flask-smorest blueprints)."""
+"""The gateway's own HTTP endpoints (flask-smorest blueprints); routing and pages are plain blueprints."""
 
 from __future__ import annotations
 
-from flask_smorest import Blueprint
+from .auth.api import blp as auth_blp
+from .identity.api import blp as identity_blp
+from .identity.api import internal as contacts_blp
+from .routing.compose import blp as composition_blp
 
-blp = Blueprint("gateway", __name__, url_prefix="/api/v1", description="gateway clocks, policies and calendars")
-
-BLUEPRINTS = [blp]
+BLUEPRINTS = [auth_blp, identity_blp, contacts_blp, composition_blp]

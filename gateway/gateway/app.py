@@ -7,36 +7,36 @@ from datetime import timedelta
 from pathlib import Path
 
 from flask import Flask
+from sqlalchemy.exc import IntegrityError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from servicekit import errors
 from servicekit.auth import IdentitySigner, read_key
 from servicekit.config import ConfigError, Settings
 from servicekit.runtime import build_service_context
-from servicekit.web import ServiceContext, create_service_app, problem_response
+from servicekit.web import ServiceContext, create_service_app, db_session, problem_response
 
 from . import config
-from .auth.api import blp as auth_blp
+from .api import BLUEPRINTS
+from .apidocs.views import init_apidocs
 from .auth.passwords import Passwords
 from .auth.principals import authenticate
 from .auth.throttle import LoginRefused, Throttle, ThrottlePolicy
 from .auth.tokens import AccessTokens
+from .i18n import _
 from .identity.admin import ensure_first_admin
-from .identity.api import blp as identity_blp
-from .identity.api import internal as contacts_blp
 from .identity.events import PUBLISHED_EVENTS
-from .routing.compose import blp as composition_blp
+from .metrics import GatewayMetrics
 from .routing.proxy import bp as routing_bp
 from .routing.table import UPSTREAM_SERVICES
 from .routing.upstream import Upstreams
 from .runtime import Gateway
+from .security import init_security
 from .sso import init_sso
 from .webauth import init_webauth
 
 PACKAGE_DIR = Path(__file__).parent
 MIGRATIONS_DIR = PACKAGE_DIR / "migrations"
-
-BLUEPRINTS = [auth_blp, identity_blp, contacts_blp, composition_blp]
 
 
 def build_context(settings: Settings) -> ServiceContext:
@@ -47,8 +47,13 @@ def build_context(settings: Settings) -> ServiceContext:
     except (ValueError, OSError) as err:
         raise ConfigError({"IDENTITY_PRIVATE_KEY": [str(err)]}) from None
     context = build_service_context(settings)
-    context.extras["signer"] = signer
-    context.extras["gateway"] = Gateway(
+    context.extras["gateway"] = _gateway(settings, context, private_key, signer)
+    return context
+
+
+def _gateway(settings: Settings, context: ServiceContext, private_key: str, signer: IdentitySigner) -> Gateway:
+    metrics = GatewayMetrics(context.metrics)
+    return Gateway(
         settings=settings,
         signer=signer,
         access_tokens=AccessTokens(private_key, timedelta(seconds=settings.access_token_ttl)),
@@ -64,10 +69,11 @@ def build_context(settings: Settings) -> ServiceContext:
         upstreams=Upstreams(
             {name: getattr(settings, f"{name}_url") for name in UPSTREAM_SERVICES},
             connect_timeout=settings.upstream_connect_timeout, read_timeout=settings.upstream_read_timeout,
+            metrics=metrics,
         ),
         pool=ThreadPoolExecutor(max_workers=16, thread_name_prefix="gateway-compose"),
+        metrics=metrics,
     )
-    return context
 
 
 def create_app(settings: Settings | None = None, context: ServiceContext | None = None) -> Flask:
@@ -95,8 +101,17 @@ def _configure(app: Flask) -> None:
     app.register_blueprint(routing_bp)
     init_webauth(app)
     init_sso(app)
+    init_apidocs(app)
+    init_security(app)
 
     @app.errorhandler(LoginRefused)
     def on_login_refused(err: LoginRefused):
         body = errors.RateLimited(str(err), retry_after=err.retry_after).to_problem()
         return problem_response(body, {"Retry-After": str(err.retry_after)})
+
+    @app.errorhandler(IntegrityError)
+    def on_concurrent_duplicate(_err: IntegrityError):
+        # the checks before a write found it free, but a concurrent request took it first
+        db_session().rollback()
+        return problem_response(errors.Conflict(_("This conflicts with a change saved at the same moment. "
+                                                  "Reload and try again.")).to_problem())

@@ -32,8 +32,10 @@ class GatewayConfig(ServiceConfig):
 
     # who may come in
     service_api_keys = CommaList(data_key="SERVICE_API_KEYS", load_default=[])
+    service_api_keys_file = fields.String(data_key="SERVICE_API_KEYS_FILE", load_default=None)
     admin_email = fields.Email(data_key="ADMIN_EMAIL", load_default=None)
     admin_password = fields.String(data_key="ADMIN_PASSWORD", load_default=None)
+    admin_password_file = fields.String(data_key="ADMIN_PASSWORD_FILE", load_default=None)
     admin_name = fields.String(data_key="ADMIN_NAME", load_default="Administrator")
     secret_key = fields.String(data_key="SECRET_KEY", load_default=None)
     secret_key_file = fields.String(data_key="SECRET_KEY_FILE", load_default=None)
@@ -55,6 +57,13 @@ class GatewayConfig(ServiceConfig):
     argon2_memory_kib = fields.Integer(data_key="ARGON2_MEMORY_KIB", load_default=65536,
                                        validate=validate.Range(min=8))
 
+    # the gateway's own mail (password links); without SMTP_URL the links are not sent
+    smtp_url = fields.String(data_key="SMTP_URL", load_default=None,
+                             validate=validate.Regexp(r"^smtps?://", error="must start with smtp:// or smtps://"))
+    mail_from = fields.String(data_key="MAIL_FROM", load_default="servicedesk@localhost")
+    password_reset_ttl = _positive(data_key="PASSWORD_RESET_TTL", load_default=3600)
+    self_registration = fields.Boolean(data_key="SELF_REGISTRATION", load_default=True)
+
     # single sign-on through OpenID Connect
     oidc_issuer = fields.Url(data_key="OIDC_ISSUER", require_tld=False, load_default=None)
     oidc_client_id = fields.String(data_key="OIDC_CLIENT_ID", load_default=None)
@@ -75,10 +84,24 @@ class GatewayConfig(ServiceConfig):
 
 def load(environ: Mapping[str, str] | None = None) -> Settings:
     settings = load_settings(GatewayConfig, environ)
+    key_entries = settings.service_api_keys or _file_value(settings.service_api_keys_file,
+                                                           "SERVICE_API_KEYS_FILE").split(",")
     return settings.replace(
-        service_keys=parse_service_keys(settings.service_api_keys),
+        service_keys=parse_service_keys([entry.strip() for entry in key_entries if entry.strip()]),
         secret_key=_secret_key(settings),
+        admin_password=settings.admin_password or _file_value(settings.admin_password_file,
+                                                              "ADMIN_PASSWORD_FILE") or None,
     )
+
+
+def _file_value(path: str | None, name: str) -> str:
+    """A secret kept in a file (Docker and Kubernetes secrets); '' when no file is named."""
+    if not path:
+        return ""
+    try:
+        return Path(path).read_text().strip()
+    except OSError as err:
+        raise ConfigError({name: [str(err)]}) from None
 
 
 def parse_service_keys(entries: list[str]) -> dict[str, str]:
@@ -93,12 +116,7 @@ def parse_service_keys(entries: list[str]) -> dict[str, str]:
 
 
 def _secret_key(settings: Settings) -> str:
-    secret = settings.secret_key
-    if not secret and settings.secret_key_file:
-        try:
-            secret = Path(settings.secret_key_file).read_text().strip()
-        except OSError as err:
-            raise ConfigError({"SECRET_KEY_FILE": [str(err)]}) from None
+    secret = settings.secret_key or _file_value(settings.secret_key_file, "SECRET_KEY_FILE")
     if not secret or len(secret) < 32:
         raise ConfigError({"SECRET_KEY": ["SECRET_KEY or SECRET_KEY_FILE must give at least 32 characters"]})
     return secret

@@ -33,5 +33,14 @@ def create_admin_command(email: str, name: str, password: str) -> None:
     click.echo(f"gateway: {user['email']} is an administrator ({user['id']})")
 
 
+@cli.command("write-docs", help="Write docs/openapi.json and docs/asyncapi.json from every service's own documents.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), default="docs", show_default=True)
+def write_docs_command(out_dir: str) -> None:
+    from .apidocs.files import write_documents
+
+    for path in write_documents(out_dir):
+        click.echo(f"gateway: wrote {path}")
+
+
 if __name__ == "__main__":
     cli()

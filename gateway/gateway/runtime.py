@@ -14,6 +14,7 @@ from servicekit.config import Settings
 from .auth.passwords import Passwords
 from .auth.throttle import Throttle
 from .auth.tokens import AccessTokens
+from .metrics import GatewayMetrics
 from .routing.upstream import Upstreams
 
 
@@ -27,6 +28,7 @@ class Gateway:
     service_keys: dict[str, str]
     upstreams: Upstreams
     pool: ThreadPoolExecutor
+    metrics: GatewayMetrics
     extras: dict[str, Any] = field(default_factory=dict)
 
 

@@ -88,12 +88,17 @@ def callback():
         claims = _claims(token)
         user = _match_user(claims)
     except SsoRefused as refused:
+        gateway().metrics.logins.labels("sso", "refused").inc()
+        log.info("single sign-on refused: %s", refused.reason)
         return _back_to_login(refused.reason, refused.message)
     except (OAuthError, RequestException, ValueError, KeyError) as err:
+        gateway().metrics.logins.labels("sso", "invalid").inc()
         log.warning("single sign-on failed: %s", err)
         return _back_to_login("failed", _("Single sign-on did not succeed. Try again, or log in with your "
                                           "password."))
     record_login(db_session(), user, with_password=False)
+    gateway().metrics.logins.labels("sso", "ok").inc()
+    log.info("user %s logged in through single sign-on", user.id)
     sign_in(WebUser.from_identity(user_identity(user)))
     return redirect(next_path)
 

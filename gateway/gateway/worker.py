@@ -11,6 +11,7 @@ from servicekit.worker import Worker
 
 from .auth.throttle import purge_expired
 from .consumers import HANDLERS
+from .mail import SmtpSender, sender_loop
 
 log = logging.getLogger(__name__)
 
@@ -18,7 +19,11 @@ PURGE_EVERY = 3600.0
 
 
 def build_worker(context: ServiceContext) -> Worker:
-    return Worker(context, handlers=HANDLERS, loops=[("throttle-purge", _purge_loop(context))])
+    loops = [("throttle-purge", _purge_loop(context))]
+    settings = context.settings
+    if settings.smtp_url:
+        loops.append(("mail-sender", sender_loop(context.database, SmtpSender(settings.smtp_url, settings.mail_from))))
+    return Worker(context, handlers=HANDLERS, loops=loops)
 
 
 def _purge_loop(context: ServiceContext):

@@ -34,6 +34,7 @@ def gateway_environ(database_url: str, amqp_url: str, namespace: dict[str, str],
         "ARGON2_MEMORY_KIB": "1024",
         "LOG_LEVEL": "WARNING",
         "LOG_FORMAT": "text",
+        "SMTP_URL": "smtp://127.0.0.1:9",  # mails are queued; no test worker sends them unless a test does
     }
     environ.update(overrides)
     return environ

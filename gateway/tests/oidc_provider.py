@@ -5,35 +5,19 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import subprocess
 import time
 from pathlib import Path
 
-import pytest
 import requests
-
-from servicekit.testing.servers import on_ci
+from node_tools import node_for
 
 HERE = Path(__file__).parent / "oidc"
 
 
-def _node_ready() -> str | None:
-    node, npm = shutil.which("node"), shutil.which("npm")
-    if not node or not npm:
-        return None
-    if not (HERE / "node_modules" / "oidc-provider").exists():
-        subprocess.run([npm, "ci", "--no-audit", "--no-fund", "--silent"], cwd=HERE, check=True, timeout=300)
-    return node
-
-
 class OidcProvider:
     def __init__(self, port: int, client_id: str, client_secret: str, redirect_uri: str, accounts: dict):
-        node = _node_ready()
-        if node is None:
-            if on_ci():
-                pytest.fail("CI=true and no node/npm to run the OIDC provider", pytrace=False)
-            pytest.skip("node and npm are needed to run the OIDC provider")
+        node = node_for("oidc", "oidc-provider")
         self.issuer = f"http://127.0.0.1:{port}"
         env = {**os.environ, "PORT": str(port), "CLIENT_ID": client_id, "CLIENT_SECRET": client_secret,
                "REDIRECT_URI": redirect_uri, "ACCOUNTS": json.dumps(accounts), "NODE_ENV": "development"}

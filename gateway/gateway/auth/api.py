@@ -9,12 +9,22 @@ from servicekit.web import db_session
 
 from ..access import require_user
 from ..identity import users
-from ..identity.schemas import MePatch, PasswordChange
+from ..identity.schemas import MePatch, PasswordChange, normalise_email
 from ..identity.views import user_view
 from ..runtime import gateway
-from . import api_tokens
+from . import api_tokens, password_links, registration
 from .login import authenticate_password
-from .schemas import ApiTokenCreate, ApiTokenCreated, ApiTokenList, MeRead, TokenRequest, TokenResponse
+from .schemas import (
+    ApiTokenCreate,
+    ApiTokenCreated,
+    ApiTokenList,
+    MeRead,
+    PasswordResetConfirm,
+    PasswordResetRequest,
+    Registration,
+    TokenRequest,
+    TokenResponse,
+)
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1", description="Log-in, your own profile and API tokens")
 
@@ -29,6 +39,34 @@ def issue_token(credentials):
     user = authenticate_password(db_session(), credentials["email"], credentials["password"])
     token, expires_in = gateway().access_tokens.issue(user.id)
     return {"access_token": token, "token_type": "Bearer", "expires_in": expires_in}
+
+
+@blp.route("/auth/password-reset", methods=["POST"])
+@blp.arguments(PasswordResetRequest)
+@blp.response(202)
+@blp.alt_response(429, description="Too many attempts from this client: wait `Retry-After` seconds")
+def request_password_reset(data):
+    """Forgotten password: mails a one-time link to choose a new one. The answer is the same whether or
+    not the address has a user."""
+    password_links.request_link(data["email"])
+
+
+@blp.route("/auth/password-reset/confirm", methods=["POST"])
+@blp.arguments(PasswordResetConfirm)
+@blp.response(204)
+def confirm_password_reset(data):
+    """Choose a new password with the link's token; every session and token of the user ends."""
+    password_links.use_link(data["token"], data["password"])
+
+
+@blp.route("/auth/register", methods=["POST"])
+@blp.arguments(Registration)
+@blp.response(202)
+@blp.alt_response(422, description="The address's domain belongs to no organisation here")
+def register(data):
+    """Sign up as a requester with an address of your organisation's mail domain; a link to choose the
+    password is mailed (someone who already has a user gets a password link instead)."""
+    registration.register(normalise_email(data["email"]), data["name"].strip() or data["email"], data["language"])
 
 
 @blp.route("/me")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from flask import request
 from sqlalchemy.orm import Session
 
@@ -13,6 +15,8 @@ from ..identity.users import find_user_by_email, record_login
 from ..models import User
 from ..runtime import gateway
 from .throttle import LoginRefused
+
+log = logging.getLogger(__name__)
 
 __all__ = ["InvalidCredentials", "LoginRefused", "authenticate_password", "client_address"]
 
@@ -37,15 +41,24 @@ def authenticate_password(session: Session, email: str, password: str) -> User:
     in the same time, whichever part was wrong).
     """
     account = normalise_email(email or "")
-    throttle, passwords = gateway().throttle, gateway().passwords
-    throttle.admit(client_address(), account)
+    gw = gateway()
+    try:
+        gw.throttle.admit(client_address(), account)
+    except LoginRefused as refused:
+        gw.metrics.logins.labels("password", "refused").inc()
+        log.warning("log-in refused (%s) from %s", refused.reason, client_address())
+        raise
     user = find_user_by_email(session, account) if account else None
     usable = user is not None and user.active
-    verified = passwords.verify(user.password_hash if usable else None, password or "")
+    verified = gw.passwords.verify(user.password_hash if usable else None, password or "")
     session.commit()  # end the read: the throttle writes in a transaction of its own (SQLite has one writer)
     if not verified:
-        throttle.failed(account)
+        gw.throttle.failed(account)
+        gw.metrics.logins.labels("password", "invalid").inc()
+        log.info("log-in failed from %s", client_address())
         raise InvalidCredentials()
-    throttle.succeeded(account)
-    record_login(session, user, with_password=True, passwords=passwords, password=password)
+    gw.throttle.succeeded(account)
+    record_login(session, user, with_password=True, passwords=gw.passwords, password=password)
+    gw.metrics.logins.labels("password", "ok").inc()
+    log.info("user %s logged in with a password from %s", user.id, client_address())
     return user

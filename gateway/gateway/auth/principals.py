@@ -119,8 +119,8 @@ def active_user(user_id: str, issued_at=None) -> User | None:
     user = db_session().get(User, user_id)
     if user is None or not user.active:
         return None
-    if issued_at is not None and user.tokens_valid_after is not None and \
-            issued_at < user.tokens_valid_after.replace(microsecond=0):
+    g.authenticated_user = user  # held for the request: the session's identity map keeps only weak references
+    if issued_at is not None and user.tokens_valid_after is not None and issued_at < user.tokens_valid_after:
         return None
     return user
 

@@ -52,3 +52,18 @@ class ApiTokenCreated(ApiTokenRead):
 class ApiTokenList(Schema):
     items = fields.List(fields.Nested(ApiTokenRead), required=True)
     total = fields.Integer(required=True)
+
+
+class PasswordResetRequest(Schema):
+    email = fields.String(required=True, validate=validate.Length(min=3, max=254))
+
+
+class PasswordResetConfirm(Schema):
+    token = fields.String(required=True, load_only=True, validate=validate.Length(min=10, max=200))
+    password = fields.String(required=True, load_only=True, validate=validate.Length(min=10, max=1024))
+
+
+class Registration(Schema):
+    email = fields.Email(required=True, validate=validate.Length(max=254))
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    language = fields.String(load_default="da", validate=validate.OneOf(["da", "en"]))

@@ -50,13 +50,15 @@ class Throttle:
         self.database = database
         self.policy = policy
 
-    def admit(self, client: str, account: str) -> None:
-        """Count the attempt; raise LoginRefused when the client is over its limit or the account is locked."""
+    def admit(self, client: str, account: str | None) -> None:
+        """Count the attempt; raise LoginRefused when the client is over its limit or the account is locked.
+        Without an account only the client's attempts are counted (password links, for example)."""
         now = utcnow()
         with self.database.transaction() as session:
             attempts, window_start = session.execute(self._count_attempt(session, f"client:{client}", now)).one()
             locked_until = session.scalar(
-                select(LoginThrottle.locked_until).where(LoginThrottle.key == f"account:{account}"))
+                select(LoginThrottle.locked_until).where(LoginThrottle.key == f"account:{account}")
+            ) if account is not None else None
         if attempts > self.policy.client_limit:
             window_end = window_start + self.policy.client_window
             raise LoginRefused(_seconds_until(window_end, now), "client")

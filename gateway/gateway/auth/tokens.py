@@ -38,8 +38,9 @@ class AccessTokens:
         """A signed token for the user and its lifetime in seconds."""
         lifetime = ttl or self.ttl
         now = datetime.now(UTC)
-        claims = {"iss": ISSUER, "aud": API_AUDIENCE, "sub": user_id, "iat": now, "exp": now + lifetime,
-                  "jti": uuid.uuid4().hex}
+        # iat with its fraction of a second: a password change voids the tokens issued before it, to the microsecond
+        claims = {"iss": ISSUER, "aud": API_AUDIENCE, "sub": user_id, "iat": now.timestamp(),
+                  "exp": now + lifetime, "jti": uuid.uuid4().hex}
         return jwt.encode(claims, self._private, algorithm=ALGORITHM), int(lifetime.total_seconds())
 
     def verify(self, token: str) -> AccessClaims | None:

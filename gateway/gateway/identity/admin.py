@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 
 from sqlalchemy import select
-from sqlalchemy.exc import OperationalError, ProgrammingError
+from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.orm import Session
 
 from servicekit import errors
@@ -48,5 +48,5 @@ def ensure_first_admin(database: Database, settings, passwords: Passwords) -> No
             log.info("first administrator %s created", settings.admin_email)
     except (OperationalError, ProgrammingError):
         log.warning("the identity store is not migrated yet: run `gateway-manage migrate`; no admin created")
-    except errors.Conflict:
+    except (errors.Conflict, IntegrityError):
         log.info("another process created the first administrator")

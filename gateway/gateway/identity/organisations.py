@@ -17,8 +17,9 @@ from .common import commit_unique, contains
 from .views import changes_between, organisation_view
 
 
-def get_organisation(session: Session, organisation_id: str) -> Organisation:
-    org = session.get(Organisation, organisation_id)
+def get_organisation(session: Session, organisation_id: str, *, for_update: bool = False) -> Organisation:
+    org = session.get(Organisation, organisation_id, with_for_update=for_update or None,
+                      populate_existing=for_update)
     if org is None:
         raise errors.NotFound(_("There is no such organisation."))
     return org
@@ -48,7 +49,7 @@ def create_organisation(session: Session, data: dict[str, Any], *, actor_id: str
 
 def update_organisation(session: Session, organisation_id: str, data: dict[str, Any], *,
                         actor_id: str | None) -> dict[str, Any]:
-    org = get_organisation(session, organisation_id)
+    org = get_organisation(session, organisation_id, for_update=True)
     before = organisation_view(org)
     if "name" in data and data["name"] != org.name:
         _check_name_free(session, data["name"])

@@ -143,8 +143,20 @@ class ContactRead(Schema):
     shared_mailbox = fields.Boolean()
 
 
+class IdList(fields.String):
+    """``?ids=a,b,c``: up to 200 ids, comma-separated."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        ids = [part.strip() for part in super()._deserialize(value, attr, data, **kwargs).split(",") if part.strip()]
+        if len(ids) > 200:
+            raise ValidationError("At most 200 ids.")
+        return ids
+
+
 class UserQueryArgs(PageArgs):
     q = fields.String(validate=validate.Length(max=200), metadata={"description": "part of the name or e-mail"})
+    ids = IdList(metadata={"description": "only these users (comma-separated ids, at most 200); includes "
+                                          "deactivated users unless `active` is given"})
     role = fields.String(validate=validate.OneOf(ROLES))
     organisation_id = fields.String()
     team_id = fields.String()

@@ -21,8 +21,8 @@ from .common import commit_unique, contains
 from .views import changes_between, team_view, user_view
 
 
-def get_team(session: Session, team_id: str) -> Team:
-    team = session.get(Team, team_id)
+def get_team(session: Session, team_id: str, *, for_update: bool = False) -> Team:
+    team = session.get(Team, team_id, with_for_update=for_update or None, populate_existing=for_update)
     if team is None:
         raise errors.NotFound(_("There is no such team."))
     return team
@@ -47,7 +47,7 @@ def create_team(session: Session, data: dict[str, Any], *, actor_id: str | None)
 
 
 def update_team(session: Session, team_id: str, data: dict[str, Any], *, actor_id: str | None) -> dict[str, Any]:
-    team = get_team(session, team_id)
+    team = get_team(session, team_id, for_update=True)
     before = team_view(team)
     if "name" in data and data["name"] != team.name:
         _check_name_free(session, data["name"])
@@ -66,7 +66,7 @@ def update_team(session: Session, team_id: str, data: dict[str, Any], *, actor_i
 
 
 def add_member(session: Session, team_id: str, data: dict[str, Any], *, actor_id: str | None) -> dict[str, Any]:
-    team = get_team(session, team_id)
+    team = get_team(session, team_id, for_update=True)
     user = _staff_user(session, data["user_id"])
     if any(m.user_id == user.id for m in team.members):
         raise errors.Conflict(_("The user is already a member of this team."))
@@ -80,8 +80,9 @@ def add_member(session: Session, team_id: str, data: dict[str, Any], *, actor_id
 
 def set_dispatcher(session: Session, team_id: str, user_id: str, dispatcher: bool, *,
                    actor_id: str | None) -> dict[str, Any]:
-    team = get_team(session, team_id)
+    team = get_team(session, team_id, for_update=True)
     member = _member(team, user_id)
+    _lock_user(session, user_id)
     if member.dispatcher != dispatcher:
         before_team, before_user = team_view(team), user_view(member.user)
         member.dispatcher = dispatcher
@@ -91,9 +92,9 @@ def set_dispatcher(session: Session, team_id: str, user_id: str, dispatcher: boo
 
 
 def remove_member(session: Session, team_id: str, user_id: str, *, actor_id: str | None) -> None:
-    team = get_team(session, team_id)
+    team = get_team(session, team_id, for_update=True)
     member = _member(team, user_id)
-    user = member.user
+    user = _lock_user(session, user_id)
     before_team, before_user = team_view(team), user_view(user)
     team.members.remove(member)
     user.memberships.remove(member)
@@ -116,6 +117,11 @@ def _publish_membership(session: Session, event_type: str, team: Team, user: Use
                    changes=changes_between(before_user, user_after))
 
 
+def _lock_user(session: Session, user_id: str) -> User:
+    """The member's row, locked: a membership change also counts a version of the user."""
+    return session.get(User, user_id, with_for_update=True, populate_existing=True)
+
+
 def _member(team: Team, user_id: str) -> TeamMember:
     for member in team.members:
         if member.user_id == user_id:
@@ -124,7 +130,7 @@ def _member(team: Team, user_id: str) -> TeamMember:
 
 
 def _staff_user(session: Session, user_id: str) -> User:
-    user = session.get(User, user_id)
+    user = session.get(User, user_id, with_for_update=True, populate_existing=True)
     if user is None:
         raise errors.ValidationFailed(_("There is no such user."), errors={"user_id": [_("There is no such user.")]})
     if not user.is_staff:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from servicekit import errors
@@ -23,8 +24,9 @@ from .views import changes_between, contact_view, user_view
 STAFF_ONLY_ROLES = frozenset({"agent", "dispatcher", "admin"})
 
 
-def get_user(session: Session, user_id: str) -> User:
-    user = session.get(User, user_id)
+def get_user(session: Session, user_id: str, *, for_update: bool = False) -> User:
+    """The user; ``for_update`` locks the row until the commit, so concurrent changes count versions in turn."""
+    user = session.get(User, user_id, with_for_update=for_update or None, populate_existing=for_update)
     if user is None:
         raise errors.NotFound(_("There is no such user."))
     return user
@@ -40,6 +42,8 @@ def list_users(session: Session, args: dict[str, Any], viewer: Identity) -> dict
     if args.get("q"):
         pattern = contains(args["q"])
         query = query.where(or_(User.name.ilike(pattern, escape="\\"), User.email.ilike(pattern, escape="\\")))
+    if "ids" in args:
+        query = query.where(User.id.in_(args["ids"]))
     if not viewer.is_staff:
         if viewer.organisation_id is None:
             query = query.where(User.id == viewer.user_id)
@@ -52,7 +56,8 @@ def list_users(session: Session, args: dict[str, Any], viewer: Identity) -> dict
         query = query.where(User.organisation_id == args["organisation_id"])
     if args.get("team_id"):
         query = query.where(User.id.in_(select(TeamMember.user_id).where(TeamMember.team_id == args["team_id"])))
-    query = query.where(User.active.is_(args.get("active", True)))
+    if "active" in args or "ids" not in args:
+        query = query.where(User.active.is_(args.get("active", True)))
     return paginate(session, query, args, user_view)
 
 
@@ -90,7 +95,7 @@ def create_user(session: Session, data: dict[str, Any], passwords: Passwords, *,
 
 def update_user(session: Session, user_id: str, data: dict[str, Any], passwords: Passwords, *,
                 actor: Identity | None) -> dict:
-    user = get_user(session, user_id)
+    user = get_user(session, user_id, for_update=True)
     if actor is not None and user.id == actor.user_id and (
             data.get("active") is False or ("roles" in data and "admin" not in data["roles"])):
         raise errors.ValidationFailed(_("You cannot deactivate yourself or take away your own admin role."))
@@ -114,7 +119,7 @@ def update_user(session: Session, user_id: str, data: dict[str, Any], passwords:
 
 
 def update_own_profile(session: Session, identity: Identity, data: dict[str, Any]) -> dict:
-    user = get_user(session, identity.user_id)
+    user = get_user(session, identity.user_id, for_update=True)
     before = user_view(user)
     for name in ("name", "language"):
         if name in data:
@@ -123,14 +128,19 @@ def update_own_profile(session: Session, identity: Identity, data: dict[str, Any
 
 
 def change_own_password(session: Session, identity: Identity, data: dict[str, Any], passwords: Passwords) -> None:
-    user = get_user(session, identity.user_id)
+    user = get_user(session, identity.user_id, for_update=True)
     if not passwords.verify(user.password_hash, data["current_password"]):
         raise errors.ValidationFailed(_("The current password is not right."),
                                       errors={"current_password": [_("The current password is not right.")]})
+    set_password(session, user, data["new_password"], passwords, actor_id=identity.user_id)
+
+
+def set_password(session: Session, user: User, password: str, passwords: Passwords, *, actor_id: str) -> None:
+    """A new password (a reset link): every session and token of the user ends; commits."""
     before = user_view(user)
-    user.password_hash = passwords.hash(data["new_password"])
+    user.password_hash = passwords.hash(password)
     user.tokens_valid_after = utcnow()
-    _commit_user_change(session, user, before, actor_id=identity.user_id)
+    _commit_user_change(session, user, before, actor_id=actor_id)
 
 
 def find_or_create_contact(session: Session, data: dict[str, Any], *, actor_id: str) -> tuple[dict, bool]:
@@ -142,13 +152,14 @@ def find_or_create_contact(session: Session, data: dict[str, Any], *, actor_id: 
     user = User(email=data["email"], name=data.get("name") or data["email"].partition("@")[0],
                 organisation_id=organisation.id if organisation else None)
     user.roles = ["requester"]
-    session.add(user)
-    session.flush()
-    view = user_view(user)
-    events.publish(session, events.USER_CREATED, view, actor_id=actor_id)
     try:
-        commit_unique(session, "")
-    except errors.Conflict:  # another mail from the same sender created them at the same moment
+        session.add(user)
+        session.flush()
+        view = user_view(user)
+        events.publish(session, events.USER_CREATED, view, actor_id=actor_id)
+        session.commit()
+    except IntegrityError:  # another mail from the same sender created them at the same moment
+        session.rollback()
         user = find_user_by_email(session, data["email"])
         if user is None:
             raise

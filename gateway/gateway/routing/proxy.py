@@ -11,7 +11,9 @@ unchanged, so the services' problem+json passes through as it is.
 
 from __future__ import annotations
 
+import logging
 import secrets
+from urllib.parse import quote
 
 from flask import Blueprint, Response, g, request
 
@@ -22,6 +24,9 @@ from ..access import require_service
 from ..i18n import _
 from ..runtime import gateway
 from .table import UPSTREAM_SERVICES, service_for
+from .upstream import BadGateway
+
+log = logging.getLogger(__name__)
 
 FORWARDED_REQUEST_HEADERS = (
     "Accept", "Accept-Language", "Content-Type", "Content-Length", "Content-Disposition", "If-Match",
@@ -43,7 +48,7 @@ def forward_public(rest: str) -> Response:
     if service is None:
         raise errors.NotFound(_("There is nothing at this address, or you may not see it."))
     identity = _signed_in()
-    return forward(service, request.full_path if request.query_string else request.path, identity)
+    return forward(service, _target(request.path), identity)
 
 
 @bp.route("/internal/v1/<service>/<path:rest>", methods=ALL_METHODS)
@@ -51,10 +56,15 @@ def forward_internal(service: str, rest: str) -> Response:
     identity = require_service()
     if service not in UPSTREAM_SERVICES:
         raise errors.NotFound(_("There is no such service."))
-    target = f"/internal/v1/{rest}"
+    return forward(service, _target(f"/internal/v1/{rest}"), identity)
+
+
+def _target(path: str) -> str:
+    """The path as a well-formed URL (re-encoded: spaces, non-ASCII) with the query string as it came."""
+    target = quote(path, safe="/:@!$&'()*+,;=-._~")
     if request.query_string:
         target += "?" + request.query_string.decode("latin-1")
-    return forward(service, target, identity)
+    return target
 
 
 def _signed_in() -> Identity:
@@ -69,6 +79,12 @@ def forward(service: str, path_and_query: str, identity: Identity) -> Response:
     headers = upstream_headers(service, identity)
     body, chunked = _request_body()
     upstream = gw.upstreams.request(service, request.method, path_and_query, headers, body, chunked=chunked)
+    if upstream.status == 401:
+        # the gateway authenticated the caller; a service that refuses the gateway's own identity token is
+        # configured with another key: a fault on our side, not the caller's (who must not be sent to log in)
+        upstream.close()
+        log.error("%s refused the gateway's identity token: check IDENTITY_PUBLIC_KEY there", service)
+        raise BadGateway(_("The %(service)s service did not accept the gateway's identity.", service=service))
     response = Response(upstream.body, status=upstream.status, direct_passthrough=True)
     response.headers.clear()
     for name, value in upstream.headers:

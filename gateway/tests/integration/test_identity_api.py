@@ -200,3 +200,36 @@ def test_a_contact_from_an_unknown_domain_has_no_organisation(harness, client, u
 def test_only_service_principals_may_use_the_contacts_endpoint(harness, client):
     assert client.post("/internal/v1/contacts", json={"email": "a@b.dk"}).status_code == 401
     assert client.post("/internal/v1/contacts", json={"email": "a@b.dk"}, headers=harness.admin).status_code == 403
+
+
+def test_staff_look_up_several_users_by_id_in_one_call_deactivated_ones_included(harness, client):
+    first, second, third = (harness.create_user(roles=["agent"]) for _ in range(3))
+    client.post(f"/api/v1/users/{second['id']}/deactivate", headers=harness.admin)
+    found = client.get("/api/v1/users", query_string={"ids": f"{first['id']},{second['id']}"},
+                       headers=harness.admin).json
+    assert {u["id"] for u in found["items"]} == {first["id"], second["id"]}
+    assert third["id"] not in {u["id"] for u in found["items"]}
+    too_many = client.get("/api/v1/users", query_string={"ids": ",".join(["x"] * 201)}, headers=harness.admin)
+    assert too_many.status_code == 422
+
+
+def test_concurrent_changes_of_one_user_each_get_their_own_version(harness):
+    import threading
+
+    user = harness.create_user()
+    headers = harness.admin
+    names = [f"Navn {i}" for i in range(8)]
+    start = threading.Barrier(len(names))
+
+    def rename(name):
+        start.wait()
+        assert harness.app.test_client().patch(f"/api/v1/users/{user['id']}", json={"name": name},
+                                               headers=headers).status_code == 200
+
+    threads = [threading.Thread(target=rename, args=(name,)) for name in names]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    versions = sorted(e["data"]["version"] for e in harness.outbox("user.updated") if e["subject"] == user["id"])
+    assert versions == list(range(2, 2 + len(names)))

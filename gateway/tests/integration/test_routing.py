@@ -175,6 +175,8 @@ def test_case_numbers_with_spaces_are_routed(harness, client):
     user = harness.create_user()
     response = client.get("/api/v1/cases/by-number/SAG%202611-0042", headers=harness.as_user(user))
     assert response.json["number"] == "SAG 2611-0042"
+    danish = client.get("/api/v1/cases/by-number/S%C3%86R%202611-1", headers=harness.as_user(user))
+    assert danish.json["number"] == "SÆR 2611-1"
 
 
 def test_the_case_overview_gathers_case_messages_tasks_and_sla_in_one_call(harness, client):
@@ -204,3 +206,31 @@ def test_an_overview_of_a_case_the_caller_may_not_see_is_404(harness, client):
     assert response.status_code == 404
     assert response.mimetype == "application/problem+json"
     assert response.json["detail"] == "No such case."
+
+
+def test_forwarded_calls_and_their_failures_are_counted_in_the_metrics(harness, client):
+    user = harness.create_user()
+    client.get("/api/v1/cases/echo", headers=harness.as_user(user))
+    client.get("/api/v1/notifications", headers=harness.as_user(user))
+    metrics = client.get("/metrics").get_data(as_text=True)
+    assert 'gateway_upstream_requests_total{service="cases",status="200"}' in metrics
+    assert 'gateway_upstream_requests_total{service="notify",status="503"}' in metrics
+    assert 'gateway_logins_total{method="password",outcome="ok"}' in metrics
+
+
+def test_a_service_that_refuses_the_gateways_identity_is_a_502_not_a_401(postgres_databases, rabbitmq_url,
+                                                                          bus_namespace, identity_keys):
+    from servicekit.auth import generate_keypair
+
+    other_public_key = generate_keypair()[1]
+    misconfigured = ThreadedServer(create_echo_app("cases", other_public_key, postgres_databases.create("echo"),
+                                                   rabbitmq_url))
+    with misconfigured:
+        h = GatewayHarness.start(postgres_databases.create("gateway"), rabbitmq_url, bus_namespace, identity_keys,
+                                 CASES_URL=misconfigured.url)
+        try:
+            response = h.client.get("/api/v1/cases/echo", headers=h.admin)
+            assert response.status_code == 502
+            assert response.mimetype == "application/problem+json"
+        finally:
+            h.stop()

@@ -45,6 +45,12 @@ def private():
                    language=user.language)
 
 
+@PAGES.route("/arbejdsbord")
+@webauth.roles_required("staff")
+def staff_only():
+    return jsonify(ok=True)
+
+
 @PAGES.route("/privat/api/<path:path>", methods=["GET", "POST"])
 @webauth.login_required
 def through_api(path):
@@ -54,6 +60,19 @@ def through_api(path):
     else:
         answer = client.get(f"/api/v1/{path}", params=request.args)
     return jsonify(status=answer.status, body=answer.body, problem=answer.is_problem)
+
+
+@PAGES.route("/sprog/<language>", methods=["POST"])
+def choose_language(language):
+    webauth.set_language(language)
+    return "", 204
+
+
+@PAGES.route("/tekst")
+def text_in_page_language():
+    from gateway.i18n import _
+
+    return jsonify(text=_("Sign in to use this service."), language=webauth.web_language())
 
 
 @pytest.fixture(scope="module")
@@ -184,7 +203,6 @@ def test_a_session_ends_after_the_absolute_time_out(harness, client):
 def test_changing_the_password_ends_other_sessions(harness, client):
     user = harness.create_user()
     _log_in(client, user)
-    time.sleep(1.1)  # tokens and sessions are stamped to the second
     response = harness.client.post("/api/v1/me/password", headers=harness.as_user(user),
                                    json={"current_password": user["password"], "new_password": "a new long password"})
     assert response.status_code == 204
@@ -203,3 +221,28 @@ def test_the_session_cookie_does_not_authenticate_the_bearer_api(harness, client
     user = harness.create_user()
     _log_in(client, user)
     assert client.get("/api/v1/me").status_code == 401
+
+
+def test_pages_follow_the_language_chosen_in_the_session_then_the_users_then_the_browsers(harness, client):
+    assert client.get("/tekst").json["text"] == "Log ind for at bruge denne tjeneste."
+    assert client.get("/tekst", headers={"Accept-Language": "en"}).json["language"] == "en"
+    user = harness.create_user(language="en")
+    _log_in(client, user)
+    assert client.get("/tekst").json == {"text": "Sign in to use this service.", "language": "en"}
+    client.post("/sprog/da", headers={"X-CSRFToken": _csrf(client)})
+    assert client.get("/tekst", headers={"Accept-Language": "en"}).json["language"] == "da"
+
+
+def test_the_in_process_api_answers_in_the_page_language_and_carries_the_request_id(harness, client):
+    user = harness.create_user(language="en")
+    _log_in(client, user)
+    answer = client.get("/privat/api/teams").json
+    assert answer["body"]["title"] == "Not allowed"
+
+
+def test_a_staff_page_sends_visitors_to_log_in_and_refuses_requesters(harness, client):
+    assert client.get("/arbejdsbord").status_code == 302
+    _log_in(client, harness.create_user())
+    assert client.get("/arbejdsbord").status_code == 403
+    _log_in(client, harness.create_user(roles=["agent"]))
+    assert client.get("/arbejdsbord").json == {"ok": True}

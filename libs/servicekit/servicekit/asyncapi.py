@@ -30,12 +30,12 @@ def _converter():
     from apispec import APISpec
 
     plugin = MarshmallowPlugin()
-    APISpec("events", "1", "3.0.3", plugins=[plugin])
-    return plugin.converter
+    spec = APISpec("events", "1", "3.0.3", plugins=[plugin])
+    return plugin.converter, spec
 
 
 def asyncapi_document(title: str, version: str, service: str, published: dict[str, Any]) -> dict[str, Any]:
-    converter = _converter() if published else None
+    converter, spec = _converter() if published else (None, None)
     channels: dict[str, Any] = {}
     operations: dict[str, Any] = {}
     messages: dict[str, Any] = {}
@@ -57,11 +57,16 @@ def asyncapi_document(title: str, version: str, service: str, published: dict[st
             "channel": {"$ref": f"#/channels/{key}"},
             "messages": [{"$ref": f"#/channels/{key}/messages/{key}"}],
         }
+    components: dict[str, Any] = {"messages": messages}
+    # nested schemas are written once as "#/components/schemas/<Name>" references: keep their definitions
+    nested = spec.to_dict().get("components", {}).get("schemas") if spec is not None else None
+    if nested:
+        components["schemas"] = nested
     return {
         "asyncapi": "3.0.0",
         "info": {"title": f"{title} events", "version": version},
         "defaultContentType": "application/cloudevents+json",
         "channels": channels,
         "operations": operations,
-        "components": {"messages": messages},
+        "components": components,
     }

@@ -1,0 +1,1 @@
+"""marshmallow schemas of the cases API: ``<Entity>Create / Patch / Read / QueryArgs``."""

@@ -1,0 +1,1 @@
+"""Use cases of the cases service: one function, one transaction (the caller commits)."""

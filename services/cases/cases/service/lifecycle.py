@@ -1,0 +1,170 @@
+"""Resolving, closing, reopening and merging a case: the status machine applied with its side rules."""
+
+from __future__ import annotations
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from servicekit import errors
+from servicekit.auth import Identity
+
+from .. import events
+from ..domain import (
+    Closer,
+    Status,
+    check_manual_transition,
+    check_may_close,
+    reopen_status,
+    resolution_route,
+)
+from ..i18n import _
+from ..models import Attachment, BlockingTask, Case, Follower, Message
+from . import directory
+from .changes import Changes, commit_change, handover_of, note_in_history, set_handover
+from .common import SYSTEM, Options, follower_ids, is_participant, require_editor, visible_to
+from .messages import add_message, set_solution
+from .tasks import DONE_TASK_STATUSES
+
+
+def resolve(session: Session, opts: Options, actor: Identity, case: Case, changes: Changes, *,
+            solution: str | None = None, visibility: str | None = None) -> None:
+    """Mark the case as resolved; a handed-over case goes back to the team and agent that handed it over."""
+    require_editor(actor, case)
+    if case.status == Status.RESOLVED:
+        return
+    check_manual_transition(case.status, Status.RESOLVED)
+    creator = directory.find_user(session, case.created_by)
+    back = resolution_route(handover_of(case), directory.in_team(actor, session, case.handed_over_from_team_id),
+                            case.created_by, directory.is_staff_user(creator))
+    if solution:
+        message = add_message(session, opts, actor, case, solution, visibility or ("internal" if back else "external"),
+                              via="api", check_status=False)
+        set_solution(case, message, changes)
+    if back is not None:
+        changes.set(case, "team_id", back.team_id)
+        changes.set(case, "assignee_id", back.assignee_id)
+        set_handover(case, None, changes)
+    changes.set(case, "status", Status.RESOLVED.value)
+    changes.set(case, "resolved_at", changes.at)
+
+
+def close(session: Session, opts: Options, actor: Identity, case: Case, changes: Changes) -> None:
+    """Close for good; closing a closed case changes nothing (idempotent)."""
+    if case.status == Status.CLOSED:
+        return
+    closer = _closer(actor, case)
+    check_may_close(case.status, closer, handover_of(case),
+                    directory.in_team(actor, session, case.handed_over_from_team_id))
+    refuse_with_open_blocking_tasks(session, case, actor)
+    changes.set(case, "status", Status.CLOSED.value)
+    changes.set(case, "closed_at", changes.at)
+
+
+def _closer(actor: Identity, case: Case) -> Closer:
+    if actor is SYSTEM:
+        return Closer.SYSTEM
+    if not actor.is_staff:
+        if actor.user_id != case.requester_id:
+            raise errors.Forbidden(_("Only the requester may close their case."))
+        return Closer.REQUESTER
+    require_editor(actor, case)
+    return Closer.ADMIN if actor.is_admin or actor.is_service else Closer.AGENT
+
+
+def refuse_with_open_blocking_tasks(session: Session, case: Case, actor: Identity) -> None:
+    tasks = list(session.scalars(
+        select(BlockingTask)
+        .where(BlockingTask.case_id == case.id, BlockingTask.blocks_case_closure.is_(True),
+               BlockingTask.status.not_in(DONE_TASK_STATUSES))
+        .order_by(BlockingTask.number)
+    ))
+    if not tasks:
+        return
+    if not actor.is_staff:
+        raise errors.Conflict(_("The case cannot be closed yet: work on it must be finished first."))
+    names = ", ".join(task.number or task.id for task in tasks)
+    raise errors.Conflict(
+        _("The case cannot be closed while these tasks are open: %(tasks)s.", tasks=names),
+        tasks=[{"id": t.id, "number": t.number, "subject": t.subject, "status": t.status} for t in tasks],
+    )
+
+
+def reopen(session: Session, opts: Options, actor: Identity, case: Case, changes: Changes,
+           reason: str | None = None) -> None:
+    if actor.is_staff:
+        require_editor(actor, case)
+    elif not is_participant(actor, case, follower_ids(session, case.id)):
+        raise errors.Forbidden(_("Only the requester, a follower or staff may reopen the case."))
+    target = reopen_status(case.status)
+    changes.set(case, "status", target.value)
+    changes.set(case, "resolved_at", None)
+    changes.set(case, "solution_message_id", None, internal=case.solution_is_internal)
+    case.solution_is_internal = False
+    changes.add_event(events.CASE_REOPENED, reason=reason)
+
+
+def change_status(session: Session, opts: Options, actor: Identity, case: Case, changes: Changes,
+                  target: str) -> None:
+    """A status chosen by hand (PATCH, bulk): resolving, closing and reopening keep their own rules."""
+    if target == case.status:
+        return
+    if target == Status.RESOLVED:
+        resolve(session, opts, actor, case, changes)
+    elif target == Status.CLOSED:
+        close(session, opts, actor, case, changes)
+    else:
+        check_manual_transition(case.status, target)
+        if case.status == Status.RESOLVED:
+            reopen(session, opts, actor, case, changes)
+        changes.set(case, "status", target)
+
+
+def merge(session: Session, opts: Options, actor: Identity, source: Case, into_id: str) -> Case:
+    """Move the messages, attachments and followers into ``into_id`` and close the source as merged."""
+    require_editor(actor, source)
+    if str(into_id) == source.id:
+        raise errors.ValidationFailed(_("A case cannot be merged into itself."),
+                                      errors={"into_id": [_("A case cannot be merged into itself.")]})
+    target = session.scalars(select(Case).where(Case.id == str(into_id), visible_to(actor))
+                             .with_for_update(of=Case)).first()
+    if target is None:
+        raise errors.NotFound(_("There is no such case, or you may not see it."))
+    if Status.CLOSED in (source.status, target.status):
+        raise errors.InvalidTransition(_("Closed cases cannot be merged."))
+    if source.organisation_id and target.organisation_id and source.organisation_id != target.organisation_id:
+        raise errors.ValidationFailed(_("Only cases of the same organisation can be merged."),
+                                      errors={"into_id": [_("Only cases of the same organisation can be merged.")]})
+    target_followers = follower_ids(session, target.id)
+    _move_conversation(session, source, target)
+    added = _carry_followers(session, actor, source, target, target_followers)
+    source_changes = Changes()
+    source_changes.set(source, "status", Status.CLOSED.value)
+    source_changes.set(source, "closed_at", source_changes.at)
+    source_changes.set(source, "merged_into_id", target.id)
+    source_changes.add_event(events.CASE_MERGED, into_id=target.id)
+    commit_change(session, opts, source, actor, source_changes)
+    target_changes = Changes()
+    if added:
+        target_changes.note("follower_ids", target_followers, sorted([*target_followers, *added]))
+    note_in_history(session, target, actor, "merged_from", source.number)
+    commit_change(session, opts, target, actor, target_changes)
+    return target
+
+
+def _move_conversation(session: Session, source: Case, target: Case) -> None:
+    for model in (Message, Attachment):
+        session.execute(update(model).where(model.case_id == source.id).values(case_id=target.id)
+                        .execution_options(synchronize_session=False))
+
+
+def _carry_followers(session: Session, actor: Identity, source: Case, target: Case,
+                     target_followers: list[str]) -> list[str]:
+    candidates = follower_ids(session, source.id)
+    if source.requester_id and source.organisation_id == target.organisation_id:
+        candidates.append(source.requester_id)
+    added = []
+    for user_id in dict.fromkeys(candidates):
+        if user_id not in target_followers and user_id != target.requester_id:
+            session.add(Follower(case_id=target.id, user_id=user_id, added_by=actor.user_id))
+            added.append(user_id)
+    return added

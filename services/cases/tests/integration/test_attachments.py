@@ -1,0 +1,113 @@
+"""Attachments: upload, the "only attachments" view, safe streamed download, limits."""
+
+import hashlib
+import io
+
+import pytest
+from helpers import Api, make_settings
+
+from cases.app import build_context, create_app
+
+PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b"\x00" * 64
+
+
+def open_case(api, who):
+    return api.as_(who).post("/api/v1/cases", {"title": "Skærmen", "description": "Flimrer"}).json
+
+
+def upload(api, who, case_id, content, name, **form):
+    return api.as_(who).post(f"/api/v1/cases/{case_id}/attachments",
+                             data={"file": (io.BytesIO(content), name), **form}, content_type="multipart/form-data")
+
+
+def test_a_requester_attaches_a_file_and_downloads_the_same_bytes(api, office):
+    case = open_case(api, office.requester)
+    answer = upload(api, office.requester, case["id"], PNG, "skærm billede.png")
+    assert answer.status == 201
+    meta = answer.json
+    assert (meta["filename"], meta["size"], meta["content_type"]) == ("skærm billede.png", len(PNG), "image/png")
+    assert meta["sha256"] == hashlib.sha256(PNG).hexdigest()
+    download = api.as_(office.agent).get(f"/api/v1/cases/{case['id']}/attachments/{meta['id']}")
+    assert download.status == 200
+    assert download.data == PNG
+    assert download.headers["Content-Type"] == "image/png"
+    assert download.headers["Content-Disposition"].startswith("attachment;")
+    assert "filename*=UTF-8''sk%C3%A6rm%20billede.png" in download.headers["Content-Disposition"]
+    assert download.headers["X-Content-Type-Options"] == "nosniff"
+    assert "default-src 'none'" in download.headers["Content-Security-Policy"]
+    assert "sandbox" in download.headers["Content-Security-Policy"]
+
+
+def test_html_pretending_to_be_an_image_is_served_as_bytes_to_download(api, office):
+    case = open_case(api, office.requester)
+    meta = upload(api, office.requester, case["id"], b"<html><script>alert(document.cookie)</script>",
+                  "kat.png").json
+    assert meta["content_type"] == "application/octet-stream"
+    download = api.as_(office.agent).get(f"/api/v1/cases/{case['id']}/attachments/{meta['id']}")
+    assert download.headers["Content-Type"] == "application/octet-stream"
+    assert download.headers["Content-Disposition"].startswith("attachment;")
+
+
+def test_programs_are_refused_with_415(api, office):
+    case = open_case(api, office.requester)
+    assert upload(api, office.requester, case["id"], b"MZ\x90\x00rest", "faktura.pdf").status == 415
+    assert upload(api, office.requester, case["id"], b"echo hi", "install.bat").status == 415
+    assert api.as_(office.requester).get(f"/api/v1/cases/{case['id']}/attachments").json["total"] == 0
+
+
+def test_a_path_in_the_file_name_is_dropped(api, office):
+    case = open_case(api, office.requester)
+    assert upload(api, office.requester, case["id"], b"x", "../../etc/passwd").json["filename"] == "passwd"
+
+
+def test_a_missing_file_field_is_422(api, office):
+    case = open_case(api, office.requester)
+    answer = api.as_(office.requester).post(f"/api/v1/cases/{case['id']}/attachments", data={"other": "x"},
+                                            content_type="multipart/form-data")
+    assert answer.status == 422
+
+
+def test_files_on_a_message_belong_to_it_and_internal_files_stay_internal(api, office):
+    case = open_case(api, office.requester)
+    cid = case["id"]
+    note = api.as_(office.agent).post(f"/api/v1/cases/{cid}/messages", {"body": "log", "visibility": "internal"}).json
+    internal = upload(api, office.agent, cid, b"intern log", "server.log", message_id=note["id"]).json
+    reply = api.as_(office.requester).post(f"/api/v1/cases/{cid}/messages", {"body": "Se vedhæftet"}).json
+    external = upload(api, office.requester, cid, PNG, "fejl.png", message_id=reply["id"]).json
+    assert (internal["visibility"], external["visibility"]) == ("internal", "external")
+    staff_view = api.as_(office.agent).get(f"/api/v1/cases/{cid}/messages").json["items"]
+    assert {m["id"]: m["attachment_ids"] for m in staff_view} == {note["id"]: [internal["id"]],
+                                                                  reply["id"]: [external["id"]]}
+    only_files = api.as_(office.requester).get(f"/api/v1/cases/{cid}/attachments").json
+    assert [a["id"] for a in only_files["items"]] == [external["id"]]
+    assert api.as_(office.requester).get(f"/api/v1/cases/{cid}/attachments/{internal['id']}").status == 404
+    assert api.as_(office.agent).get(f"/api/v1/cases/{cid}/attachments").json["total"] == 2
+    assert upload(api, office.requester, cid, b"x", "x.txt", message_id=note["id"]).status == 404
+
+
+def test_a_requester_may_not_add_files_to_an_agents_message(api, office):
+    case = open_case(api, office.requester)
+    reply = api.as_(office.agent).post(f"/api/v1/cases/{case['id']}/messages", {"body": "Svar"}).json
+    assert upload(api, office.requester, case["id"], b"x", "x.txt", message_id=reply["id"]).status == 403
+
+
+@pytest.fixture
+def small_limit_api(cases_database_url, tmp_path, identity_keys, sign_identity, office):
+    settings = make_settings(cases_database_url, str(tmp_path / "small"), identity_keys[1],
+                             MAX_ATTACHMENT_BYTES="2048")
+    context = build_context(settings)
+    yield Api(create_app(settings, context), sign_identity)
+    context.database.dispose()
+
+
+def test_a_file_past_max_attachment_bytes_is_413_and_nothing_is_kept(small_limit_api, office, tmp_path):
+    case = open_case(small_limit_api, office.requester)
+    exactly = upload(small_limit_api, office.requester, case["id"], b"a" * 2048, "ok.txt")
+    assert exactly.status == 201
+    too_big = upload(small_limit_api, office.requester, case["id"], b"b" * 2049, "big.txt")
+    assert too_big.status == 413
+    assert too_big.headers["Content-Type"] == "application/problem+json"
+    far_too_big = upload(small_limit_api, office.requester, case["id"], b"c" * 200_000, "huge.txt")
+    assert far_too_big.status == 413
+    stored = [p for p in (tmp_path / "small").rglob("*") if p.is_file()]
+    assert len(stored) == 1

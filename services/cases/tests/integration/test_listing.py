@@ -1,0 +1,137 @@
+"""Views, status filters, sorting, pages and Danish full-text search: one query per page."""
+
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import event, text
+
+
+def open_case(api, who, title="Sag", description="Beskrivelse", **fields):
+    answer = api.as_(who).post("/api/v1/cases", {"title": title, "description": description, **fields})
+    assert answer.status == 201, answer.json
+    return answer.json
+
+
+def ids(answer):
+    assert answer.status == 200, answer.json
+    return [c["id"] for c in answer.json["items"]]
+
+
+def test_views_mine_shared_team_assigned_to_me_unassigned_and_all(api, office):
+    mine = open_case(api, office.requester)
+    shared = open_case(api, office.colleague)
+    api.as_(office.colleague).post(f"/api/v1/cases/{shared['id']}/shares", {"user_id": office.requester.user_id})
+    drift_case = open_case(api, office.agent, team_id=office.drift, requester_id=office.outsider.user_id)
+    api.as_(office.agent).patch(f"/api/v1/cases/{mine['id']}", {"assignee_id": office.agent.user_id})
+    requester, agent = api.as_(office.requester), api.as_(office.agent)
+
+    assert ids(requester.get("/api/v1/cases?view=mine")) == [mine["id"]]
+    assert ids(requester.get("/api/v1/cases?view=shared")) == [shared["id"]]
+    assert set(ids(requester.get("/api/v1/cases?view=all"))) == {mine["id"], shared["id"]}
+    assert set(ids(agent.get("/api/v1/cases?view=team"))) == {mine["id"], shared["id"]}
+    assert ids(api.as_(office.drift_agent).get("/api/v1/cases?view=team")) == [drift_case["id"]]
+    assert ids(agent.get("/api/v1/cases?view=assigned_to_me")) == [mine["id"]]
+    assert set(ids(agent.get("/api/v1/cases?view=unassigned"))) == {shared["id"], drift_case["id"]}
+    assert len(ids(agent.get("/api/v1/cases?view=all"))) == 3
+    assert ids(agent.get(f"/api/v1/cases?view=organisation&organisation_id={office.other_org}")) == [drift_case["id"]]
+    assert ids(agent.get(f"/api/v1/cases?team_id={office.drift}")) == [drift_case["id"]]
+
+
+def test_status_filters_open_closed_any_and_named_statuses(api, office):
+    open_one = open_case(api, office.requester)
+    resolved = open_case(api, office.requester)
+    closed = open_case(api, office.requester)
+    api.as_(office.agent).post(f"/api/v1/cases/{resolved['id']}/resolve", {})
+    api.as_(office.requester).post(f"/api/v1/cases/{closed['id']}/close")
+    requester = api.as_(office.requester)
+    assert ids(requester.get("/api/v1/cases?status=open")) == [open_one["id"]]
+    assert set(ids(requester.get("/api/v1/cases?status=closed"))) == {resolved["id"], closed["id"]}
+    assert len(ids(requester.get("/api/v1/cases?status=any"))) == 3
+    assert ids(requester.get("/api/v1/cases?status=resolved")) == [resolved["id"]]
+    assert set(ids(requester.get("/api/v1/cases?status=registered,closed"))) == {open_one["id"], closed["id"]}
+    assert requester.get("/api/v1/cases?status=sleeping").status == 422
+
+
+def test_sorting_by_priority_puts_the_most_pressing_first_and_pages_hold_together(api, office):
+    low = open_case(api, office.requester, urgency="low", impact="low")
+    critical = open_case(api, office.requester, urgency="high", impact="high")
+    normal = open_case(api, office.requester)
+    agent = api.as_(office.agent)
+    assert ids(agent.get("/api/v1/cases?sort=-priority")) == [critical["id"], normal["id"], low["id"]]
+    assert ids(agent.get("/api/v1/cases?sort=priority")) == [low["id"], normal["id"], critical["id"]]
+    assert ids(agent.get("/api/v1/cases?sort=created_at")) == [low["id"], critical["id"], normal["id"]]
+    first = agent.get("/api/v1/cases?sort=-created_at&per_page=2&page=1").json
+    second = agent.get("/api/v1/cases?sort=-created_at&per_page=2&page=2").json
+    assert (first["total"], first["page"], first["per_page"], second["total"]) == (3, 1, 2, 3)
+    assert [c["id"] for c in first["items"] + second["items"]] == [normal["id"], critical["id"], low["id"]]
+    beyond = agent.get("/api/v1/cases?per_page=2&page=5").json
+    assert (beyond["items"], beyond["total"]) == ([], 3)
+    assert agent.get("/api/v1/cases?per_page=201").status == 422
+    assert agent.get("/api/v1/cases?sort=password").status == 422
+
+
+def test_search_finds_danish_words_in_other_forms_and_in_messages(api, office):
+    printer = open_case(api, office.requester, title="Printeren virker ikke", description="Papiret sidder fast")
+    mail = open_case(api, office.requester, title="Outlook", description="Kan ikke sende mails")
+    api.as_(office.requester).post(f"/api/v1/cases/{mail['id']}/messages",
+                                   {"body": "Nu kommer der fejlbeskeder om certifikater"})
+    agent = api.as_(office.agent)
+    assert ids(agent.get("/api/v1/cases?q=printer")) == [printer["id"]]
+    assert ids(agent.get("/api/v1/cases?q=papir")) == [printer["id"]]
+    assert ids(agent.get("/api/v1/cases?q=certifikat")) == [mail["id"]]
+    assert ids(agent.get("/api/v1/cases?q=printer outlook")) == []
+    assert ids(agent.get(f"/api/v1/cases?q={mail['number']}")) == [mail["id"]]
+    assert ids(agent.get(f"/api/v1/cases?q={mail['number'][-9:]}")) == [mail["id"]]
+    assert agent.get('/api/v1/cases?q="uafsluttet & | ! citat').status == 200
+
+
+def test_the_search_uses_the_danish_gin_indexes(api, office, app):
+    with app.extensions["servicekit"].database.engine.connect() as conn:
+        indexes = {row[0]: row[1] for row in conn.execute(text(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE indexname IN ('ix_cases_search', "
+            "'ix_case_messages_search')"))}
+        assert "gin" in indexes["ix_cases_search"] and "danish" in indexes["ix_cases_search"]
+        conn.execute(text("SET enable_seqscan = off"))
+        plan = "\n".join(row[0] for row in conn.execute(text(
+            "EXPLAIN SELECT id FROM cases WHERE to_tsvector('danish'::regconfig, (title || ' ') || description) "
+            "@@ websearch_to_tsquery('danish'::regconfig, 'printer')")))
+    assert "ix_cases_search" in plan
+
+
+@contextmanager
+def counted_queries(engine):
+    statements = []
+
+    def count(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+
+
+@pytest.mark.parametrize("query", ["view=all", "view=shared", "view=organisation", "q=printer", "sort=-priority"])
+def test_one_page_of_cases_is_one_query_however_many_cases_and_followers(api, office, app, query):
+    for n in range(12):
+        case = open_case(api, office.requester, title=f"Printer {n}")
+        api.as_(office.requester).post(f"/api/v1/cases/{case['id']}/shares", {"user_id": office.colleague.user_id})
+    engine = app.extensions["servicekit"].database.engine
+    with counted_queries(engine) as statements:
+        answer = api.as_(office.colleague).get(f"/api/v1/cases?{query}&per_page=10")
+    assert answer.status == 200
+    assert len(answer.json["items"]) in (0, 10)
+    business = [s for s in statements if "cases" in s]
+    assert len(business) == 1, business
+
+
+def test_one_page_of_messages_is_one_query(api, office, app):
+    case = open_case(api, office.requester)
+    for n in range(8):
+        api.as_(office.agent).post(f"/api/v1/cases/{case['id']}/messages", {"body": f"svar {n}"})
+    engine = app.extensions["servicekit"].database.engine
+    with counted_queries(engine) as statements:
+        answer = api.as_(office.requester).get(f"/api/v1/cases/{case['id']}/messages")
+    assert answer.json["total"] == 8
+    assert len([s for s in statements if "case_messages" in s]) == 1

@@ -1,0 +1,70 @@
+"""Case numbers under concurrency across replicas, and the schema on PostgreSQL."""
+
+from concurrent.futures import ThreadPoolExecutor
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from helpers import Api, World, make_settings
+from sqlalchemy import create_engine, inspect
+
+from cases.app import MIGRATIONS_DIR, build_context, create_app
+from cases.models import Base
+from servicekit import inbox, outbox  # noqa: F401  (registers the shared tables)
+from servicekit.db import kit_metadata, normalise_url
+from servicekit.migrations import upgrade
+
+
+def test_two_hundred_cases_opened_at_once_on_three_replicas_get_two_hundred_distinct_numbers(
+        app, cases_database_url, tmp_path, identity_keys, sign_identity):
+    world = World(app)
+    org = world.organisation()
+    world.team("Support")
+    requesters = [world.user(organisation_id=org) for _ in range(4)]
+    replicas = []
+    for n in range(3):
+        settings = make_settings(cases_database_url, str(tmp_path / f"replica{n}"), identity_keys[1])
+        replicas.append(Api(create_app(settings, build_context(settings)), sign_identity))
+
+    def open_one(i):
+        replica = replicas[i % len(replicas)]
+        answer = replica.as_(requesters[i % len(requesters)]).post(
+            "/api/v1/cases", {"title": f"Samtidig {i}", "description": "Mange på én gang"})
+        assert answer.status == 201, answer.json
+        return answer.json["number"]
+
+    with ThreadPoolExecutor(max_workers=24) as pool:
+        numbers = list(pool.map(open_one, range(200)))
+    assert len(set(numbers)) == 200
+    counters = sorted(int(n.rsplit("-", 1)[1]) for n in numbers)
+    assert counters == list(range(1, 201))
+    for replica in replicas:
+        replica.app.extensions["servicekit"].database.dispose()
+
+
+def test_the_migrations_build_exactly_the_models_on_postgresql(postgres_databases):
+    url = postgres_databases.create("cases_schema")
+    upgrade(url, MIGRATIONS_DIR)
+    engine = create_engine(normalise_url(url))
+    try:
+        with engine.connect() as conn:
+            differences = compare_metadata(MigrationContext.configure(conn), [Base.metadata, kit_metadata])
+            indexes = {ix["name"] for ix in inspect(conn).get_indexes("cases")}
+        assert differences == [] or all(_is_search_index(d) for d in differences), differences
+        assert {"ix_cases_search", "ix_cases_team_id_status", "ix_cases_assignee_id_status"} <= indexes
+    finally:
+        engine.dispose()
+
+
+def _is_search_index(difference) -> bool:
+    """The Danish GIN indexes live in the migration only (SQLite cannot build them)."""
+    return difference[0] == "remove_index" and difference[1].name in ("ix_cases_search", "ix_case_messages_search")
+
+
+def test_the_migrations_also_run_on_sqlite_for_the_embedded_mode(tmp_path):
+    url = f"sqlite:///{tmp_path}/embedded.db"
+    upgrade(url, MIGRATIONS_DIR)
+    engine = create_engine(url)
+    try:
+        assert {"cases", "case_messages", "outbox", "inbox"} <= set(inspect(engine).get_table_names())
+    finally:
+        engine.dispose()

@@ -1,0 +1,191 @@
+"""The pure rules of a case, without I/O."""
+
+from datetime import UTC, datetime
+
+import pytest
+
+from cases.domain import (
+    AUTOMATIC_TRANSITIONS,
+    DEFAULT_PRIORITY_MATRIX,
+    MANUAL_TRANSITIONS,
+    OPEN_STATUSES,
+    STATUS_LABELS_DA,
+    Closer,
+    Handover,
+    Priority,
+    Status,
+    Trigger,
+    automatic_transition,
+    check_manual_transition,
+    check_may_close,
+    clean_text,
+    format_number,
+    handover_after_team_change,
+    matrix_problems,
+    number_key,
+    number_period,
+    priority_for,
+    reopen_status,
+    resolution_route,
+    status_after_assignment,
+)
+from servicekit import errors
+
+
+def test_there_are_seven_statuses_with_the_danish_labels_of_the_portal():
+    assert [s.value for s in Status] == ["registered", "in_progress", "assigned", "waiting_internal",
+                                         "waiting_requester", "resolved", "closed"]
+    assert STATUS_LABELS_DA[Status.RESOLVED] == "Udført"
+    assert STATUS_LABELS_DA[Status.WAITING_REQUESTER] == "Afventer rekvirent"
+    assert set(STATUS_LABELS_DA) == set(Status)
+
+
+def test_every_status_has_a_row_in_the_manual_table_and_closed_leads_nowhere():
+    assert set(MANUAL_TRANSITIONS) == set(Status)
+    assert MANUAL_TRANSITIONS[Status.CLOSED] == frozenset()
+
+
+@pytest.mark.parametrize("status", sorted(OPEN_STATUSES))
+def test_any_open_case_may_be_resolved_or_closed_by_hand(status):
+    check_manual_transition(status, "resolved")
+    check_manual_transition(status, "closed")
+
+
+@pytest.mark.parametrize("target", [s.value for s in Status if s != Status.CLOSED])
+def test_a_closed_case_never_changes_status(target):
+    with pytest.raises(errors.InvalidTransition):
+        check_manual_transition("closed", target)
+
+
+def test_a_resolved_case_may_go_back_to_work_but_not_to_waiting():
+    check_manual_transition("resolved", "in_progress")
+    with pytest.raises(errors.InvalidTransition):
+        check_manual_transition("resolved", "waiting_requester")
+
+
+def test_setting_an_agent_on_a_registered_case_makes_it_assigned():
+    assert status_after_assignment("registered", None, "agent-1") == Status.ASSIGNED
+
+
+def test_removing_the_agent_of_an_assigned_case_makes_it_registered_again():
+    assert status_after_assignment("assigned", "agent-1", None) == Status.REGISTERED
+
+
+def test_changing_the_agent_of_a_case_in_progress_keeps_its_status():
+    assert status_after_assignment("in_progress", "agent-1", "agent-2") == Status.IN_PROGRESS
+    assert status_after_assignment("waiting_internal", None, "agent-2") == Status.WAITING_INTERNAL
+
+
+def test_a_requester_reply_takes_a_waiting_case_back_to_work_and_reopens_a_resolved_one():
+    assert automatic_transition(Trigger.REQUESTER_REPLIED, "waiting_requester") == Status.IN_PROGRESS
+    assert automatic_transition(Trigger.REQUESTER_REPLIED, "resolved") == Status.IN_PROGRESS
+    assert automatic_transition(Trigger.REQUESTER_REPLIED, "assigned") is None
+    assert automatic_transition(Trigger.REQUESTER_REPLIED, "closed") is None
+
+
+def test_only_a_resolved_case_closes_by_itself():
+    assert automatic_transition(Trigger.AUTO_CLOSE_DUE, "resolved") == Status.CLOSED
+    assert all(status == Status.RESOLVED for trigger, status in AUTOMATIC_TRANSITIONS
+               if trigger == Trigger.AUTO_CLOSE_DUE)
+    with pytest.raises(errors.InvalidTransition):
+        check_may_close("in_progress", Closer.SYSTEM, None, False)
+
+
+def test_only_a_resolved_case_can_be_reopened_and_a_closed_one_never():
+    assert reopen_status("resolved") == Status.IN_PROGRESS
+    with pytest.raises(errors.InvalidTransition):
+        reopen_status("in_progress")
+    with pytest.raises(errors.InvalidTransition, match="closed"):
+        reopen_status("closed")
+
+
+def test_moving_a_case_to_another_team_remembers_the_owning_team_and_the_agent():
+    assert handover_after_team_change(None, "support", "drift", "anne") == Handover("support", "anne")
+
+
+def test_moving_it_on_to_a_third_team_keeps_the_first_owner():
+    handover = Handover("support", "anne")
+    assert handover_after_team_change(handover, "drift", "netværk", "dan") == handover
+
+
+def test_moving_it_back_home_ends_the_hand_over():
+    assert handover_after_team_change(Handover("support", "anne"), "drift", "support", "dan") is None
+
+
+def test_the_receiving_team_resolving_sends_the_case_back_to_the_agent_who_handed_it_over():
+    route = resolution_route(Handover("support", "anne"), resolver_in_owning_team=False, created_by="creator",
+                             created_by_is_staff=True)
+    assert (route.team_id, route.assignee_id) == ("support", "anne")
+
+
+def test_without_a_handing_agent_it_goes_back_to_the_agent_who_created_it():
+    route = resolution_route(Handover("support", None), False, created_by="creator", created_by_is_staff=True)
+    assert route.assignee_id == "creator"
+    assert resolution_route(Handover("support", None), False, "requester", False).assignee_id is None
+
+
+def test_a_case_never_handed_over_or_resolved_at_home_stays_where_it_is():
+    assert resolution_route(None, False, "x", True) is None
+    assert resolution_route(Handover("support", "anne"), True, "x", True) is None
+
+
+def test_only_the_owning_team_may_close_a_handed_over_case():
+    handover = Handover("support", "anne")
+    with pytest.raises(errors.Forbidden):
+        check_may_close("resolved", Closer.AGENT, handover, closer_in_owning_team=False)
+    check_may_close("resolved", Closer.AGENT, handover, closer_in_owning_team=True)
+    check_may_close("resolved", Closer.REQUESTER, handover, closer_in_owning_team=False)
+    check_may_close("resolved", Closer.SYSTEM, handover, closer_in_owning_team=False)
+
+
+def test_closing_a_closed_case_is_allowed_and_changes_nothing():
+    check_may_close("closed", Closer.SYSTEM, None, False)
+    check_may_close("closed", Closer.AGENT, Handover("a", "b"), False)
+
+
+@pytest.mark.parametrize(("urgency", "impact", "priority"), [
+    ("high", "high", "critical"), ("high", "medium", "high"), ("medium", "high", "high"),
+    ("high", "low", "normal"), ("low", "high", "normal"), ("medium", "medium", "normal"),
+    ("medium", "low", "low"), ("low", "medium", "low"), ("low", "low", "low"),
+])
+def test_the_default_matrix_is_the_contracts(urgency, impact, priority):
+    assert priority_for(urgency, impact) == Priority(priority)
+
+
+def test_a_configured_matrix_decides_the_priority():
+    matrix = {u: {i: "critical" for i in ("low", "medium", "high")} for u in ("low", "medium", "high")}
+    assert priority_for("low", "low", matrix) == Priority.CRITICAL
+
+
+def test_an_incomplete_or_wrong_matrix_is_named():
+    assert matrix_problems(DEFAULT_PRIORITY_MATRIX) == []
+    broken = {**DEFAULT_PRIORITY_MATRIX, "high": {"high": "urgent", "medium": "high"}}
+    problems = matrix_problems(broken)
+    assert "high.high: 'urgent'" in problems
+    assert "high.low: None" in problems
+
+
+def test_a_number_has_the_prefix_the_month_and_four_digits_growing_when_it_must():
+    assert format_number("SAG", "2611", 42) == "SAG 2611-0042"
+    assert format_number("SAG", "2611", 12345) == "SAG 2611-12345"
+
+
+def test_the_month_of_a_number_follows_the_danish_clock():
+    just_after_midnight_in_copenhagen = datetime(2026, 11, 30, 23, 30, tzinfo=UTC)
+    assert number_period(just_after_midnight_in_copenhagen, "Europe/Copenhagen") == "2612"
+    assert number_period(just_after_midnight_in_copenhagen, "UTC") == "2611"
+
+
+@pytest.mark.parametrize("typed", ["SAG 2611-0042", "sag2611-0042", "Sag 2611-42", "  SAG  2611-0042 "])
+def test_numbers_are_found_with_or_without_the_space_in_any_letter_case(typed):
+    assert number_key(typed) == "SAG2611-0042"
+
+
+@pytest.mark.parametrize("typed", ["", "hello", "SAG 26-0042", "2611-0042", "SAG 2611"])
+def test_text_that_is_no_number_has_no_key(typed):
+    assert number_key(typed) is None
+
+
+def test_user_text_is_kept_as_plain_text_without_control_characters():
+    assert clean_text("  Hej\r\nmed\x00 dig\x1b  ") == "Hej\nmed dig"
+    assert clean_text("<script>alert(1)</script>") == "<script>alert(1)</script>"
