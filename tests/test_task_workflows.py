@@ -74,9 +74,15 @@ def desk(system) -> Desk:
 
 
 def open_case(desk: Desk, agent: Person, team: str, title: str) -> dict:
-    return created(agent.api.post("/api/v1/cases", json={
-        "title": title, "description": "Brugeren kan ikke printe fra sin bærbare siden i morges.",
-        "requester_id": desk.rikke.id, "team_id": team, "origin": "phone"}))
+    """An agent registers a case for Rikke, once the cases service has heard of her and the team."""
+    body = {"title": title, "description": "Brugeren kan ikke printe fra sin bærbare siden i morges.",
+            "requester_id": desk.rikke.id, "team_id": team, "origin": "phone"}
+
+    def attempt():
+        response = agent.api.post("/api/v1/cases", json=body)
+        return None if _still_arriving(response) else response
+
+    return created(until(attempt, "the case to be created"))
 
 
 def create_task(agent: Person, case_id: str, **fields) -> dict:
@@ -90,10 +96,10 @@ def create_task(agent: Person, case_id: str, **fields) -> dict:
 
 
 def _still_arriving(response) -> bool:
-    """409 case-not-known-yet, or a team or person the tasks service has not heard of yet."""
+    """409 case-not-known-yet, or a team or person the service has not heard of yet (the gateway's events)."""
     if response.status_code == 409:
         return response.json().get("type") == "/problems/case-not-known-yet"
-    return response.status_code == 422 and bool({"team_id", "assignee_id", "approver_id"}
+    return response.status_code == 422 and bool({"team_id", "assignee_id", "approver_id", "requester_id"}
                                                 & set(response.json().get("errors", {})))
 
 
