@@ -7,16 +7,12 @@ requester.  Every call goes through the gateway with the person's own Bearer tok
 
 from __future__ import annotations
 
-import importlib.util
 import uuid
 from dataclasses import dataclass
 
 import pytest
 import requests
 from system import wait_for
-
-pytestmark = pytest.mark.skipif(importlib.util.find_spec("cases.service") is None,
-                                reason="the cases service has not landed in this checkout yet")
 
 PASSWORD = "Opgave-Kodeord-2026!"
 
