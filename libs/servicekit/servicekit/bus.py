@@ -50,9 +50,11 @@ class EventBus:
     """Connections to the broker and the shared exchange."""
 
     def __init__(self, url: str, *, exchange: str = "servicedesk.events", queue_prefix: str = "",
-                 confirm_timeout: float = 30.0):
+                 confirm_timeout: float = 30.0, queue_expires_ms: int | None = None):
         self.url = url
         self.queue_prefix = queue_prefix
+        # Queues unused this long are deleted by the broker: for test runs and short-lived deployments only.
+        self.queue_expires_ms = queue_expires_ms
         self.exchange = Exchange(exchange, type="topic", durable=True)
         self.confirm_timeout = confirm_timeout
         self.is_memory = url.startswith("memory://")
@@ -171,30 +173,35 @@ class ConsumerTopology:
             exchange=self.bus.exchange,
             bindings=[_binding(self.bus.exchange, p) for p in self.patterns],
             durable=True,
-            queue_arguments={
+            queue_arguments=self._arguments({
                 "x-queue-type": "quorum",
                 "x-delivery-limit": self.max_deliveries,
                 "x-dead-letter-exchange": "",
                 "x-dead-letter-routing-key": self.dlq_name,
-            },
+            }),
         )
 
     def dead_letter_queue(self) -> Queue:
-        return Queue(self.dlq_name, durable=True, queue_arguments={"x-queue-type": "quorum"})
+        return Queue(self.dlq_name, durable=True, queue_arguments=self._arguments({"x-queue-type": "quorum"}))
 
     def retry_queues(self) -> list[Queue]:
         return [
             Queue(
                 self.retry_queue_name(step),
                 durable=True,
-                queue_arguments={
+                queue_arguments=self._arguments({
                     "x-message-ttl": int(delay * 1000),
                     "x-dead-letter-exchange": "",
                     "x-dead-letter-routing-key": self.queue_name,
-                },
+                }),
             )
             for step, delay in enumerate(self.retry_delays)
         ]
+
+    def _arguments(self, arguments: dict) -> dict:
+        if self.bus.queue_expires_ms:
+            return {**arguments, "x-expires": int(self.bus.queue_expires_ms)}
+        return arguments
 
     def all_queues(self) -> list[Queue]:
         return [self.main_queue(), self.dead_letter_queue(), *self.retry_queues()]

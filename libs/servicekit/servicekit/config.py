@@ -96,6 +96,8 @@ class ServiceConfig(Schema):
     amqp_url = amqp_url_field(data_key="AMQP_URL", required=True)
     events_exchange = fields.String(data_key="EVENTS_EXCHANGE", load_default="servicedesk.events")
     queue_prefix = fields.String(data_key="QUEUE_PREFIX", load_default="")
+    # milliseconds after which the broker deletes an unused queue of this service: for test runs only
+    queue_expires = fields.Integer(data_key="QUEUE_EXPIRES", load_default=None, validate=validate.Range(min=1000))
     identity_public_key = fields.String(data_key="IDENTITY_PUBLIC_KEY", load_default=None)
     identity_public_key_file = fields.String(data_key="IDENTITY_PUBLIC_KEY_FILE", load_default=None)
     log_level = fields.String(

@@ -22,7 +22,8 @@ def build_service_context(settings: Settings) -> ServiceContext:
         name=settings.service_name,
         settings=settings,
         database=Database(settings.database_url),
-        bus=EventBus(settings.amqp_url, exchange=settings.events_exchange, queue_prefix=settings.queue_prefix),
+        bus=EventBus(settings.amqp_url, exchange=settings.events_exchange, queue_prefix=settings.queue_prefix,
+                     queue_expires_ms=settings.queue_expires),
         verifier=verifier,
         metrics=ServiceMetrics(settings.service_name),
     )

@@ -11,6 +11,10 @@ from ..auth import Identity, IdentitySigner, generate_keypair
 from ..bus import EventBus
 from .servers import DatabaseFactory, ServerMissing, amqp_url, on_ci, postgres_server_url
 
+# A test run's queues vanish ten minutes after their last use, even when the run is killed: quorum queues
+# left behind by hundreds of runs would otherwise wear the broker down.
+TEST_QUEUE_EXPIRES_MS = 10 * 60 * 1000
+
 
 def _require(find):
     stack = ExitStack()
@@ -48,12 +52,14 @@ def rabbitmq_url():
 @pytest.fixture(scope="session")
 def bus_namespace(test_run_id) -> dict[str, str]:
     """An exchange and queue prefix of this run alone, so runs never see each other's events."""
-    return {"EVENTS_EXCHANGE": f"sdt.{test_run_id}.events", "QUEUE_PREFIX": f"sdt.{test_run_id}."}
+    return {"EVENTS_EXCHANGE": f"sdt.{test_run_id}.events", "QUEUE_PREFIX": f"sdt.{test_run_id}.",
+            "QUEUE_EXPIRES": str(TEST_QUEUE_EXPIRES_MS)}
 
 
 @pytest.fixture(scope="session")
 def rabbit_bus(rabbitmq_url, bus_namespace):
-    bus = EventBus(rabbitmq_url, exchange=bus_namespace["EVENTS_EXCHANGE"], queue_prefix=bus_namespace["QUEUE_PREFIX"])
+    bus = EventBus(rabbitmq_url, exchange=bus_namespace["EVENTS_EXCHANGE"], queue_prefix=bus_namespace["QUEUE_PREFIX"],
+                   queue_expires_ms=TEST_QUEUE_EXPIRES_MS)
     yield bus
     with bus.connect() as conn:
         bus.exchange(conn.channel()).delete()

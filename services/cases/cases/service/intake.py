@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import base64
 import binascii
 import logging
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select

@@ -73,6 +73,7 @@ def notify_environ(database_url, rabbitmq_url, bus_namespace, identity_keys, smt
     environ = {
         "DATABASE_URL": database_url, "AMQP_URL": rabbitmq_url,
         "EVENTS_EXCHANGE": bus_namespace["EVENTS_EXCHANGE"],
+        "QUEUE_EXPIRES": bus_namespace["QUEUE_EXPIRES"],
         "QUEUE_PREFIX": f"{bus_namespace['QUEUE_PREFIX']}{uuid.uuid4().hex[:6]}.",
         "IDENTITY_PUBLIC_KEY": identity_keys[1], "LOG_FORMAT": "text",
         "SMTP_URL": smtp_url, "MAIL_FROM": f"Servicedesk <servicedesk@{MAIL_DOMAIN}>",

@@ -45,6 +45,7 @@ def settings(sla_url, rabbitmq_url, bus_namespace, identity_keys):
         "DATABASE_URL": sla_url,
         "AMQP_URL": rabbitmq_url,
         "EVENTS_EXCHANGE": bus_namespace["EVENTS_EXCHANGE"],
+        "QUEUE_EXPIRES": bus_namespace["QUEUE_EXPIRES"],
         "QUEUE_PREFIX": f"{bus_namespace['QUEUE_PREFIX']}{uuid.uuid4().hex[:6]}.",
         "IDENTITY_PUBLIC_KEY": identity_keys[1],
         "AUTO_CLOSE_AFTER": "2",
