@@ -12,7 +12,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-BENCHMARKS = ["outbox", "sla_timers", "notify", "cases", "gateway"]
+BENCHMARKS = ["outbox", "sla_timers", "notify", "cases", "gateway", "tasks"]
 
 
 def main(names: list[str]) -> None:

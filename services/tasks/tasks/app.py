@@ -8,17 +8,26 @@ from flask import Flask
 
 from servicekit.config import Settings
 from servicekit.runtime import build_service_context
-from servicekit.web import ServiceContext, create_service_app
+from servicekit.web import ServiceContext, create_service_app, problem_response
 
 from . import config
 from .api import BLUEPRINTS
+from .events import PUBLISHED_EVENTS
+from .service import CaseNotKnownYet
 
 PACKAGE_DIR = Path(__file__).parent
 MIGRATIONS_DIR = PACKAGE_DIR / "migrations"
+MAX_REQUEST_BYTES = 1024 * 1024  # tasks carry text only
 
 
 def build_context(settings: Settings) -> ServiceContext:
     return build_service_context(settings)
+
+
+def _configure(app: Flask) -> None:
+    @app.errorhandler(CaseNotKnownYet)
+    def case_not_known_yet(err: CaseNotKnownYet):
+        return problem_response(err.to_problem(), {"Retry-After": str(err.retry_after)})
 
 
 def create_app(settings: Settings | None = None, context: ServiceContext | None = None) -> Flask:
@@ -29,4 +38,7 @@ def create_app(settings: Settings | None = None, context: ServiceContext | None 
         blueprints=BLUEPRINTS,
         title="servicedesk tasks",
         description="Tasks (opgaver): hand work to other teams, with approvers and deadlines.",
+        max_content_length=MAX_REQUEST_BYTES,
+        configure=_configure,
+        published_events=PUBLISHED_EVENTS,
     )

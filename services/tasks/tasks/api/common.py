@@ -1,0 +1,58 @@
+"""The blueprint of the tasks API and what its views share."""
+
+from __future__ import annotations
+
+import re
+
+from flask import request
+from flask_smorest import Blueprint
+
+from servicekit.errors import BadRequest
+from servicekit.web import service
+
+from ..i18n import _
+from ..service import TaskRules, TaskView
+
+blp = Blueprint("tasks", __name__, url_prefix="/api/v1", description="Tasks (opgaver) on cases")
+
+_IF_MATCH = re.compile(r'^\s*(?:W/)?"?(\d+)"?\s*$')
+
+ERRORS = {
+    "not_found": (404, "Not found, or a requester (requesters never see tasks)"),
+    "forbidden": (403, "The caller may not change this task"),
+    "conflict": (409, "Not allowed in the task's or its case's current state"),
+    "stale": (412, "If-Match names an older version of the task"),
+}
+
+
+def documented(*names: str):
+    """Document the problem answers a view can give."""
+
+    def decorate(view):
+        for name in names:
+            status, description = ERRORS[name]
+            view = blp.alt_response(status, description=description)(view)
+        return view
+
+    return decorate
+
+
+def expected_version() -> int | None:
+    """The version named by ``If-Match`` (bare or in quotes), or None when the header is absent."""
+    header = request.headers.get("If-Match")
+    if header is None or header.strip() == "*":
+        return None
+    match = _IF_MATCH.match(header)
+    if not match:
+        raise BadRequest(_("If-Match must be the task's version number, for example \"3\"."))
+    return int(match.group(1))
+
+
+def rules() -> TaskRules:
+    settings = service().settings
+    return TaskRules(prefix=settings.task_number_prefix, min_description=settings.task_min_description)
+
+
+def etag(view: TaskView) -> dict[str, str]:
+    """The task's version as its entity tag, to send back in ``If-Match``."""
+    return {"ETag": f'"{view.version}"'}

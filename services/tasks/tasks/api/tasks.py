@@ -1,0 +1,85 @@
+"""Task routes: create on a case, list, read, look up by number, change."""
+
+from __future__ import annotations
+
+from servicekit.web import current_identity, db_session
+
+from .. import service as tasks
+from ..schemas import CaseTaskQueryArgs, TaskCreate, TaskPage, TaskPatch, TaskQueryArgs, TaskRead, TaskSummary
+from .common import blp, documented, etag, expected_version, rules
+
+
+@blp.route("/cases/<uuid:case_id>/tasks", methods=["POST"])
+@blp.arguments(TaskCreate)
+@blp.response(201, TaskRead)
+@documented("not_found", "forbidden", "conflict")
+def create_task(fields, case_id):
+    """Create a task on a case (staff)
+
+    The case must be known to this service and open. 409 `case-not-known-yet` (with
+    `Retry-After`) when the case's events have not arrived yet.
+    """
+    view = tasks.create_task(db_session(), case_id=str(case_id), fields=fields, actor=current_identity(),
+                             rules=rules())
+    return view, {**etag(view), "Location": f"/api/v1/tasks/{view.id}"}
+
+
+@blp.route("/cases/<uuid:case_id>/tasks", methods=["GET"])
+@blp.arguments(CaseTaskQueryArgs, location="query")
+@blp.response(200, TaskPage)
+@documented("not_found")
+def list_case_tasks(args, case_id):
+    """A case's tasks; `total` is the count for "Opgaver (n)" """
+    return tasks.list_case_tasks(db_session(), case_id=str(case_id), actor=current_identity(), args=args)
+
+
+@blp.route("/tasks", methods=["GET"])
+@blp.arguments(TaskQueryArgs, location="query")
+@blp.response(200, TaskPage)
+@documented("not_found")
+def list_tasks(args):
+    """Tasks by view: mine (assignee or approver), team, unassigned, approver, created_by_me, all"""
+    return tasks.list_tasks(db_session(), actor=current_identity(), args=args)
+
+
+@blp.route("/tasks/summary", methods=["GET"])
+@blp.response(200, TaskSummary)
+@documented("not_found")
+def task_summary():
+    """Counts for the dashboard: open tasks per view, and how many of mine are overdue"""
+    return tasks.task_summary(db_session(), actor=current_identity())
+
+
+@blp.route("/tasks/by-number/<string:number>", methods=["GET"])
+@blp.response(200, TaskRead)
+@documented("not_found")
+def get_task_by_number(number):
+    """Look a task up by its number: `TSK 2611-0007`, `tsk2611-0007` or `2611-7`"""
+    view = tasks.get_task_by_number(db_session(), number=number, actor=current_identity(),
+                                    default_prefix=rules().prefix)
+    return view, etag(view)
+
+
+@blp.route("/tasks/<uuid:task_id>", methods=["GET"])
+@blp.response(200, TaskRead)
+@documented("not_found")
+def get_task(task_id):
+    """One task"""
+    view = tasks.get_task(db_session(), task_id=str(task_id), actor=current_identity())
+    return view, etag(view)
+
+
+@blp.route("/tasks/<uuid:task_id>", methods=["PATCH"])
+@blp.arguments(TaskPatch)
+@blp.response(200, TaskRead)
+@documented("not_found", "forbidden", "conflict", "stale")
+def patch_task(patch, task_id):
+    """Change a task: subject, description, team, assignee, approver, deadline, blocking, status
+
+    Moving it to another team without an assignee hands it to that team's dispatcher. The approver,
+    once set, may be changed only by the approver or an admin. Send `If-Match: <version>` to refuse
+    a lost update.
+    """
+    view = tasks.patch_task(db_session(), task_id=str(task_id), patch=patch, actor=current_identity(),
+                            expected_version=expected_version(), min_description=rules().min_description)
+    return view, etag(view)

@@ -1,0 +1,59 @@
+"""Internal comments on a task: the only way to talk on a task (seed 001)."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from servicekit.auth import Identity
+from servicekit.db import utcnow
+from servicekit.errors import InvalidTransition, ValidationFailed
+from servicekit.outbox import record_event
+
+from ..access import require_changer, require_reader
+from ..domain import TASK_COMMENTED, TaskStatus
+from ..events import comment_data, task_event
+from ..i18n import _
+from ..models import Task, TaskComment
+from .common import page_of, task_not_found, view_of
+
+
+def refuse_external(case_id: str) -> ValidationFailed:
+    message = _("A task has no user, so an external comment would reach nobody. Write to the user on the case "
+                "(an external message or a mail from the case); comments on a task are internal.")
+    return ValidationFailed(message, errors={"visibility": [message]}, case_id=case_id,
+                            case_messages=f"/api/v1/cases/{case_id}/messages")
+
+
+def add_comment(session: Session, *, task_id: str, body: str, visibility: str, actor: Identity) -> TaskComment:
+    task = session.get(Task, task_id)
+    if task is None:
+        require_reader(actor)
+        raise task_not_found()
+    require_changer(actor, task)
+    if visibility != "internal":
+        raise refuse_external(task.case_id)
+    if task.status == TaskStatus.CLOSED:
+        raise InvalidTransition(_("The task is closed because its case is closed; nothing more can be written "
+                                  "on it."))
+    now = utcnow()
+    comment = TaskComment(id=str(uuid.uuid4()), task_id=task.id, author_id=actor.user_id, body=body,
+                          kind="comment", is_solution=False, created_at=now)
+    session.add(comment)
+    session.flush()
+    # A comment does not change the task: the event carries the task's current version.
+    record_event(session, task_event(TASK_COMMENTED, view_of(session, task, now), actor_id=actor.user_id,
+                                     changes={}, extra={"comment": comment_data(comment)}))
+    session.commit()
+    return comment
+
+
+def list_comments(session: Session, *, task_id: str, actor: Identity, page: int, per_page: int) -> dict:
+    require_reader(actor)
+    if session.get(Task, task_id) is None:
+        raise task_not_found()
+    rows, total = page_of(session, select(TaskComment).where(TaskComment.task_id == task_id),
+                          order_by=[TaskComment.created_at, TaskComment.id], page=page, per_page=per_page)
+    return {"items": [row[0] for row in rows], "total": total, "page": page, "per_page": per_page}

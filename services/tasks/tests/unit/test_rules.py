@@ -1,0 +1,101 @@
+"""Task numbers, the "real description" rule of seed 001, and who may do what."""
+
+from datetime import UTC, datetime
+from types import SimpleNamespace
+
+import pytest
+
+from servicekit.auth import Identity
+from servicekit.errors import ValidationFailed
+from tasks.access import may_change, may_change_approver, may_create, may_read
+from tasks.descriptions import Verdict, judge, require_description
+from tasks.numbers import format_number, key_of, lookup_key, period_of
+
+
+def test_numbers_look_like_tsk_year_month_and_a_four_digit_counter():
+    assert format_number("tsk", "2611", 7) == "TSK 2611-0007"
+    assert format_number("TSK", "2611", 12345) == "TSK 2611-12345"
+
+
+def test_the_month_of_a_number_is_the_danish_month():
+    assert period_of(datetime(2026, 11, 30, 23, 30, tzinfo=UTC)) == "2612"  # 00:30 on 1 December in Denmark
+    assert period_of(datetime(2026, 11, 30, 22, 30, tzinfo=UTC)) == "2611"
+
+
+@pytest.mark.parametrize("typed", ["TSK 2611-0007", "tsk2611-0007", " Tsk 2611-0007 ", "TSK2611-7", "2611-0007"])
+def test_a_number_is_found_with_or_without_space_prefix_case_and_zeros(typed):
+    assert lookup_key(typed, "TSK") == key_of("TSK 2611-0007") == "TSK2611-0007"
+
+
+@pytest.mark.parametrize("typed", ["", "TSK", "hello", "SAG-2611", "2611"])
+def test_text_that_is_no_task_number_finds_nothing(typed):
+    assert lookup_key(typed, "TSK") is None
+
+
+@pytest.mark.parametrize("text", ["se sag", "Se sag!", "SE SAGEN", "se sag SAG 2611-0042", "Se sag, haster! Tak",
+                                  "see ticket #1234 asap", "Som aftalt, se vedhæftede fil. Mvh"])
+def test_pointers_to_the_case_are_not_descriptions(text):
+    assert judge(text, 15) is not Verdict.OK
+
+
+def test_a_short_text_is_too_short_and_a_long_pointer_is_no_description():
+    assert judge("Genstart", 15) is Verdict.TOO_SHORT
+    assert judge("Se sag SAG 2611-0042 — som aftalt", 15) is Verdict.NOT_A_DESCRIPTION
+
+
+@pytest.mark.parametrize("text", ["Genstart printserveren i Vejle og tjek køen bagefter.",
+                                  "Opret brugeren i AD, se sag SAG 2611-0042 for navnet.",
+                                  "Please reset the VPN certificate for the user."])
+def test_a_real_description_passes(text):
+    assert judge(text, 15) is Verdict.OK
+
+
+def test_a_refused_description_names_the_field_and_says_why():
+    with pytest.raises(ValidationFailed) as refused:
+        require_description("se sag", 15)
+    assert "description" in refused.value.errors
+
+
+def test_the_minimum_length_is_a_setting():
+    assert judge("Ring til Bo", 5) is Verdict.OK
+    assert judge("Ring til Bo", 15) is Verdict.TOO_SHORT
+
+
+def task_of(team_id="drift", created_by="creator", approver_id=None, assignee_id=None):
+    return SimpleNamespace(team_id=team_id, created_by=created_by, approver_id=approver_id, assignee_id=assignee_id)
+
+
+def who(*roles, user_id="u", teams=(), dispatches=()):
+    return Identity(user_id=user_id, roles=frozenset(roles), team_ids=frozenset(teams),
+                    dispatcher_team_ids=frozenset(dispatches))
+
+
+@pytest.mark.parametrize("identity, allowed", [
+    (who("agent", teams=["drift"]), True),
+    (who("dispatcher", dispatches=["drift"]), True),
+    (who("agent", user_id="creator", teams=["support"]), True),
+    (who("agent", user_id="approver"), True),
+    (who("agent", user_id="assignee"), True),
+    (who("admin"), True),
+    (who("agent", teams=["support"]), False),
+    (who("dispatcher", dispatches=["support"], teams=["support"]), False),
+    (who("requester", user_id="creator"), False),
+    (who("service", user_id="service:notify"), False),
+])
+def test_who_may_change_a_task(identity, allowed):
+    assert may_change(identity, task_of(approver_id="approver", assignee_id="assignee")) is allowed
+
+
+def test_staff_and_services_read_tasks_but_requesters_do_not_and_services_do_not_create():
+    assert may_read(who("agent")) and may_read(who("service"))
+    assert not may_read(who("requester"))
+    assert may_create(who("agent")) and not may_create(who("service")) and not may_create(who("requester"))
+
+
+def test_only_the_approver_or_an_admin_may_change_a_set_approver():
+    task = task_of(approver_id="approver")
+    assert may_change_approver(who("agent", user_id="approver"), task)
+    assert may_change_approver(who("admin"), task)
+    assert not may_change_approver(who("agent", teams=["drift"]), task)
+    assert not may_change_approver(who("agent", user_id="creator"), task)
+    assert may_change_approver(who("agent", user_id="creator"), task_of(approver_id=None))

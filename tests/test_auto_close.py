@@ -1,0 +1,43 @@
+"""Seed 000: a case that stood as resolved ('Udført') for AUTO_CLOSE_AFTER closes by itself, unless reopened.
+
+A system of its own, with AUTO_CLOSE_AFTER set to a few seconds; time is real.
+"""
+
+import time
+
+import pytest
+from conftest import ARTIFACTS, World
+from system import System, wait_for
+
+AUTO_CLOSE_AFTER = 4
+
+
+@pytest.fixture(scope="module")
+def quick_world(postgres_databases, rabbitmq_url, bus_namespace, test_run_id):
+    namespace = {**bus_namespace, "QUEUE_PREFIX": f"{bus_namespace['QUEUE_PREFIX']}ac.",
+                 "EVENTS_EXCHANGE": f"{bus_namespace['EVENTS_EXCHANGE']}.ac"}
+    running = System.start(postgres_databases, rabbitmq_url, namespace, ARTIFACTS / "system" / f"{test_run_id}-ac",
+                           overrides={"sla": {"AUTO_CLOSE_AFTER": str(AUTO_CLOSE_AFTER)}})
+    yield World(running)
+    running.stop()
+
+
+def status_of(world, case):
+    return world.as_("sofie").get(f"/api/v1/cases/{case['id']}").json()["status"]
+
+
+def test_a_resolved_case_closes_by_itself_and_a_reopened_one_does_not(quick_world):
+    world = quick_world
+    stays, closes = world.open_case("anne", title="Genåbnes"), world.open_case("anne", title="Lukkes")
+    for case in (stays, closes):
+        response = world.as_("sofie").post(f"/api/v1/cases/{case['id']}/resolve", json={"solution": "Løst."})
+        assert response.status_code == 200, response.text
+    reopened = world.as_("anne").post(f"/api/v1/cases/{stays['id']}/reopen", json={"reason": "Virker ikke endnu"})
+    assert reopened.status_code == 200, reopened.text
+
+    wait_for(lambda: status_of(world, closes) == "closed", timeout=AUTO_CLOSE_AFTER + 30,
+             message="the resolved case to close by itself")
+    time.sleep(AUTO_CLOSE_AFTER + 2)
+    assert status_of(world, stays) == "in_progress"
+    refused = world.as_("anne").post(f"/api/v1/cases/{closes['id']}/reopen", json={"reason": "for sent"})
+    assert refused.status_code == 409
