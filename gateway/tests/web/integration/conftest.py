@@ -8,10 +8,14 @@ from __future__ import annotations
 
 import importlib.util
 import socket
+import sys
 import uuid
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # webkit: the helpers of the page tests
 
 ADMIN_EMAIL, ADMIN_PASSWORD = "admin@pages.test", "Pages-Admin-Password-1"
 PASSWORD = "En god lang adgangskode 42"
