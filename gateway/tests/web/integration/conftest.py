@@ -58,6 +58,9 @@ def stack(postgres_databases, rabbitmq_url, bus_namespace, tmp_path_factory):
 
     environ = {
         **bus_namespace,
+        # an exchange and queues of these tests alone: the services' own tests in this run use the run's
+        "EVENTS_EXCHANGE": bus_namespace["EVENTS_EXCHANGE"] + ".web",
+        "QUEUE_PREFIX": bus_namespace["QUEUE_PREFIX"] + "web.",
         "AMQP_URL": rabbitmq_url,
         "ADMIN_EMAIL": ADMIN_EMAIL,
         "ADMIN_PASSWORD": ADMIN_PASSWORD,
@@ -73,7 +76,7 @@ def stack(postgres_databases, rabbitmq_url, bus_namespace, tmp_path_factory):
     system.build()
     system.start()
     try:
-        assert system.wait_until_consuming(60)
+        assert system.wait_until_consuming(120)
         yield _with_people(Stack(system))
     finally:
         system.stop()
