@@ -119,3 +119,43 @@ def test_a_mail_naming_a_case_from_someone_not_on_it_opens_a_new_case_instead(sy
     assert new["id"] != case["id"]
     messages = world.as_("sofie").get(f"/api/v1/cases/{case['id']}/messages").json()["items"]
     assert not [m for m in messages if marker in m["body"]]
+
+
+def test_a_case_forwarded_to_a_supplier_mails_them_its_file_and_their_answer_lands_as_an_internal_note(system,
+                                                                                                       world):
+    case = world.open_case("anne", title="Fejl i leverandørens integration")
+    uploaded = world.as_("anne").post(f"/api/v1/cases/{case['id']}/attachments",
+                                      files={"file": ("fejllog.txt", b"ERROR 42 ved eksport\n", "text/plain")})
+    assert uploaded.status_code == 201, uploaded.text
+    supplier, partner = "support@leverandoer.example", "chef@leverandoer.example"
+    forwarded = world.as_("sofie").post(f"/api/v1/cases/{case['id']}/forward", json={
+        "to": [supplier], "cc": [partner], "body": "Hej, kan I se på vedhæftede log? Mvh Sofie",
+        "attachment_ids": [uploaded.json()["id"]]})
+    assert forwarded.status_code == 201, forwarded.text
+    assert forwarded.json()["visibility"] == "internal"
+
+    mail = system.mailbox.wait_for(lambda m: supplier in m["X-Test-Rcpt-To"], timeout=30)
+    assert partner in (mail["Cc"] or "")
+    assert case["number"] in mail["Subject"]
+    files = {part.get_filename(): part.get_content() for part in mail.iter_attachments()}
+    assert files.get("fejllog.txt", "").strip() == "ERROR 42 ved eksport"
+    assert not body_of(mail).lstrip().startswith("Kære"), "forwards carry no header (seed 001)"
+
+    marker = f"leverandoer-{uuid.uuid4().hex[:8]}"
+    answer = EmailMessage()
+    answer["From"] = supplier
+    answer["To"] = "sager@servicedesk.test"
+    answer["Subject"] = f"Re: {mail['Subject']}"
+    answer["In-Reply-To"] = mail["Message-ID"]
+    answer["References"] = mail["Message-ID"]
+    answer.set_content(f"Vi har rettet fejlen: {marker}")
+    with smtplib.SMTP("127.0.0.1", int(system.env["notify"]["INBOUND_SMTP_PORT"]), timeout=10) as smtp:
+        smtp.send_message(answer)
+
+    def the_answer():
+        messages = world.as_("sofie").get(f"/api/v1/cases/{case['id']}/messages").json()["items"]
+        return next((m for m in messages if marker in m["body"]), None)
+
+    note = wait_for(the_answer, timeout=30, message="the supplier's answer on the case")
+    assert note["visibility"] == "internal"
+    assert marker not in world.as_("anne").get(f"/api/v1/cases/{case['id']}/messages").text

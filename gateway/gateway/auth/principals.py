@@ -17,6 +17,7 @@ from sqlalchemy import select
 from servicekit import errors
 from servicekit.auth import SERVICE, Identity
 from servicekit.db import utcnow
+from servicekit.i18n import _ as kit_gettext
 from servicekit.web import db_session
 
 from ..i18n import _
@@ -44,10 +45,18 @@ def service_identity(name: str) -> Identity:
     return Identity(user_id=f"service:{name}", roles=frozenset({SERVICE}), name=name)
 
 
+# What answers without credentials under /api/: log-in, password links, sign-up and the API documents.
+PUBLIC_API_PREFIXES = ("/api/v1/auth/", "/api/openapi.json", "/api/asyncapi.json", "/api/docs")
+
+
 def authenticate() -> Identity | None:
     try:
         if request.path.startswith(("/api/", "/internal/")):
-            return _bearer_identity()
+            identity = _bearer_identity()
+            if identity is None and request.method != "OPTIONS" and not request.path.startswith(PUBLIC_API_PREFIXES):
+                # refused before the body is read or validated: a stranger learns nothing of the route
+                raise errors.Unauthorized(kit_gettext("Sign in to use this service."))
+            return identity
         from ..webauth import session_identity
 
         return session_identity()

@@ -6,7 +6,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from servicekit import errors
-from servicekit.web import db_session
+from servicekit.web import admin_only, db_session
 
 from ..access import actor_id, caller, require_admin, require_service, require_staff
 from ..runtime import gateway
@@ -53,6 +53,7 @@ class Organisations(MethodView):
         only = None if identity.is_staff else (identity.organisation_id or "-")
         return organisations.list_organisations(db_session(), args, only_id=only)
 
+    @admin_only
     @blp.arguments(OrganisationCreate)
     @blp.response(201, OrganisationRead)
     def post(self, data):
@@ -71,6 +72,7 @@ class OrganisationById(MethodView):
             raise errors.NotFound()
         return organisation_view(org)
 
+    @admin_only
     @blp.arguments(OrganisationPatch)
     @blp.response(200, OrganisationRead)
     def patch(self, data, organisation_id):
@@ -90,6 +92,7 @@ class Users(MethodView):
         (id, name and e-mail only), for example to share a case."""
         return users.list_users(db_session(), args, caller())
 
+    @admin_only
     @blp.arguments(UserCreate)
     @blp.response(201, UserRead)
     @blp.alt_response(409, description="A user with this e-mail address exists")
@@ -105,6 +108,7 @@ class UserById(MethodView):
         """One user (staff; a requester: themself, or a colleague as id, name and e-mail)."""
         return users.visible_user(db_session(), user_id, caller())
 
+    @admin_only
     @blp.arguments(UserPatch)
     @blp.response(200, UserRead)
     def patch(self, data, user_id):
@@ -113,6 +117,7 @@ class UserById(MethodView):
 
 
 @blp.route("/users/<user_id>/deactivate", methods=["POST"])
+@admin_only
 @blp.response(200, UserRead)
 def deactivate_user(user_id):
     """Deactivate a user (admin): they can no longer log in, and their tokens stop working."""
@@ -120,6 +125,7 @@ def deactivate_user(user_id):
 
 
 @blp.route("/users/<user_id>/activate", methods=["POST"])
+@admin_only
 @blp.response(200, UserRead)
 def activate_user(user_id):
     """Activate a deactivated user again (admin)."""
@@ -137,6 +143,7 @@ class Teams(MethodView):
         require_staff()
         return teams.list_teams(db_session(), args)
 
+    @admin_only
     @blp.arguments(TeamCreate)
     @blp.response(201, TeamRead)
     def post(self, data):
@@ -152,6 +159,7 @@ class TeamById(MethodView):
         require_staff()
         return team_view(teams.get_team(db_session(), team_id))
 
+    @admin_only
     @blp.arguments(TeamPatch)
     @blp.response(200, TeamRead)
     def patch(self, data, team_id):
@@ -167,6 +175,7 @@ class TeamMembers(MethodView):
         require_staff()
         return team_view(teams.get_team(db_session(), team_id))["members"]
 
+    @admin_only
     @blp.arguments(MemberCreate)
     @blp.response(201, MemberRead)
     def post(self, data, team_id):
@@ -176,6 +185,7 @@ class TeamMembers(MethodView):
 
 @blp.route("/teams/<team_id>/members/<user_id>")
 class TeamMemberById(MethodView):
+    @admin_only
     @blp.arguments(MemberPatch)
     @blp.response(200, MemberRead)
     def patch(self, data, team_id, user_id):
@@ -183,6 +193,7 @@ class TeamMemberById(MethodView):
         return teams.set_dispatcher(db_session(), team_id, user_id, data["dispatcher"],
                                     actor_id=actor_id(require_admin()))
 
+    @admin_only
     @blp.response(204)
     def delete(self, team_id, user_id):
         """Remove a member from a team (admin)."""

@@ -46,6 +46,7 @@ def tasks_environ(tasks_database_url, rabbitmq_url, bus_namespace, identity_keys
     return {
         "DATABASE_URL": tasks_database_url, "AMQP_URL": rabbitmq_url,
         "EVENTS_EXCHANGE": bus_namespace["EVENTS_EXCHANGE"],
+        "QUEUE_EXPIRES": bus_namespace["QUEUE_EXPIRES"],
         "QUEUE_PREFIX": f"{bus_namespace['QUEUE_PREFIX']}{uuid.uuid4().hex[:6]}.",
         "IDENTITY_PUBLIC_KEY": identity_keys[1], "LOG_FORMAT": "text", "RETRY_DELAYS": "0.2,0.5",
     }

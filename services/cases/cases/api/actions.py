@@ -10,13 +10,14 @@ from ..schemas.cases import CaseRead, ForwardBody, MergeBody, ReopenBody, Resolv
 from ..schemas.messages import MessageRead
 from ..service import messages, updating
 from ..service.common import get_case, read_case
-from .common import etag, if_match, options, transaction
+from .common import etag, if_match, options, staff_only_on_case, transaction
 
 blp = Blueprint("case-actions", __name__, url_prefix="/api/v1/cases",
                 description="Resolve, reopen, close, merge, route and forward a case")
 
 
 @blp.route("/<uuid:case_id>/resolve", methods=["POST"])
+@staff_only_on_case
 @blp.arguments(ResolveBody)
 @blp.response(200, CaseRead)
 def resolve(body, case_id):
@@ -55,6 +56,7 @@ def close(case_id):
 
 
 @blp.route("/<uuid:case_id>/merge", methods=["POST"])
+@staff_only_on_case
 @blp.arguments(MergeBody)
 @blp.response(200, CaseRead)
 def merge(body, case_id):
@@ -68,6 +70,7 @@ def merge(body, case_id):
 
 
 @blp.route("/<uuid:case_id>/route", methods=["POST"])
+@staff_only_on_case
 @blp.response(200, CaseRead)
 def apply_routing(case_id):
     """Staff: move the case to the team the routing rules choose for it now"""
@@ -79,6 +82,7 @@ def apply_routing(case_id):
 
 
 @blp.route("/<uuid:case_id>/forward", methods=["POST"])
+@staff_only_on_case
 @blp.arguments(ForwardBody)
 @blp.response(201, MessageRead)
 def forward(body, case_id):

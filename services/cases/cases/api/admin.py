@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from servicekit.web import current_identity, db_session
+from servicekit.web import admin_only, current_identity, db_session
 
 from ..schemas.admin import (
     DefaultTeam,
@@ -41,6 +41,7 @@ class RoutingRules(MethodView):
         session = db_session()
         return {"items": routing.list_rules(session), "default_team_id": routing.default_team_id(session)}
 
+    @admin_only
     @routing_blp.arguments(RoutingRuleCreate)
     @routing_blp.response(201, RoutingRuleRead)
     def post(self, data):
@@ -51,6 +52,7 @@ class RoutingRules(MethodView):
 
 @routing_blp.route("/routing-rules/<uuid:rule_id>")
 class RoutingRule(MethodView):
+    @admin_only
     @routing_blp.arguments(RoutingRulePatch)
     @routing_blp.response(200, RoutingRuleRead)
     def patch(self, data, rule_id):
@@ -58,6 +60,7 @@ class RoutingRule(MethodView):
         with transaction() as session:
             return routing.update_rule(session, current_identity(), str(rule_id), data)
 
+    @admin_only
     @routing_blp.response(204)
     def delete(self, rule_id):
         """Admin: remove a rule"""
@@ -73,6 +76,7 @@ class DefaultTeamView(MethodView):
         require_staff(current_identity())
         return {"team_id": routing.default_team_id(db_session())}
 
+    @admin_only
     @routing_blp.arguments(DefaultTeam)
     @routing_blp.response(200, DefaultTeamRead)
     def put(self, data):
@@ -89,6 +93,7 @@ class PriorityMatrixView(MethodView):
         require_staff(current_identity())
         return {"matrix": routing.priority_matrix(db_session())}
 
+    @admin_only
     @routing_blp.arguments(PriorityMatrix)
     @routing_blp.response(200, PriorityMatrix)
     def put(self, data):
@@ -106,6 +111,7 @@ class ReplyTemplates(MethodView):
         items, total = templates.list_templates(db_session(), current_identity(), args)
         return page(items, total, args)
 
+    @admin_only
     @templates_blp.arguments(ReplyTemplateCreate)
     @templates_blp.response(201, ReplyTemplateRead)
     def post(self, data):
@@ -121,6 +127,7 @@ class ReplyTemplate(MethodView):
         """Staff: one template"""
         return templates.get_template(db_session(), current_identity(), str(template_id))
 
+    @admin_only
     @templates_blp.arguments(ReplyTemplatePatch)
     @templates_blp.response(200, ReplyTemplateRead)
     def patch(self, data, template_id):
@@ -128,6 +135,7 @@ class ReplyTemplate(MethodView):
         with transaction() as session:
             return templates.update_template(session, current_identity(), str(template_id), data)
 
+    @admin_only
     @templates_blp.response(204)
     def delete(self, template_id):
         """Admin: remove a template"""

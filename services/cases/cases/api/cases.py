@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from servicekit.web import current_identity, db_session, service
+from servicekit.web import current_identity, db_session, service, staff_only
 
 from ..schemas.admin import CaseStats, StatsArgs
 from ..schemas.cases import (
@@ -22,7 +22,7 @@ from ..schemas.cases import (
 from ..service import bulk, creating, history, listing, stats, updating
 from ..service.common import get_case, get_case_by_number, read_case
 from ..service.views import case_view
-from .common import etag, if_match, options, page, transaction
+from .common import etag, if_match, options, page, staff_only_on_case, transaction
 
 blp = Blueprint("cases", __name__, url_prefix="/api/v1/cases", description="Cases (sager): open, find, change")
 
@@ -76,6 +76,7 @@ class OneCase(MethodView):
         case = get_case(session, viewer, str(case_id))
         return read_case(session, viewer, case), 200, etag(case.version)
 
+    @staff_only_on_case
     @blp.arguments(CasePatch)
     @blp.response(200, CaseRead)
     @blp.alt_response(412, description="If-Match names an older version: nothing was changed")
@@ -89,6 +90,7 @@ class OneCase(MethodView):
 
 
 @blp.route("/bulk", methods=["POST"])
+@staff_only
 @blp.arguments(BulkBody)
 @blp.response(200, BulkAnswer)
 def bulk_edit(body):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from servicekit.web import current_identity, db_session, service
+from servicekit.web import admin_only, current_identity, db_session, service
 
 from ..pagination import PageArgs, offset
 from . import service as hooks
@@ -31,6 +31,7 @@ def _admin():
 
 @blp.route("")
 class Webhooks(MethodView):
+    @admin_only
     @blp.arguments(PageArgs, location="query")
     @blp.response(200, WebhookPage)
     def get(self, args):
@@ -39,6 +40,7 @@ class Webhooks(MethodView):
         rows, total = hooks.list_webhooks(db_session(), args["per_page"], offset(args))
         return {"items": rows, "total": total, "page": args["page"], "per_page": args["per_page"]}
 
+    @admin_only
     @blp.arguments(WebhookCreate)
     @blp.response(201, WebhookRead)
     @blp.alt_response(422, description="Invalid, or an address that may not receive webhooks")
@@ -50,11 +52,13 @@ class Webhooks(MethodView):
 
 @blp.route("/<webhook_id>")
 class OneWebhook(MethodView):
+    @admin_only
     @blp.response(200, WebhookRead)
     def get(self, webhook_id):
         _admin()
         return hooks.get_webhook(db_session(), webhook_id)
 
+    @admin_only
     @blp.arguments(WebhookPatch)
     @blp.response(200, WebhookRead)
     def patch(self, body, webhook_id):
@@ -62,6 +66,7 @@ class OneWebhook(MethodView):
         _admin()
         return hooks.update_webhook(db_session(), service().extras["host_policy"], webhook_id, body)
 
+    @admin_only
     @blp.response(204)
     def delete(self, webhook_id):
         """Remove a webhook and its delivery log."""
@@ -71,6 +76,7 @@ class OneWebhook(MethodView):
 
 @blp.route("/<webhook_id>/deliveries")
 class Deliveries(MethodView):
+    @admin_only
     @blp.arguments(DeliveryQueryArgs, location="query")
     @blp.response(200, DeliveryPage)
     def get(self, args, webhook_id):
@@ -83,6 +89,7 @@ class Deliveries(MethodView):
 
 @blp.route("/<webhook_id>/deliveries/<delivery_id>/redeliver")
 class Redeliver(MethodView):
+    @admin_only
     @blp.response(202, DeliveryRead)
     def post(self, webhook_id, delivery_id):
         """Send a delivery again."""
@@ -92,6 +99,7 @@ class Redeliver(MethodView):
 
 @blp.route("/<webhook_id>/ping")
 class Ping(MethodView):
+    @admin_only
     @blp.response(202, DeliveryRead)
     def post(self, webhook_id):
         """Send a ``webhook.ping`` event to check the receiver."""

@@ -6,7 +6,7 @@ from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from servicekit.i18n import request_language
-from servicekit.web import db_session
+from servicekit.web import admin_only, db_session, staff_only
 
 from ..models import CaseClock, Policy
 from ..schemas import (
@@ -35,6 +35,7 @@ def _page(items, total, args):
 
 
 @blp.route("/calendars", methods=["GET"])
+@staff_only
 @blp.arguments(PageArgs, location="query")
 @blp.response(200, page_of(CalendarRead))
 def list_calendars(args):
@@ -43,6 +44,7 @@ def list_calendars(args):
 
 
 @blp.route("/calendars", methods=["POST"])
+@admin_only
 @blp.arguments(CalendarCreate)
 @blp.response(201, CalendarRead)
 def create_calendar(values):
@@ -61,6 +63,7 @@ def get_calendar(calendar_id: str):
 
 
 @blp.route("/calendars/<calendar_id>", methods=["PATCH"])
+@admin_only
 @blp.arguments(CalendarPatch)
 @blp.response(200, CalendarRead)
 def update_calendar(changes, calendar_id: str):
@@ -77,6 +80,7 @@ def update_calendar(changes, calendar_id: str):
 
 
 @blp.route("/calendars/<calendar_id>/days", methods=["GET"])
+@staff_only
 @blp.arguments(CalendarDaysArgs, location="query")
 @blp.response(200, CalendarDayRead(many=True))
 def list_calendar_days(args, calendar_id: str):
@@ -88,6 +92,7 @@ def list_calendar_days(args, calendar_id: str):
 
 
 @blp.route("/policies", methods=["GET"])
+@staff_only
 @blp.arguments(PolicyListArgs, location="query")
 @blp.response(200, page_of(PolicyRead))
 def list_policies(args):
@@ -97,6 +102,7 @@ def list_policies(args):
 
 
 @blp.route("/policies", methods=["POST"])
+@admin_only
 @blp.arguments(PolicyCreate)
 @blp.response(201, PolicyRead)
 def create_policy(values):
@@ -119,6 +125,7 @@ def get_policy(policy_id: str):
 
 
 @blp.route("/policies/<policy_id>", methods=["PATCH"])
+@admin_only
 @blp.arguments(PolicyPatch)
 @blp.response(200, PolicyRead)
 def update_policy(changes, policy_id: str):

@@ -16,10 +16,11 @@ from ..schemas import (
     ReturnArgs,
     TaskRead,
 )
-from .common import blp, documented, etag, expected_version
+from .common import blp, documented, etag, expected_version, readers_only
 
 
 @blp.route("/tasks/<uuid:task_id>/resolve", methods=["POST"])
+@readers_only
 @blp.arguments(ResolveArgs)
 @blp.response(200, TaskRead)
 @documented("not_found", "forbidden", "conflict", "stale")
@@ -32,6 +33,7 @@ def resolve_task(args, task_id):
 
 
 @blp.route("/tasks/<uuid:task_id>/reopen", methods=["POST"])
+@readers_only
 @blp.arguments(ReopenArgs)
 @blp.response(200, TaskRead)
 @documented("not_found", "forbidden", "conflict", "stale")
@@ -44,6 +46,7 @@ def reopen_task(args, task_id):
 
 
 @blp.route("/tasks/<uuid:task_id>/return", methods=["POST"])
+@readers_only
 @blp.arguments(ReturnArgs)
 @blp.response(200, TaskRead)
 @documented("not_found", "forbidden", "conflict", "stale")
@@ -55,6 +58,7 @@ def return_task(args, task_id):
 
 
 @blp.route("/tasks/<uuid:task_id>/comments", methods=["POST"])
+@readers_only
 @blp.arguments(CommentCreate)
 @blp.response(201, CommentRead)
 @documented("not_found", "forbidden", "conflict")
@@ -65,6 +69,7 @@ def add_comment(args, task_id):
 
 
 @blp.route("/tasks/<uuid:task_id>/comments", methods=["GET"])
+@readers_only
 @blp.arguments(PageArgs, location="query")
 @blp.response(200, CommentPage)
 @documented("not_found")
@@ -74,6 +79,7 @@ def list_comments(args, task_id):
 
 
 @blp.route("/tasks/<uuid:task_id>/history", methods=["GET"])
+@readers_only
 @blp.arguments(PageArgs, location="query")
 @blp.response(200, HistoryPage)
 @documented("not_found")

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 from flask import request
 from flask_smorest import Blueprint
 
 from servicekit.errors import BadRequest
-from servicekit.web import service
+from servicekit.web import current_identity, service
 
+from ..access import require_reader
 from ..i18n import _
 from ..service import TaskRules, TaskView
 
@@ -56,3 +58,14 @@ def rules() -> TaskRules:
 def etag(view: TaskView) -> dict[str, str]:
     """The task's version as its entity tag, to send back in ``If-Match``."""
     return {"ETag": f'"{view.version}"'}
+
+
+def readers_only(view):
+    """Requesters never see tasks: refused as not found before the body is read or validated."""
+
+    @functools.wraps(view)
+    def gated(*args, **kwargs):
+        require_reader(current_identity())
+        return view(*args, **kwargs)
+
+    return gated

@@ -6,10 +6,11 @@ from servicekit.web import current_identity, db_session
 
 from .. import service as tasks
 from ..schemas import CaseTaskQueryArgs, TaskCreate, TaskPage, TaskPatch, TaskQueryArgs, TaskRead, TaskSummary
-from .common import blp, documented, etag, expected_version, rules
+from .common import blp, documented, etag, expected_version, readers_only, rules
 
 
 @blp.route("/cases/<uuid:case_id>/tasks", methods=["POST"])
+@readers_only
 @blp.arguments(TaskCreate)
 @blp.response(201, TaskRead)
 @documented("not_found", "forbidden", "conflict")
@@ -25,6 +26,7 @@ def create_task(fields, case_id):
 
 
 @blp.route("/cases/<uuid:case_id>/tasks", methods=["GET"])
+@readers_only
 @blp.arguments(CaseTaskQueryArgs, location="query")
 @blp.response(200, TaskPage)
 @documented("not_found")
@@ -34,6 +36,7 @@ def list_case_tasks(args, case_id):
 
 
 @blp.route("/tasks", methods=["GET"])
+@readers_only
 @blp.arguments(TaskQueryArgs, location="query")
 @blp.response(200, TaskPage)
 @documented("not_found")
@@ -43,6 +46,7 @@ def list_tasks(args):
 
 
 @blp.route("/tasks/summary", methods=["GET"])
+@readers_only
 @blp.response(200, TaskSummary)
 @documented("not_found")
 def task_summary():
@@ -51,6 +55,7 @@ def task_summary():
 
 
 @blp.route("/tasks/by-number/<string:number>", methods=["GET"])
+@readers_only
 @blp.response(200, TaskRead)
 @documented("not_found")
 def get_task_by_number(number):
@@ -61,6 +66,7 @@ def get_task_by_number(number):
 
 
 @blp.route("/tasks/<uuid:task_id>", methods=["GET"])
+@readers_only
 @blp.response(200, TaskRead)
 @documented("not_found")
 def get_task(task_id):
@@ -70,6 +76,7 @@ def get_task(task_id):
 
 
 @blp.route("/tasks/<uuid:task_id>", methods=["PATCH"])
+@readers_only
 @blp.arguments(TaskPatch)
 @blp.response(200, TaskRead)
 @documented("not_found", "forbidden", "conflict", "stale")
