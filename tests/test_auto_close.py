@@ -6,8 +6,8 @@ A system of its own, with AUTO_CLOSE_AFTER set to a few seconds; time is real.
 import time
 
 import pytest
-from conftest import ARTIFACTS, World
 from system import System, wait_for
+from world import ARTIFACTS, World
 
 AUTO_CLOSE_AFTER = 4
 
