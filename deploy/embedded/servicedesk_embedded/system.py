@@ -82,6 +82,8 @@ def component_environ(name: str, base: dict[str, str], data_dir: Path, keys: tup
         "PUBLIC_URL": gateway_url,
         "MAIL_FROM": "servicedesk@servicedesk.example",
         "INBOUND_ADDRESS": "sager@servicedesk.example",
+        "INBOUND_SMTP_PORT": "2525",
+        "INBOUND_SMTP_HOST": "127.0.0.1",
         **base,
     }
     env.update({
