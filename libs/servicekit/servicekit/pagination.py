@@ -6,7 +6,8 @@ One implementation for every service and the gateway:
   :func:`page_number` or ``per_page`` with :func:`page_size` where a list needs another bound or default);
 * :func:`page_schema`, the answer's schema around an item schema;
 * :func:`page`, the answer itself, and :func:`offset`, the rows a page skips;
-* :func:`paginate`, a page of an SQLAlchemy query: one query for the rows and one for the total.
+* :func:`paginate`, a page of an SQLAlchemy query: one query for the rows and one for the total;
+* :func:`fetch_page`, the rows of a page and the total in one query (a window count).
 """
 
 from __future__ import annotations
@@ -81,3 +82,17 @@ def paginate(session: Session, query: Select, args: Mapping[str, Any],
     total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     rows = session.scalars(query.limit(args["per_page"]).offset(offset(args))).all()
     return page([view(row) for row in rows], total, args)
+
+
+def fetch_page(session: Session, query: Select, *, page: int, per_page: int) -> tuple[list[tuple[Any, ...]], int]:
+    """The rows of one page of ``query``, each a tuple of its columns, and the total of all pages, in one
+    query: the total rides on every row as a window count.  Only a page past the end, which has no row to
+    carry it, is counted apart."""
+    rows = session.execute(
+        query.add_columns(func.count().over()).limit(per_page).offset((page - 1) * per_page)
+    ).all()
+    if rows:
+        return [tuple(row[:-1]) for row in rows], rows[0][-1]
+    if page == 1:
+        return [], 0
+    return [], session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0

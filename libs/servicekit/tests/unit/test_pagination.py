@@ -4,11 +4,20 @@ import pytest
 from flask import Flask
 from flask_smorest import Api, Blueprint
 from marshmallow import Schema, ValidationError, fields
-from sqlalchemy import String, create_engine, select
+from sqlalchemy import String, create_engine, event, select
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from servicekit.i18n import init_babel
-from servicekit.pagination import PageArgs, offset, page, page_number, page_schema, page_size, paginate
+from servicekit.pagination import (
+    PageArgs,
+    fetch_page,
+    offset,
+    page,
+    page_number,
+    page_schema,
+    page_size,
+    paginate,
+)
 
 
 class ThingRead(Schema):
@@ -122,3 +131,26 @@ def test_paginate_shows_the_rows_of_the_page_and_counts_them_all(session, number
     query = select(Thing).order_by(Thing.id)
     answer = paginate(session, query, {"page": number, "per_page": 2}, lambda thing: thing.name)
     assert answer == {"items": names, "total": 5, "page": number, "per_page": 2}
+
+
+@pytest.fixture
+def statements(session):
+    seen = []
+    event.listen(session.get_bind(), "before_cursor_execute", lambda *call: seen.append(call[2]))
+    return seen
+
+
+@pytest.mark.parametrize(("number", "rows", "queries"), [
+    (1, [(1, "thing 1"), (2, "thing 2")], 1),
+    (3, [(5, "thing 5")], 1),
+    (4, [], 2),  # past the end: no row carries the total, so it is counted apart
+])
+def test_fetch_page_tells_the_rows_and_the_total_in_one_query(session, statements, number, rows, queries):
+    query = select(Thing.id, Thing.name).order_by(Thing.id)
+    assert fetch_page(session, query, page=number, per_page=2) == (rows, 5)
+    assert len(statements) == queries
+
+
+def test_fetch_page_of_nothing_is_one_query(session, statements):
+    assert fetch_page(session, select(Thing).where(Thing.id > 5), page=1, per_page=2) == ([], 0)
+    assert len(statements) == 1
