@@ -12,14 +12,14 @@ from servicekit.auth import Identity
 from servicekit.db import utcnow
 from servicekit.errors import InvalidTransition, ValidationFailed
 from servicekit.outbox import record_event
-from servicekit.pagination import page
+from servicekit.pagination import fetch_page, page
 
 from ..access import require_changer, require_reader
 from ..domain import TASK_COMMENTED, TaskStatus
 from ..events import comment_data, task_event
 from ..i18n import _
 from ..models import Task, TaskComment
-from .common import page_of, task_not_found, view_of
+from .common import task_not_found, view_of
 
 
 def refuse_external(case_id: str) -> ValidationFailed:
@@ -56,7 +56,6 @@ def list_comments(session: Session, *, task_id: str, actor: Identity, args: dict
     require_reader(actor)
     if session.get(Task, task_id) is None:
         raise task_not_found()
-    rows, total = page_of(session, select(TaskComment).where(TaskComment.task_id == task_id),
-                          order_by=[TaskComment.created_at, TaskComment.id], page=args["page"],
-                          per_page=args["per_page"])
+    query = select(TaskComment).where(TaskComment.task_id == task_id).order_by(TaskComment.created_at, TaskComment.id)
+    rows, total = fetch_page(session, query, page=args["page"], per_page=args["per_page"])
     return page([row[0] for row in rows], total, args)

@@ -13,13 +13,13 @@ from sqlalchemy.orm import Session
 
 from servicekit.auth import Identity
 from servicekit.db import utcnow
-from servicekit.pagination import page
+from servicekit.pagination import fetch_page, page
 
 from ..access import require_reader
 from ..domain import OPEN_STATUSES, STATES
 from ..models import CaseReplica, Task, TaskChange
 from ..numbers import lookup_key
-from .common import TaskView, page_of, task_not_found, view_from_row
+from .common import TaskView, task_not_found, view_from_row
 
 
 def _with_case() -> Select:
@@ -70,8 +70,8 @@ def _ordering(sort: str) -> list:
 
 
 def _page(session: Session, statement: Select, args: dict[str, Any]) -> dict[str, Any]:
-    rows, total = page_of(session, statement, order_by=_ordering(args["sort"]), page=args["page"],
-                          per_page=args["per_page"])
+    rows, total = fetch_page(session, statement.order_by(*_ordering(args["sort"])), page=args["page"],
+                             per_page=args["per_page"])
     now = utcnow()
     return page([view_from_row(r[0], r[1], r[2], now) for r in rows], total, args)
 
@@ -126,6 +126,6 @@ def task_history(session: Session, *, task_id: str, actor: Identity, args: dict[
     require_reader(actor)
     if session.get(Task, task_id) is None:
         raise task_not_found()
-    rows, total = page_of(session, select(TaskChange).where(TaskChange.task_id == task_id),
-                          order_by=[TaskChange.id], page=args["page"], per_page=args["per_page"])
+    rows, total = fetch_page(session, select(TaskChange).where(TaskChange.task_id == task_id).order_by(TaskChange.id),
+                             page=args["page"], per_page=args["per_page"])
     return page([r[0] for r in rows], total, args)
