@@ -8,10 +8,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from servicekit import errors
+from servicekit.pagination import paginate
 
 from ..i18n import _
 from ..models import Organisation, OrganisationDomain
-from ..pagination import paginate
 from . import events
 from .common import commit_unique, contains
 from .views import changes_between, organisation_view

@@ -6,7 +6,7 @@ import re
 
 from marshmallow import Schema, ValidationError, fields, post_load, validate
 
-from ..pagination import PageArgs, page_schema
+from servicekit.pagination import PageArgs, page_schema
 
 ROLES = ("requester", "agent", "dispatcher", "admin")
 LANGUAGES = ("da", "en")

@@ -12,10 +12,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from servicekit import errors
+from servicekit.pagination import paginate
 
 from ..i18n import _
 from ..models import Team, TeamMember, User
-from ..pagination import paginate
 from . import events
 from .common import commit_unique, contains
 from .views import changes_between, team_view, user_view

@@ -11,11 +11,11 @@ from sqlalchemy.orm import Session
 from servicekit import errors
 from servicekit.auth import Identity
 from servicekit.db import utcnow
+from servicekit.pagination import paginate
 
 from ..auth.passwords import Passwords
 from ..i18n import _
 from ..models import Organisation, TeamMember, User
-from ..pagination import paginate
 from . import events
 from .common import commit_unique, contains
 from .organisations import organisation_for_email

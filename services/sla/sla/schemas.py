@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from servicekit.pagination import PageArgs
+
 from .calendar import DEFAULT_HOLIDAY_COUNTRY, DEFAULT_TIME_ZONE, WEEKDAYS, parse_clock
 from .domain import CASE_TYPES, DEFAULT_PAUSE_STATUSES, MAX_TARGET_SECONDS, PAUSABLE_STATUSES, PRIORITIES
 from .i18n import _
@@ -171,22 +173,8 @@ class PolicyRead(Schema):
     updated_at = fields.DateTime()
 
 
-class PageArgs(Schema):
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
-    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
-
-
 class PolicyListArgs(PageArgs):
     active = fields.Boolean(load_default=None, allow_none=True)
-
-
-def page_of(item_schema: type[Schema]) -> type[Schema]:
-    return Schema.from_dict({
-        "items": fields.List(fields.Nested(item_schema)),
-        "total": fields.Integer(),
-        "page": fields.Integer(),
-        "per_page": fields.Integer(),
-    }, name=f"{item_schema.__name__.removesuffix('Read')}Page")
 
 
 class MetricRead(Schema):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from servicekit.pagination import PageArgs, page_schema
+
 from .domain import STATES, TaskStatus
 from .i18n import _, _l
 
@@ -151,12 +153,6 @@ class TaskRead(Schema):
     version = fields.Integer()
 
 
-class PageArgs(Schema):
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, error=_l("At least {min}.")))
-    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200,
-                                                                       error=_l("Between {min} and {max}.")))
-
-
 class TaskQueryArgs(PageArgs):
     view = fields.String(load_default="mine", validate=validate.OneOf(
         ["mine", "team", "unassigned", "approver", "created_by_me", "all"]), metadata={
@@ -174,18 +170,10 @@ class CaseTaskQueryArgs(PageArgs):
     sort = fields.String(load_default="created_at", validate=validate.OneOf([*SORTS, *(f"-{s}" for s in SORTS)]))
 
 
-class TaskPage(Schema):
-    items = fields.List(fields.Nested(TaskRead))
-    total = fields.Integer()
-    page = fields.Integer()
-    per_page = fields.Integer()
+TaskPage = page_schema(TaskRead)
 
 
-class CommentPage(Schema):
-    items = fields.List(fields.Nested(CommentRead))
-    total = fields.Integer()
-    page = fields.Integer()
-    per_page = fields.Integer()
+CommentPage = page_schema(CommentRead)
 
 
 class TaskSummary(Schema):
@@ -207,8 +195,4 @@ class HistoryEntry(Schema):
     new = fields.Raw(attribute="new_value", allow_none=True)
 
 
-class HistoryPage(Schema):
-    items = fields.List(fields.Nested(HistoryEntry))
-    total = fields.Integer()
-    page = fields.Integer()
-    per_page = fields.Integer()
+HistoryPage = page_schema(HistoryEntry, "HistoryPage")

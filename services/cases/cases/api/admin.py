@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from servicekit.pagination import page
 from servicekit.web import admin_only, current_identity, db_session
 
 from ..schemas.admin import (
@@ -25,7 +26,7 @@ from ..schemas.messages import (
 )
 from ..service import routing, templates
 from ..service.common import require_staff
-from .common import page, transaction
+from .common import transaction
 
 routing_blp = Blueprint("routing", __name__, url_prefix="/api/v1", description="Where new cases land; priorities")
 templates_blp = Blueprint("reply-templates", __name__, url_prefix="/api/v1/reply-templates",

@@ -8,6 +8,7 @@ from flask_smorest import Blueprint, abort
 from marshmallow import ValidationError
 
 from servicekit import errors
+from servicekit.pagination import page
 from servicekit.web import current_identity, db_session
 
 from ..files import DISPLAYABLE_TYPES, OCTET_STREAM
@@ -16,7 +17,7 @@ from ..schemas.common import PageArgs
 from ..schemas.messages import AttachmentForm, AttachmentPage, AttachmentRead
 from ..service import attachments
 from ..service.views import attachment_view
-from .common import options, page, transaction
+from .common import options, transaction
 
 blp = Blueprint("attachments", __name__, url_prefix="/api/v1/cases", description="Files on a case")
 

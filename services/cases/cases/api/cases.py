@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from servicekit.pagination import page
 from servicekit.web import current_identity, db_session, service, staff_only
 
 from ..schemas.admin import CaseStats, StatsArgs
@@ -22,7 +23,7 @@ from ..schemas.cases import (
 from ..service import bulk, creating, history, listing, stats, updating
 from ..service.common import get_case, get_case_by_number, read_case
 from ..service.views import case_view
-from .common import etag, if_match, options, page, staff_only_on_case, transaction
+from .common import etag, if_match, options, staff_only_on_case, transaction
 
 blp = Blueprint("cases", __name__, url_prefix="/api/v1/cases", description="Cases (sager): open, find, change")
 

@@ -1,11 +1,10 @@
-"""What the views share: the service's options, a transaction per request, ETags and pages."""
+"""What the views share: the service's options, a transaction per request and ETags."""
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
 
 from flask import request
 from sqlalchemy.orm import Session
@@ -41,10 +40,6 @@ def if_match() -> str | None:
 
 def etag(version: int) -> dict[str, str]:
     return {"ETag": f'"{version}"'}
-
-
-def page(items: list[Any], total: int, args: dict[str, Any]) -> dict[str, Any]:
-    return {"items": items, "total": total, "page": args["page"], "per_page": args["per_page"]}
 
 
 def staff_only_on_case(view):

@@ -5,13 +5,14 @@ from __future__ import annotations
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from servicekit.pagination import page
 from servicekit.web import current_identity, db_session
 
 from ..schemas.cases import CaseRead
 from ..schemas.messages import MessageCreate, MessagePage, MessageQueryArgs, MessageRead
 from ..service import messages
 from ..service.common import get_case, read_case
-from .common import etag, if_match, options, page, transaction
+from .common import etag, if_match, options, transaction
 
 blp = Blueprint("messages", __name__, url_prefix="/api/v1/cases", description="Messages on a case")
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from servicekit.pagination import page_schema, page_size
+
 from ..domain import Level, Priority, Status
 from ..i18n import _
-from .common import Id, PageArgs, PlainText, page_of, required_text
+from .common import Id, PageArgs, PlainText, required_text
 
 TYPES = ("incident", "request", "question", "complaint")
 ORIGINS = ("portal", "email", "phone", "chat", "web_form", "api")
@@ -53,7 +55,7 @@ class CaseRead(Schema):
     version = fields.Integer(required=True)
 
 
-CasePage = page_of(CaseRead, "CasePage")
+CasePage = page_schema(CaseRead)
 
 
 class CaseCreate(Schema):
@@ -198,8 +200,8 @@ class HistoryRead(Schema):
     version = fields.Integer(required=True)
 
 
-HistoryPage = page_of(HistoryRead, "HistoryPage")
+HistoryPage = page_schema(HistoryRead)
 
 
 class HistoryArgs(PageArgs):
-    per_page = fields.Integer(load_default=200, validate=validate.Range(min=1, max=200))
+    per_page = page_size(default=200)

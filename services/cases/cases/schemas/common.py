@@ -1,10 +1,14 @@
-"""Building blocks shared by the schemas: ids, plain text, pages."""
+"""Building blocks shared by the schemas: ids, plain text, page arguments."""
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
+
+from servicekit import pagination
 
 from ..domain import clean_text
+
+MAX_PAGE = 100_000
 
 
 class Id(fields.UUID):
@@ -28,19 +32,7 @@ def required_text(max_length: int, **kwargs) -> PlainText:
     return PlainText(required=True, validate=validate.Length(min=1, max=max_length), **kwargs)
 
 
-class PageArgs(Schema):
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
-    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+class PageArgs(pagination.PageArgs):
+    """The contract's page arguments; the cases' pages stop at page 100 000."""
 
-
-def page_of(item_schema: type[Schema], name: str) -> type[Schema]:
-    """The contract's list answer: ``{"items": [...], "total", "page", "per_page"}``."""
-    return Schema.from_dict(
-        {
-            "items": fields.List(fields.Nested(item_schema), required=True),
-            "total": fields.Integer(required=True),
-            "page": fields.Integer(required=True),
-            "per_page": fields.Integer(required=True),
-        },
-        name=name,
-    )
+    page = pagination.page_number(max_page=MAX_PAGE)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from marshmallow import EXCLUDE, Schema, fields, validate
 
-from .common import Id, PageArgs, PlainText, page_of, required_text
+from servicekit.pagination import page_schema
+
+from .common import Id, PageArgs, PlainText, required_text
 
 VISIBILITIES = ("external", "internal")
 VIAS = ("portal", "email", "api", "forward")
@@ -30,7 +32,7 @@ class MessageRead(Schema):
     cc = fields.List(fields.String(), metadata={"description": "Forwards only"})
 
 
-MessagePage = page_of(MessageRead, "MessagePage")
+MessagePage = page_schema(MessageRead)
 
 
 class MessageQueryArgs(PageArgs):
@@ -51,7 +53,7 @@ class AttachmentRead(Schema):
     created_at = fields.DateTime(required=True)
 
 
-AttachmentPage = page_of(AttachmentRead, "AttachmentPage")
+AttachmentPage = page_schema(AttachmentRead)
 
 
 class AttachmentForm(Schema):
@@ -87,7 +89,7 @@ class ReplyTemplateRead(Schema):
     version = fields.Integer(required=True)
 
 
-ReplyTemplatePage = page_of(ReplyTemplateRead, "ReplyTemplatePage")
+ReplyTemplatePage = page_schema(ReplyTemplateRead)
 
 
 class ReplyTemplateArgs(PageArgs):

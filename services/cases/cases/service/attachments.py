@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from servicekit import errors
 from servicekit.auth import Identity
+from servicekit.pagination import fetch_page
 
 from .. import events
 from ..domain import Status
@@ -18,7 +19,7 @@ from ..files import CHUNK, check_allowed, safe_filename, sniff_content_type
 from ..i18n import _
 from ..models import Attachment, Case
 from .changes import note_in_history, record_case_event
-from .common import Options, actor_id, fetch_page, follower_ids, get_case, is_participant, require_editor
+from .common import Options, actor_id, follower_ids, get_case, is_participant, require_editor
 from .messages import EXTERNAL, INTERNAL, find_message
 from .views import attachment_view
 
@@ -66,7 +67,8 @@ def list_attachments(session: Session, viewer: Identity, case_id: str, *, page: 
     query = select(Attachment).where(Attachment.case_id == case.id)
     if not viewer.is_staff:
         query = query.where(Attachment.visibility == EXTERNAL)
-    rows, total = fetch_page(session, query.order_by(Attachment.created_at.desc(), Attachment.id), page, per_page)
+    rows, total = fetch_page(session, query.order_by(Attachment.created_at.desc(), Attachment.id), page=page,
+                              per_page=per_page)
     return [attachment_view(a) for (a,) in rows], total
 
 

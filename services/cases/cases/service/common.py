@@ -152,14 +152,3 @@ def get_case_by_number(session: Session, viewer: Identity, number: str) -> Case:
     if case is None:
         raise errors.NotFound(_("There is no such case, or you may not see it."))
     return case
-
-
-def fetch_page(session: Session, query, page: int, per_page: int) -> tuple[list[Any], int]:
-    """One page of ``query`` and the total, in one query (a window count); only a page past the end counts apart."""
-    rows = session.execute(query.add_columns(func.count().over()).limit(per_page)
-                           .offset((page - 1) * per_page)).all()
-    if rows:
-        return [tuple(row[:-1]) for row in rows], rows[0][-1]
-    if page == 1:
-        return [], 0
-    return [], session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0

@@ -8,9 +8,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from servicekit.auth import Identity
+from servicekit.pagination import fetch_page
 
 from ..models import HistoryEntry
-from .common import fetch_page, get_case
+from .common import get_case
 
 
 def list_history(session: Session, viewer: Identity, case_id: str, *, page: int,
@@ -19,5 +20,5 @@ def list_history(session: Session, viewer: Identity, case_id: str, *, page: int,
     query = select(HistoryEntry).where(HistoryEntry.case_id == case.id)
     if not viewer.is_staff:
         query = query.where(HistoryEntry.internal.is_(False))
-    rows, total = fetch_page(session, query.order_by(HistoryEntry.id), page, per_page)
+    rows, total = fetch_page(session, query.order_by(HistoryEntry.id), page=page, per_page=per_page)
     return [entry for (entry,) in rows], total

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from servicekit import errors
 from servicekit.auth import Identity
+from servicekit.pagination import fetch_page
 
 from .. import events
 from ..domain import Status, Trigger, automatic_transition
@@ -20,7 +21,6 @@ from .common import (
     actor_id,
     aggregate_ids,
     check_if_match,
-    fetch_page,
     follower_ids,
     get_case,
     is_participant,
@@ -133,7 +133,7 @@ def list_messages(session: Session, viewer: Identity, case_id: str, *, page: int
     elif visibility:
         query = query.where(Message.visibility == visibility)
     order = Message.created_at.desc() if sort.startswith("-") else Message.created_at.asc()
-    rows, total = fetch_page(session, query.order_by(order, Message.id), page, per_page)
+    rows, total = fetch_page(session, query.order_by(order, Message.id), page=page, per_page=per_page)
     solution = case.solution_message_id if _solution_visible(case, viewer) else None
     return [message_view(m, split_ids(ids), solution, name, viewer) for m, ids, name in rows], total
 

@@ -10,11 +10,12 @@ from sqlalchemy.orm import Session
 from servicekit import errors
 from servicekit.auth import Identity
 from servicekit.db import utcnow
+from servicekit.pagination import fetch_page
 
 from ..i18n import _
 from ..models import ReplyTemplate
 from . import directory
-from .common import fetch_page, require_staff
+from .common import require_staff
 from .routing import require_admin
 
 FIELDS = ("name", "body", "language", "team_id")
@@ -31,7 +32,7 @@ def list_templates(session: Session, viewer: Identity, args: dict[str, Any]) -> 
         conditions.append(func.lower(ReplyTemplate.name).contains(args["q"].lower(), autoescape=True))
     query = (select(ReplyTemplate).where(*conditions)
              .order_by(ReplyTemplate.language, ReplyTemplate.name, ReplyTemplate.id))
-    rows, total = fetch_page(session, query, args["page"], args["per_page"])
+    rows, total = fetch_page(session, query, page=args["page"], per_page=args["per_page"])
     return [template for (template,) in rows], total
 
 

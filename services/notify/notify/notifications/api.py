@@ -8,10 +8,10 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from servicekit.i18n import request_language
+from servicekit.pagination import offset, page
 from servicekit.web import current_identity, db_session, service
 
 from ..models import Notification
-from ..pagination import offset
 from . import service as notices
 from .schemas import (
     MarkedCount,
@@ -55,8 +55,7 @@ class Notifications(MethodView):
         rows, total = notices.list_notifications(db_session(), current_identity().user_id,
                                                  unread_only=args["unread"], limit=args["per_page"],
                                                  offset=offset(args))
-        return {"items": [present(r) for r in rows], "total": total, "page": args["page"],
-                "per_page": args["per_page"]}
+        return page([present(r) for r in rows], total, args)
 
 
 @blp.route("/notifications/unread-count")

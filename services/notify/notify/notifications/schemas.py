@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from ..pagination import PageArgs, page_schema
+from servicekit.pagination import page_schema
+
+from ..pagination import PageArgs
 from ..rules import CHANNELS
 
 
@@ -28,7 +30,7 @@ class NotificationRead(Schema):
     read = fields.Boolean(required=True)
 
 
-NotificationPage = page_schema(NotificationRead, "NotificationPage")
+NotificationPage = page_schema(NotificationRead)
 
 
 class UnreadCount(Schema):

@@ -5,9 +5,10 @@ from __future__ import annotations
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from servicekit.pagination import offset, page
 from servicekit.web import admin_only, current_identity, db_session, service
 
-from ..pagination import PageArgs, offset
+from ..pagination import PageArgs
 from . import service as hooks
 from .schemas import (
     DeliveryPage,
@@ -38,7 +39,7 @@ class Webhooks(MethodView):
         """All webhooks."""
         _admin()
         rows, total = hooks.list_webhooks(db_session(), args["per_page"], offset(args))
-        return {"items": rows, "total": total, "page": args["page"], "per_page": args["per_page"]}
+        return page(rows, total, args)
 
     @admin_only
     @blp.arguments(WebhookCreate)
@@ -84,7 +85,7 @@ class Deliveries(MethodView):
         _admin()
         items, total = hooks.list_deliveries(db_session(), webhook_id, args.get("status"), args["per_page"],
                                              offset(args))
-        return {"items": items, "total": total, "page": args["page"], "per_page": args["per_page"]}
+        return page(items, total, args)
 
 
 @blp.route("/<webhook_id>/deliveries/<delivery_id>/redeliver")

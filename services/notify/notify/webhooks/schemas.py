@@ -6,7 +6,9 @@ import re
 
 from marshmallow import Schema, ValidationError, fields, validate
 
-from ..pagination import PageArgs, page_schema
+from servicekit.pagination import page_schema
+
+from ..pagination import PageArgs
 from .deliveries import SUBSCRIBABLE
 
 _WORD = r"(?:[a-z_]+|\*|#)"
@@ -64,7 +66,7 @@ class WebhookRead(Schema):
     updated_at = fields.DateTime(required=True)
 
 
-WebhookPage = page_schema(WebhookRead, "WebhookPage")
+WebhookPage = page_schema(WebhookRead)
 
 
 class DeliveryQueryArgs(PageArgs):
@@ -93,4 +95,4 @@ class DeliveryRead(Schema):
     attempt_log = fields.List(fields.Nested(AttemptRead), required=True)
 
 
-DeliveryPage = page_schema(DeliveryRead, "DeliveryPage")
+DeliveryPage = page_schema(DeliveryRead)

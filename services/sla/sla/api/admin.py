@@ -6,6 +6,7 @@ from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from servicekit.i18n import request_language
+from servicekit.pagination import PageArgs, page, page_schema
 from servicekit.web import admin_only, db_session, staff_only
 
 from ..models import CaseClock, Policy
@@ -15,12 +16,10 @@ from ..schemas import (
     CalendarDaysArgs,
     CalendarPatch,
     CalendarRead,
-    PageArgs,
     PolicyCreate,
     PolicyListArgs,
     PolicyPatch,
     PolicyRead,
-    page_of,
 )
 from ..service import calendars, policies
 from ..service.recompute import policy_scope, replan_open_clocks
@@ -30,17 +29,13 @@ from . import access
 blp = Blueprint("sla_admin", __name__, url_prefix="/api/v1/sla", description="SLA policies and calendars")
 
 
-def _page(items, total, args):
-    return {"items": items, "total": total, "page": args["page"], "per_page": args["per_page"]}
-
-
 @blp.route("/calendars", methods=["GET"])
 @staff_only
 @blp.arguments(PageArgs, location="query")
-@blp.response(200, page_of(CalendarRead))
+@blp.response(200, page_schema(CalendarRead))
 def list_calendars(args):
     access.staff()
-    return _page(*calendars.list_calendars(db_session(), page=args["page"], per_page=args["per_page"]), args)
+    return page(*calendars.list_calendars(db_session(), page=args["page"], per_page=args["per_page"]), args)
 
 
 @blp.route("/calendars", methods=["POST"])
@@ -94,11 +89,11 @@ def list_calendar_days(args, calendar_id: str):
 @blp.route("/policies", methods=["GET"])
 @staff_only
 @blp.arguments(PolicyListArgs, location="query")
-@blp.response(200, page_of(PolicyRead))
+@blp.response(200, page_schema(PolicyRead))
 def list_policies(args):
     access.staff()
     found = policies.list_policies(db_session(), page=args["page"], per_page=args["per_page"], active=args["active"])
-    return _page(*found, args)
+    return page(*found, args)
 
 
 @blp.route("/policies", methods=["POST"])

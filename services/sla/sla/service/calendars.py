@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from servicekit import errors
 from servicekit.db import utcnow
+from servicekit.pagination import fetch_page
 
 from ..calendar import (
     WEEKDAYS,
@@ -25,7 +26,6 @@ from ..calendar import (
 from ..i18n import _
 from ..models import Calendar
 from . import concurrency
-from .paging import paged
 
 _cache: dict[tuple[str, int], BusinessCalendar] = {}
 _cache_lock = threading.Lock()
@@ -160,4 +160,6 @@ def get_calendar(session: Session, calendar_id: str, *, for_update: bool = False
 
 
 def list_calendars(session: Session, *, page: int, per_page: int) -> tuple[list[Calendar], int]:
-    return paged(session, select(Calendar).order_by(Calendar.name, Calendar.id), page=page, per_page=per_page)
+    statement = select(Calendar).order_by(Calendar.name, Calendar.id)
+    rows, total = fetch_page(session, statement, page=page, per_page=per_page)
+    return [calendar for (calendar,) in rows], total

@@ -9,13 +9,13 @@ from sqlalchemy.orm import Session
 
 from servicekit import errors
 from servicekit.db import utcnow
+from servicekit.pagination import fetch_page
 
 from ..domain import PRIORITIES, ClockRules, match_key
 from ..i18n import _
 from ..models import Calendar, Policy, new_id
 from . import concurrency
 from .calendars import business_calendar, get_calendar
-from .paging import paged
 
 
 def active_policies(session: Session) -> list[Policy]:
@@ -105,7 +105,8 @@ def list_policies(session: Session, *, page: int, per_page: int, active: bool | 
     statement = select(Policy).order_by(Policy.is_default.desc(), Policy.name, Policy.id)
     if active is not None:
         statement = statement.where(Policy.active.is_(active))
-    return paged(session, statement, page=page, per_page=per_page)
+    rows, total = fetch_page(session, statement, page=page, per_page=per_page)
+    return [policy for (policy,) in rows], total
 
 
 def policies_on_calendar(session: Session, calendar_id: str) -> list[str]:

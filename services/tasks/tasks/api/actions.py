@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from servicekit.pagination import PageArgs
 from servicekit.web import current_identity, db_session
 
 from .. import service as tasks
@@ -10,7 +11,6 @@ from ..schemas import (
     CommentPage,
     CommentRead,
     HistoryPage,
-    PageArgs,
     ReopenArgs,
     ResolveArgs,
     ReturnArgs,
@@ -75,7 +75,7 @@ def add_comment(args, task_id):
 @documented("not_found")
 def list_comments(args, task_id):
     """The task's comments, oldest first"""
-    return tasks.list_comments(db_session(), task_id=str(task_id), actor=current_identity(), **args)
+    return tasks.list_comments(db_session(), task_id=str(task_id), actor=current_identity(), args=args)
 
 
 @blp.route("/tasks/<uuid:task_id>/history", methods=["GET"])
@@ -85,4 +85,4 @@ def list_comments(args, task_id):
 @documented("not_found")
 def task_history(args, task_id):
     """Every change of the task: who, when, which field, old and new value"""
-    return tasks.task_history(db_session(), task_id=str(task_id), actor=current_identity(), **args)
+    return tasks.task_history(db_session(), task_id=str(task_id), actor=current_identity(), args=args)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -11,13 +12,14 @@ from servicekit.auth import Identity
 from servicekit.db import utcnow
 from servicekit.errors import InvalidTransition, ValidationFailed
 from servicekit.outbox import record_event
+from servicekit.pagination import fetch_page, page
 
 from ..access import require_changer, require_reader
 from ..domain import TASK_COMMENTED, TaskStatus
 from ..events import comment_data, task_event
 from ..i18n import _
 from ..models import Task, TaskComment
-from .common import page_of, task_not_found, view_of
+from .common import task_not_found, view_of
 
 
 def refuse_external(case_id: str) -> ValidationFailed:
@@ -50,10 +52,10 @@ def add_comment(session: Session, *, task_id: str, body: str, visibility: str, a
     return comment
 
 
-def list_comments(session: Session, *, task_id: str, actor: Identity, page: int, per_page: int) -> dict:
+def list_comments(session: Session, *, task_id: str, actor: Identity, args: dict[str, Any]) -> dict[str, Any]:
     require_reader(actor)
     if session.get(Task, task_id) is None:
         raise task_not_found()
-    rows, total = page_of(session, select(TaskComment).where(TaskComment.task_id == task_id),
-                          order_by=[TaskComment.created_at, TaskComment.id], page=page, per_page=per_page)
-    return {"items": [row[0] for row in rows], "total": total, "page": page, "per_page": per_page}
+    query = select(TaskComment).where(TaskComment.task_id == task_id).order_by(TaskComment.created_at, TaskComment.id)
+    rows, total = fetch_page(session, query, page=args["page"], per_page=args["per_page"])
+    return page([row[0] for row in rows], total, args)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, Select, func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from servicekit.errors import NotFound, PreconditionFailed, ValidationFailed
@@ -40,18 +40,6 @@ def view_of(session: Session, task: Task, now: datetime) -> TaskView:
 
 def view_from_row(task: Task, case_number: str | None, case_title: str | None, now: datetime) -> TaskView:
     return TaskView(task, case_number, case_title, is_overdue(task, now))
-
-
-def page_of(session: Session, statement: Select, *, order_by: list, page: int,
-            per_page: int) -> tuple[list[Row], int]:
-    """One page of ``statement`` and the total, in one query (a window count)."""
-    rows = session.execute(
-        statement.add_columns(func.count().over()).order_by(*order_by).limit(per_page).offset((page - 1) * per_page)
-    ).all()
-    if rows:
-        return [row[:-1] for row in rows], rows[0][-1]
-    # Past the last page the window count has no row to ride on.
-    return [], session.scalar(select(func.count()).select_from(statement.subquery()))
 
 
 def task_not_found() -> NotFound:

@@ -13,12 +13,13 @@ from sqlalchemy.orm import Session
 
 from servicekit.auth import Identity
 from servicekit.db import utcnow
+from servicekit.pagination import fetch_page, page
 
 from ..access import require_reader
 from ..domain import OPEN_STATUSES, STATES
 from ..models import CaseReplica, Task, TaskChange
 from ..numbers import lookup_key
-from .common import TaskView, page_of, task_not_found, view_from_row
+from .common import TaskView, task_not_found, view_from_row
 
 
 def _with_case() -> Select:
@@ -68,11 +69,11 @@ def _ordering(sort: str) -> list:
     return [primary.nulls_last(), Task.created_at.asc(), Task.id.asc()]
 
 
-def _page(session: Session, statement: Select, *, page: int, per_page: int, sort: str) -> dict[str, Any]:
-    rows, total = page_of(session, statement, order_by=_ordering(sort), page=page, per_page=per_page)
+def _page(session: Session, statement: Select, args: dict[str, Any]) -> dict[str, Any]:
+    rows, total = fetch_page(session, statement.order_by(*_ordering(args["sort"])), page=args["page"],
+                             per_page=args["per_page"])
     now = utcnow()
-    return {"items": [view_from_row(r[0], r[1], r[2], now) for r in rows], "total": total, "page": page,
-            "per_page": per_page}
+    return page([view_from_row(r[0], r[1], r[2], now) for r in rows], total, args)
 
 
 def list_tasks(session: Session, *, actor: Identity, args: dict[str, Any]) -> dict[str, Any]:
@@ -87,7 +88,7 @@ def list_tasks(session: Session, *, actor: Identity, args: dict[str, Any]) -> di
         statement = statement.where(_overdue() if args["overdue"] else ~_overdue())
     if args.get("q"):
         statement = statement.where(_matching(args["q"]))
-    return _page(session, statement, page=args["page"], per_page=args["per_page"], sort=args["sort"])
+    return _page(session, statement, args)
 
 
 def _overdue():
@@ -118,13 +119,13 @@ def list_case_tasks(session: Session, *, case_id: str, actor: Identity, args: di
     """A case's tasks; ``total`` is the "Opgaver (n)" count of the case page."""
     require_reader(actor)
     statement = _with_case().where(Task.case_id == case_id, Task.status.in_(sorted(STATES[args["state"]])))
-    return _page(session, statement, page=args["page"], per_page=args["per_page"], sort=args["sort"])
+    return _page(session, statement, args)
 
 
-def task_history(session: Session, *, task_id: str, actor: Identity, page: int, per_page: int) -> dict[str, Any]:
+def task_history(session: Session, *, task_id: str, actor: Identity, args: dict[str, Any]) -> dict[str, Any]:
     require_reader(actor)
     if session.get(Task, task_id) is None:
         raise task_not_found()
-    rows, total = page_of(session, select(TaskChange).where(TaskChange.task_id == task_id),
-                          order_by=[TaskChange.id], page=page, per_page=per_page)
-    return {"items": [r[0] for r in rows], "total": total, "page": page, "per_page": per_page}
+    rows, total = fetch_page(session, select(TaskChange).where(TaskChange.task_id == task_id).order_by(TaskChange.id),
+                             page=args["page"], per_page=args["per_page"])
+    return page([r[0] for r in rows], total, args)
