@@ -38,8 +38,11 @@ def page_size(*, default: int = DEFAULT_PER_PAGE) -> fields.Integer:
                           validate=validate.Range(min=1, max=MAX_PER_PAGE, error=_l("Between {min} and {max}.")))
 
 
+MAX_PAGE = 100_000  # far beyond any real list; a larger offset would overflow the database's integers
+
+
 class PageArgs(Schema):
-    page = page_number()
+    page = page_number(max_page=MAX_PAGE)
     per_page = page_size()
 
 

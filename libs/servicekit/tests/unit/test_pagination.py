@@ -34,7 +34,7 @@ def test_page_args_default_to_the_first_page_of_fifty():
 
 
 @pytest.mark.parametrize(("query", "field", "english", "danish"), [
-    ({"page": "0"}, "page", "At least 1.", "Mindst 1."),
+    ({"page": "0"}, "page", "Between 1 and 100000.", "Mellem 1 og 100000."),
     ({"per_page": "0"}, "per_page", "Between 1 and 200.", "Mellem 1 og 200."),
     ({"per_page": "201"}, "per_page", "Between 1 and 200.", "Mellem 1 og 200."),
 ])
@@ -99,7 +99,7 @@ def test_the_openapi_document_holds_one_component_per_page():
         "ThingPage", "ThingRead"]
     assert document["components"]["schemas"]["ThingPage"]["required"] == ["items", "page", "per_page", "total"]
     parameters = {p["name"]: p["schema"] for p in document["paths"]["/things"]["get"]["parameters"]}
-    assert parameters == {"page": {"type": "integer", "default": 1, "minimum": 1},
+    assert parameters == {"page": {"type": "integer", "default": 1, "minimum": 1, "maximum": 100000},
                           "per_page": {"type": "integer", "default": 50, "minimum": 1, "maximum": 200}}
 
 
@@ -154,3 +154,13 @@ def test_fetch_page_tells_the_rows_and_the_total_in_one_query(session, statement
 def test_fetch_page_of_nothing_is_one_query(session, statements):
     assert fetch_page(session, select(Thing).where(Thing.id > 5), page=1, per_page=2) == ([], 0)
     assert len(statements) == 1
+
+
+def test_a_page_number_past_the_bound_is_refused_before_it_reaches_the_database():
+    from marshmallow import ValidationError
+
+    from servicekit.pagination import MAX_PAGE, PageArgs
+
+    assert PageArgs().load({"page": str(MAX_PAGE)})["page"] == MAX_PAGE
+    with pytest.raises(ValidationError):
+        PageArgs().load({"page": str(10**18)})

@@ -8,8 +8,6 @@ from servicekit import pagination
 
 from ..domain import clean_text
 
-MAX_PAGE = 100_000
-
 
 class Id(fields.UUID):
     """A UUID in and out as its canonical string."""
@@ -32,7 +30,4 @@ def required_text(max_length: int, **kwargs) -> PlainText:
     return PlainText(required=True, validate=validate.Length(min=1, max=max_length), **kwargs)
 
 
-class PageArgs(pagination.PageArgs):
-    """The contract's page arguments; the cases' pages stop at page 100 000."""
-
-    page = pagination.page_number(max_page=MAX_PAGE)
+PageArgs = pagination.PageArgs

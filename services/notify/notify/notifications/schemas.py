@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from servicekit.pagination import page_schema
+from servicekit.pagination import PageArgs, page_schema
 
-from ..pagination import PageArgs
 from ..rules import CHANNELS
 
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from servicekit.pagination import offset, page
+from servicekit.pagination import PageArgs, offset, page
 from servicekit.web import admin_only, current_identity, db_session, service
 
-from ..pagination import PageArgs
 from . import service as hooks
 from .schemas import (
     DeliveryPage,

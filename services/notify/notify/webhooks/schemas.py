@@ -6,9 +6,8 @@ import re
 
 from marshmallow import Schema, ValidationError, fields, validate
 
-from servicekit.pagination import page_schema
+from servicekit.pagination import PageArgs, page_schema
 
-from ..pagination import PageArgs
 from .deliveries import SUBSCRIBABLE
 
 _WORD = r"(?:[a-z_]+|\*|#)"
