@@ -141,10 +141,20 @@ def resume(metric: MetricLike, at: datetime) -> None:
 
 
 def meet(metric: MetricLike, calendar: BusinessCalendar, at: datetime, *, breach_fired: bool) -> None:
-    """The clock's goal was reached at ``at``: late if it counted past its target or a breach went out."""
+    """The clock's goal was reached at ``at``.
+
+    Met exactly at the due time is in time (the scheduler likewise fires a breach only once its
+    instant has passed).  Late: met after the due instant, counted past the target, or a breach
+    already went out (subscribers were told; the statistics count it).
+    """
+    due_at = metric.due_at if metric.running_since is not None else None
     pause(metric, calendar, at)
     metric.met_at = at
-    metric.met_late = breach_fired or metric.consumed_seconds > metric.target_seconds
+    over_target = metric.consumed_seconds - metric.target_seconds > _ROUNDING_SECONDS
+    metric.met_late = breach_fired or over_target or (due_at is not None and at > due_at)
+
+
+_ROUNDING_SECONDS = 0.001  # business seconds are sums of float spans; a millisecond hides their rounding
 
 
 def unmeet(metric: MetricLike, at: datetime, *, runs: bool) -> None:
@@ -228,10 +238,11 @@ def apply_status(metrics: Iterable[MetricLike], rules: ClockRules, *, old_status
     for metric in metrics:
         if metric.stopped_at is not None:
             continue
-        if metric.metric == RESOLUTION and new_status == RESOLVED and old_status != RESOLVED \
-                and metric.met_at is None:
-            meet(metric, rules.calendar, resolved_at, breach_fired=RESOLUTION in fired_breaches)
-            met.append(RESOLUTION)
+        if new_status == RESOLVED and old_status != RESOLVED and metric.met_at is None:
+            # Resolving meets the resolution, and also the first response when none was given: the
+            # requester has had an answer (as Dynamics 365 and Zendesk count a case solved unanswered).
+            meet(metric, rules.calendar, resolved_at, breach_fired=metric.metric in fired_breaches)
+            met.append(metric.metric)
         elif metric.metric == RESOLUTION and old_status == RESOLVED and new_status not in (RESOLVED, CLOSED):
             unmeet(metric, at, runs=runs)
         if new_status == CLOSED:

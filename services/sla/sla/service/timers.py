@@ -72,10 +72,14 @@ def fire_now(session: Session, timers: list[Timer], *, kind: TimerKind, subject_
 
 
 def fire_due_timers(session: Session, *, now: datetime, limit: int = 500) -> int:
-    """Claim up to ``limit`` due timers (each exactly once across replicas) and record their events."""
+    """Claim up to ``limit`` due timers (each exactly once across replicas) and record their events.
+
+    A timer is due once its instant has passed (``due_at < now``): a clock met exactly at its due
+    time is in time, so its breach must not go out at that instant.
+    """
     due = (
         select(timers_table.c.id)
-        .where(timers_table.c.fired_at.is_(None), timers_table.c.due_at <= now)
+        .where(timers_table.c.fired_at.is_(None), timers_table.c.due_at < now)
         .order_by(timers_table.c.due_at)
         .limit(limit)
         .with_for_update(skip_locked=True)
