@@ -2,22 +2,30 @@
 
 import json
 import threading
+import time
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 from builders import CaseStory, user_event
 from harness import SlaHarness
+from polling import wait_for
 from sqlalchemy import func, select, text
 
 from servicekit.db import Database
 from servicekit.outbox import outbox_table
 from sla.models import Timer
 from sla.scheduler import TimerScheduler
+from sla.worker import build_worker
 
 AGENT = "3f0c1f9e-0000-4000-8000-00000000000a"
 
 
 def now() -> datetime:
     return datetime.now(UTC)
+
+
+def of_type(received: list[dict], event_type: str) -> list[dict]:
+    return [e for e in received if e["type"] == event_type]
 
 
 def outbox_events(database: Database) -> list[dict]:
@@ -77,14 +85,70 @@ def test_warning_breach_and_met_each_fire_once_with_two_schedulers(sla_url):
     database.dispose()
 
 
-def test_a_timer_due_while_the_scheduler_was_stopped_fires_when_it_starts(sla_url, context, spy):
+@contextmanager
+def running_worker(context):
+    """The service's worker (relay, consumer, scheduler) in threads until the block ends."""
+    worker = build_worker(context)
+    worker.start()
+    try:
+        assert worker.wait_until_consuming(30)
+        yield worker
+    finally:
+        worker.stop(timeout=10)
+
+
+def delete_queues(context) -> None:
+    with context.bus.connect() as conn:
+        build_worker(context).consumer.topology.delete(conn.channel())
+
+
+def sla_rows(database: Database, case_id: str) -> tuple[list[str], list[tuple[str, bool]]]:
+    """The case's sla.* events in the outbox, and its timers as (kind, fired)."""
+    with database.transaction() as session:
+        recorded = [t for t in session.scalars(select(outbox_table.c.event_type)) if t.startswith("sla.")]
+        timers = [(t.kind, t.fired_at is not None) for t in session.scalars(
+            select(Timer).where(Timer.subject_id == case_id).order_by(Timer.kind))]
+    return recorded, timers
+
+
+def test_a_breach_that_falls_due_while_the_scheduler_is_stopped_fires_once_when_a_new_one_starts(
+        sla_url, context, publish, spy, call, make_identity, make_round_the_clock_policy):
+    make_round_the_clock_policy(warning_percent=99)  # 60 s to respond; the warning just before the breach
+    agent = make_identity(roles=("agent",))
+    database = Database(sla_url)
+    try:
+        with running_worker(context):
+            story = CaseStory(created_at=now() - timedelta(seconds=55), priority="critical", type="question")
+            publish(story.created())
+            clock = wait_for(lambda: (r := call("GET", f"/api/v1/cases/{story.id}/sla", agent)).status_code == 200
+                             and r.get_json())
+            assert clock, "the worker never made the clock"
+        due_at = datetime.fromisoformat(clock["first_response"]["due_at"])
+        assert now() < due_at - timedelta(seconds=0.3), "the scheduler was stopped only after the breach was due"
+
+        time.sleep((due_at - now()).total_seconds() + 1.5)
+        assert spy(timeout=0.5) == [], "something was published while no scheduler ran"
+        assert sla_rows(database, story.id) == ([], [("sla_breach", False)] * 2 + [("sla_warning", False)] * 2)
+
+        with running_worker(context):
+            received = spy(until=lambda r: of_type(r, "sla.breached"), timeout=20)
+            received = spy(timeout=1.5, until=lambda r: False)
+        [breach] = of_type(received, "sla.breached")
+        assert breach["data"]["case_id"] == story.id and breach["data"]["metric"] == "first_response"
+        assert datetime.fromisoformat(breach["time"]) > due_at
+        assert of_type(received, "sla.warning") == [], "no warning for a clock already overdue"
+        assert sla_rows(database, story.id)[0] == ["sla.breached"]
+    finally:
+        database.dispose()
+        delete_queues(context)
+
+
+def test_timers_that_fell_due_before_any_scheduler_ran_fire_at_its_first_start(sla_url, context, spy):
     database = Database(sla_url)
     sla = SlaHarness(database)
     story = CaseStory(created_at=now() - timedelta(days=30), priority="critical")
     sla.deliver(story.created(), at=now())  # its warnings and breaches fell due long ago; no scheduler ran
     database.dispose()
-    from sla.worker import build_worker
-
     worker = build_worker(context)
     worker.start()
     try:
@@ -119,7 +183,6 @@ def test_operators_see_pending_and_overdue_timers(sla_url, settings, identity_ke
     from click.testing import CliRunner
 
     from sla.manage import cli
-    from sla.worker import build_worker
 
     database = Database(sla_url)
     SlaHarness(database).deliver(CaseStory(created_at=now() - timedelta(days=30), priority="low").created(),
