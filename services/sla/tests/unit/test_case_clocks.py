@@ -1,5 +1,6 @@
 """A case's clocks, driven by case events with time given by the test (SQLite)."""
 
+import uuid
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -297,3 +298,59 @@ def test_a_first_response_a_moment_after_its_due_time_is_late_whether_or_not_the
     assert notices == [("sla.breached", untold.id), ("sla.met", untold.id), ("sla.breached", told.id),
                        ("sla.met", told.id)]
     assert met_events(sla) == [("first_response", True), ("first_response", True)]
+
+
+def test_a_merged_case_stops_both_clocks_and_keeps_no_timer(sla):
+    created = local(2026, 11, 23, 9, 0)
+    story, survivor = CaseStory(created_at=created, priority="high"), CaseStory(created_at=created, priority="high")
+    for case in (story, survivor):
+        sla.deliver(case.created(), at=created)
+    assert len(sla.pending_timers(story.id)) == 4  # warning and breach of both clocks
+    sla.deliver(story.merged(local(2026, 11, 23, 9, 30), into_id=survivor.id), at=local(2026, 11, 23, 9, 30))
+    view = sla.sla(story.id, at=local(2026, 11, 30, 9, 0))
+    assert view["first_response"]["status"] == "stopped" and view["resolution"]["status"] == "stopped"
+    assert view["first_response"]["remaining_seconds"] == 90 * 60
+    assert sla.pending_timers(story.id) == []
+    assert len(sla.pending_timers(survivor.id)) == 4
+    sla.fire(at=local(2026, 12, 30, 9, 0))
+    assert {data["case_id"] for _, data in sla.published()} == {survivor.id}
+
+
+def test_a_resolved_case_merged_into_another_is_not_due_to_close_any_more(sla):
+    created = local(2026, 11, 23, 9, 0)
+    story = CaseStory(created_at=created, priority="high")
+    sla.deliver(story.created(), at=created)
+    sla.deliver(story.resolved(local(2026, 11, 23, 10, 0)), at=local(2026, 11, 23, 10, 0))
+    assert [kind for kind, _, _ in sla.pending_timers(story.id)] == ["auto_close"]
+    sla.deliver(story.merged(local(2026, 11, 24, 9, 0), into_id=str(uuid.uuid4())), at=local(2026, 11, 24, 9, 0))
+    assert sla.pending_timers(story.id) == []
+    assert sla.sla(story.id, at=local(2026, 11, 24, 9, 0))["resolution"]["status"] == "met"
+
+
+@pytest.fixture
+def network_policy(database):
+    """Network cases wait on suppliers: their clocks pause while waiting internally, not for the requester."""
+    from sla.service.policies import create_policy
+
+    with database.transaction() as session:
+        create_policy(session, {"name": "Netværk", "description": "", "category": "Netværk",
+                                "targets": {"high": {"first_response": 2 * HOUR, "resolution": 8 * HOUR}},
+                                "pause_statuses": ["waiting_internal"], "warning_percent": 75})
+
+
+def test_a_policy_can_pause_its_clocks_while_the_case_waits_internally(sla, network_policy):
+    created = local(2026, 11, 23, 9, 0)  # Monday
+    network = CaseStory(created_at=created, priority="high", category="Netværk")
+    other = CaseStory(created_at=created, priority="high", category="Print")
+    for story in (network, other):
+        sla.deliver(story.created(), at=created)
+        sla.deliver(story.status("waiting_internal", local(2026, 11, 23, 10, 0)), at=local(2026, 11, 23, 10, 0))
+    paused, running = sla.sla(network.id, at=local(2026, 11, 24, 9, 0)), sla.sla(other.id, at=local(2026, 11, 24, 9, 0))
+    assert paused["policy_name"] == "Netværk" and paused["paused"] is True
+    assert paused["resolution"]["status"] == "paused" and paused["resolution"]["remaining_seconds"] == 7 * HOUR
+    assert running["policy_name"] == "Standard-SLA" and running["paused"] is False
+    assert running["resolution"]["remaining_seconds"] == 0  # 7 h Monday and 1 h Tuesday counted
+    sla.deliver(network.status("waiting_requester", local(2026, 11, 24, 9, 0)), at=local(2026, 11, 24, 9, 0))
+    resumed = sla.sla(network.id, at=local(2026, 11, 24, 10, 0))
+    assert resumed["paused"] is False and resumed["resolution"]["remaining_seconds"] == 6 * HOUR
+    assert due(resumed, "resolution") == local(2026, 11, 24, 16, 0)
