@@ -122,6 +122,35 @@ def remaining_seconds(metric: MetricLike, calendar: BusinessCalendar, at: dateti
     return metric.target_seconds - used_seconds(metric, calendar, at)
 
 
+def metric_status(metric: MetricLike) -> str:
+    if metric.met_at is not None:
+        return "met"
+    if metric.stopped_at is not None:
+        return "stopped"
+    return "paused" if metric.running_since is None else "running"
+
+
+def clock_paused(status: str, pause_statuses: Iterable[str]) -> bool:
+    """An open case in a pausing status of its policy (a resolved or closed case is done, not paused)."""
+    return status not in (RESOLVED, CLOSED) and not metric_runs(status, pause_statuses)
+
+
+def metric_state(metric: MetricLike, calendar: BusinessCalendar, at: datetime, *, breach_fired: bool) -> dict:
+    """A clock as the API and the ``sla.*`` events show it at ``at``."""
+    left = remaining_seconds(metric, calendar, at)
+    breached = bool(metric.met_late) if metric.met_at is not None else breach_fired or left < 0
+    return {
+        "status": metric_status(metric),
+        "target_seconds": metric.target_seconds,
+        "due_at": metric.due_at,
+        "warning_at": metric.warning_at,
+        "met_at": metric.met_at,
+        "breached": breached,
+        "remaining_seconds": round(left),
+        "elapsed_seconds": round(used_seconds(metric, calendar, at)),
+    }
+
+
 def checkpoint(metric: MetricLike, calendar: BusinessCalendar, at: datetime) -> None:
     """Bank the time counted so far, so that the calendar or the target may change from ``at`` on."""
     if metric.running_since is not None and at > metric.running_since:

@@ -120,10 +120,10 @@ def _event_for(timer, clock: CaseClock | None, now: datetime) -> Event | None:
     if metric is None or clock.policy is None:
         log.warning("timer %s for case %s has no clock; nothing published", timer.kind, timer.subject_id)
         return None
-    left = remaining_seconds(metric, rules_of(clock.policy).calendar, now)
-    if timer.kind == TimerKind.SLA_WARNING and left <= 0:
+    rules = rules_of(clock.policy)
+    if timer.kind == TimerKind.SLA_WARNING and remaining_seconds(metric, rules.calendar, now) <= 0:
         return None  # already overdue (a clock first seen late): the breach says it, a warning would mislead
-    return events.sla_notice(_NOTICE_TYPES[timer.kind], clock, metric, remaining_seconds=left)
+    return events.sla_notice(_NOTICE_TYPES[timer.kind], clock, metric, rules=rules, at=now)
 
 
 def next_due(session: Session) -> datetime | None:

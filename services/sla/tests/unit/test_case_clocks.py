@@ -354,3 +354,31 @@ def test_a_policy_can_pause_its_clocks_while_the_case_waits_internally(sla, netw
     resumed = sla.sla(network.id, at=local(2026, 11, 24, 10, 0))
     assert resumed["paused"] is False and resumed["resolution"]["remaining_seconds"] == 6 * HOUR
     assert due(resumed, "resolution") == local(2026, 11, 24, 16, 0)
+
+
+def test_sla_notices_carry_the_clocks_full_state_and_the_case_version_it_reflects(sla):
+    from sla.events import SlaNoticeData
+
+    created = local(2026, 11, 23, 9, 0)
+    story, late = CaseStory(created_at=created, priority="high"), CaseStory(created_at=created, priority="high")
+    for case in (story, late):
+        sla.deliver(case.created(), at=created)
+    sla.deliver(story.status("in_progress", local(2026, 11, 23, 9, 10)), at=local(2026, 11, 23, 9, 10))
+    sla.fire(at=local(2026, 11, 23, 10, 30, 1))
+    sla.deliver(story.status("waiting_requester", local(2026, 11, 23, 10, 40)), at=local(2026, 11, 23, 10, 40))
+    sla.deliver(story.message(local(2026, 11, 23, 10, 50), author_id=AGENT), at=local(2026, 11, 23, 10, 50))
+    sla.fire(at=local(2026, 11, 23, 11, 0, 1))
+    notices = {(kind, data["case_id"]): data for kind, data in sla.published()}
+    assert all(SlaNoticeData().validate(data) == {} for data in notices.values())
+
+    warning = notices[("sla.warning", story.id)]
+    assert (warning["case_version"], warning["paused"], warning["status"], warning["breached"]) == (
+        2, False, "running", False)
+    assert warning["due_at"].startswith("2026-11-23T10:00") and warning["met_at"] is None  # 11:00 in Copenhagen
+    met = notices[("sla.met", story.id)]
+    assert (met["case_version"], met["paused"], met["status"], met["breached"]) == (3, True, "met", False)
+    assert met["met_at"].startswith("2026-11-23T09:50") and met["remaining_seconds"] == 20 * 60  # paused at 10:40
+    breach = notices[("sla.breached", late.id)]
+    assert (breach["case_version"], breach["paused"], breach["status"], breach["breached"]) == (
+        1, False, "running", True)
+    assert breach["remaining_seconds"] == -1 and breach["elapsed_seconds"] == 2 * HOUR + 1
