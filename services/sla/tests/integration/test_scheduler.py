@@ -9,12 +9,13 @@ from datetime import UTC, datetime, timedelta
 from builders import CaseStory, user_event
 from harness import SlaHarness
 from polling import wait_for
-from sqlalchemy import func, select, text
+from sqlalchemy import event, func, select
 
 from servicekit.db import Database
 from servicekit.outbox import outbox_table
 from sla.models import Timer
 from sla.scheduler import TimerScheduler
+from sla.service.timers import fire_due_timers
 from sla.worker import build_worker
 
 AGENT = "3f0c1f9e-0000-4000-8000-00000000000a"
@@ -34,8 +35,14 @@ def outbox_events(database: Database) -> list[dict]:
 
 
 def run_replicas(url: str, replicas: int, batch_size: int, at: datetime) -> list[int]:
-    """Run ``replicas`` schedulers at the instant ``at``, each on its own connection pool, until none is due."""
-    fired = [0] * replicas
+    """Run ``replicas`` schedulers at the instant ``at``, each on its own connection pool, until none is due;
+    return how many timers each fired."""
+    return [sum(rounds) for rounds in run_replica_rounds(url, replicas, batch_size, at)]
+
+
+def run_replica_rounds(url: str, replicas: int, batch_size: int, at: datetime) -> list[list[int]]:
+    """As ``run_replicas``, and say what each round of each replica fired (rounds that fired nothing left out)."""
+    fired: list[list[int]] = [[] for _ in range(replicas)]
     start = threading.Barrier(replicas)
 
     def replica(n: int) -> None:
@@ -43,7 +50,8 @@ def run_replicas(url: str, replicas: int, batch_size: int, at: datetime) -> list
         scheduler = TimerScheduler(database, batch_size=batch_size, clock=lambda: at)
         start.wait()
         while (count := scheduler.fire_due()) or _any_due(database, at):
-            fired[n] += count
+            if count:
+                fired[n].append(count)
         database.dispose()
 
     threads = [threading.Thread(target=replica, args=(n,)) for n in range(replicas)]
@@ -163,20 +171,67 @@ def test_timers_that_fell_due_before_any_scheduler_ran_fire_at_its_first_start(s
     assert not [e for e in received if e["type"] == "sla.warning"], "no warning for a clock already overdue"
 
 
-def test_the_due_timer_query_uses_the_partial_index(sla_url):
+PENDING, DUE, HISTORY, BATCH = 100_000, 1_000, 20_000, 150
+
+
+def copy_timers(database: Database, at: datetime) -> None:
+    """100 000 pending task deadlines (the oldest 1 000 due), and 20 000 fired ones as history, by COPY."""
+    rows = [("task_deadline", f"task-{n:06d}", "", at - timedelta(seconds=DUE - n) if n < DUE
+             else at + timedelta(minutes=n), None, "{}", at) for n in range(PENDING)]
+    rows += [("task_deadline", f"done-{n:06d}", "", at - timedelta(days=1), at - timedelta(days=1), "{}", at)
+             for n in range(HISTORY)]
+    connection = database.engine.raw_connection()
+    try:
+        with connection.cursor() as cursor, cursor.copy(
+                "COPY timers (kind, subject_id, metric, due_at, fired_at, payload, created_at) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        connection.commit()
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE timers")
+        connection.commit()
+    finally:
+        connection.close()
+
+
+def plan_of_the_due_query(database: Database, at: datetime) -> str:
+    """EXPLAIN of the very statement a scheduler round sends, captured from a round run and rolled back."""
+    sent: list[tuple[str, object]] = []
+
+    def capture(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().upper().startswith("UPDATE TIMERS"):
+            sent.append((statement, parameters))
+
+    event.listen(database.engine, "before_cursor_execute", capture)
+    try:
+        with database.session() as session:
+            fire_due_timers(session, now=at, limit=BATCH)
+            session.rollback()
+    finally:
+        event.remove(database.engine, "before_cursor_execute", capture)
+    [(statement, parameters)] = sent
+    with database.engine.connect() as conn:
+        return "\n".join(conn.exec_driver_sql(f"EXPLAIN {statement}", parameters).scalars())
+
+
+def test_a_hundred_thousand_pending_timers_fire_their_due_ones_in_batches_by_the_partial_index(sla_url):
+    at = now()
     database = Database(sla_url)
-    with database.transaction() as session:
-        session.execute(Timer.__table__.insert(), [
-            {"kind": "task_deadline", "subject_id": f"t{n}", "metric": "", "payload": {}, "created_at": now(),
-             "due_at": now() + timedelta(days=1 + n % 300), "fired_at": None if n % 5 else now()}
-            for n in range(20_000)
-        ])
-        session.execute(text("ANALYZE timers"))
-        plan = "\n".join(session.execute(text(
-            "EXPLAIN SELECT id FROM timers WHERE fired_at IS NULL AND due_at <= now() "
-            "ORDER BY due_at LIMIT 500 FOR UPDATE SKIP LOCKED")).scalars())
-    assert "ix_timers_due" in plan, plan
-    database.dispose()
+    try:
+        copy_timers(database, at)
+        plan = plan_of_the_due_query(database, at)
+        assert "ix_timers_due" in plan and "Seq Scan" not in plan, plan
+
+        rounds = run_replica_rounds(sla_url, 2, BATCH, at)
+        assert all(0 < n <= BATCH for replica in rounds for n in replica), rounds
+        assert sum(map(sum, rounds)) == DUE and len(sum(rounds, [])) >= DUE // BATCH + 1
+        told = [e["subject"] for e in outbox_events(database) if e["type"] == "sla.task_deadline_passed"]
+        assert len(told) == len(set(told)) == DUE and set(told) == {f"task-{n:06d}" for n in range(DUE)}
+        with database.transaction() as session:
+            left = session.scalar(select(func.count()).select_from(Timer).where(Timer.fired_at.is_(None)))
+        assert left == PENDING - DUE
+    finally:
+        database.dispose()
 
 
 def test_operators_see_pending_and_overdue_timers(sla_url, settings, identity_keys, context):
