@@ -50,6 +50,7 @@ def settings(sla_url, rabbitmq_url, bus_namespace, identity_keys):
         "IDENTITY_PUBLIC_KEY": identity_keys[1],
         "AUTO_CLOSE_AFTER": "2",
         "TIMER_POLL_INTERVAL": "0.1",
+        "REPLAN_BATCH_SIZE": "3",  # re-planning after an admin change runs in several chunks even in small tests
         "RETRY_DELAYS": "0.2,0.5",
         "LOG_FORMAT": "text",
     })
