@@ -82,7 +82,8 @@ def checkpoint_open_clocks(session: Session, scope: dict[str, Any], *, now: date
 
 def replan_next_chunk(session: Session, job_id: int, *, auto_close_after: timedelta, batch_size: int) -> bool:
     """Re-plan the job's next chunk of clocks and commit; True once the job is finished."""
-    job = session.scalar(select(ReplanJob).where(ReplanJob.id == job_id).with_for_update())
+    job = session.scalar(select(ReplanJob).where(ReplanJob.id == job_id).with_for_update()
+                         .execution_options(**_FRESH))
     if job is None or job.finished_at is not None:
         session.commit()
         return True
@@ -104,16 +105,22 @@ def replan_next_chunk(session: Session, job_id: int, *, auto_close_after: timede
     return job.finished_at is not None
 
 
+# The session lives through several transactions (a request's), and what it loaded in an earlier one
+# may have changed since (a case event, a fired timer): every locking read refreshes what it finds.
+_FRESH = {"populate_existing": True}
+
+
 def _lock_open_clocks(session: Session, where: ColumnElement[bool], *, after: str, limit: int) -> list[CaseClock]:
     statement = (select(CaseClock).where(CaseClock.status != CLOSED, CaseClock.case_id > after, where)
-                 .order_by(CaseClock.case_id).limit(limit).with_for_update(of=CaseClock))
+                 .order_by(CaseClock.case_id).limit(limit).with_for_update(of=CaseClock).execution_options(**_FRESH))
     return list(session.scalars(statement).unique())
 
 
 def _lock_timers_of(session: Session, case_ids: list[str]) -> dict[str, list[Timer]]:
     found: dict[str, list[Timer]] = defaultdict(list)
     if case_ids:
-        for timer in session.scalars(select(Timer).where(Timer.subject_id.in_(case_ids)).with_for_update()):
+        statement = select(Timer).where(Timer.subject_id.in_(case_ids)).with_for_update().execution_options(**_FRESH)
+        for timer in session.scalars(statement):
             found[timer.subject_id].append(timer)
     return found
 
