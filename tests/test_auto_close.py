@@ -4,6 +4,7 @@ A system of its own, with AUTO_CLOSE_AFTER set to a few seconds; time is real.
 """
 
 import time
+from datetime import datetime, timedelta
 
 import pytest
 from system import System, wait_for
@@ -37,6 +38,9 @@ def test_a_resolved_case_closes_by_itself_and_a_reopened_one_does_not(quick_worl
 
     wait_for(lambda: status_of(world, closes) == "closed", timeout=AUTO_CLOSE_AFTER + 30,
              message="the resolved case to close by itself")
+    closed = world.as_("sofie").get(f"/api/v1/cases/{closes['id']}").json()
+    stood = datetime.fromisoformat(closed["closed_at"]) - datetime.fromisoformat(closed["resolved_at"])
+    assert stood >= timedelta(seconds=AUTO_CLOSE_AFTER), f"closed after {stood}, not after AUTO_CLOSE_AFTER"
     time.sleep(AUTO_CLOSE_AFTER + 2)
     assert status_of(world, stays) == "in_progress"
     refused = world.as_("anne").post(f"/api/v1/cases/{closes['id']}/reopen", json={"reason": "for sent"})

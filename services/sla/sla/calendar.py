@@ -2,8 +2,8 @@
 
 A calendar says, for every local day, when the organisation is open: working
 hours per weekday (several intervals a day allowed), public holidays from the
-``holidays`` package, and the calendar's own special days (closed, or open
-for part of the day).  Hours are wall-clock times in the calendar's time
+``holidays`` package, and the calendar's own special days (closed, limited to
+part of the day, or opened on purpose).  Hours are wall-clock times in the calendar's time
 zone, so 08:00-16:00 is eight hours on a summer-time day and on a winter day,
 and the night the clocks change never shifts a due time.
 
@@ -82,18 +82,50 @@ def normalise_intervals(intervals: Iterable[Interval]) -> tuple[Interval, ...]:
     return ordered
 
 
+CLOSED_DAY, LIMITED_DAY, OPENING = "closed", "limit", "open"
+SPECIAL_DAY_MODES = (CLOSED_DAY, LIMITED_DAY, OPENING)
+
+
+def default_mode(hours: Sequence[object]) -> str:
+    """A special day without hours closes the day; one with hours limits the day to them."""
+    return LIMITED_DAY if hours else CLOSED_DAY
+
+
 @dataclass(frozen=True)
 class SpecialDay:
-    """A day the calendar treats on its own: closed (no hours) or open only for the given hours."""
+    """A day the calendar treats on its own.
+
+    ``closed``: no working time at all.  ``limit``: only the given hours of what the day would
+    otherwise have (a recurring half day must not open the Saturday or the public holiday it
+    falls on in some years).  ``open``: exactly the given hours, also on a weekend or holiday
+    (a deliberate opening, such as a Christmas Day on duty).
+    """
 
     day: date
     hours: tuple[Interval, ...] = ()
     name: str = ""
     recurring: bool = False  # every year on the same month and day
+    mode: str = LIMITED_DAY
+
+    def __post_init__(self) -> None:
+        if self.mode not in SPECIAL_DAY_MODES:
+            raise ValueError(f"unknown special day mode: {self.mode!r}")
+        if self.mode == CLOSED_DAY and self.hours:
+            raise ValueError("a closed day has no hours")
+        if self.mode == OPENING and not self.hours:
+            raise ValueError("an opening needs its hours")
 
     @property
     def key(self) -> tuple[int, int, int]:
         return (0 if self.recurring else self.day.year, self.day.month, self.day.day)
+
+
+def intersect_intervals(first: Sequence[Interval], second: Sequence[Interval]) -> tuple[Interval, ...]:
+    """The time of day that lies in both sets of intervals."""
+    common = (
+        (max(a.start, b.start), min(a.end, b.end)) for a in first for b in second
+    )
+    return tuple(sorted(Interval(start, end) for start, end in common if start < end))
 
 
 @dataclass(frozen=True)
@@ -142,12 +174,27 @@ class BusinessCalendar:
     # -- what a day looks like -------------------------------------------------------------
 
     def hours_on(self, day: date, language: str = "da") -> DayHours:
-        """The local working hours of ``day``: special day, then holiday, then the weekday's hours."""
+        """The local working hours of ``day``.
+
+        An opening special day gives its own hours; otherwise the day has its holiday's or weekday's
+        hours, which a closing or limiting special day cuts down.  When the special day takes nothing
+        away (a limit on a Saturday), the answer names the holiday or weekday that decided it.
+        """
         if self.always_open:
             return DayHours(day, (Interval(0, SECONDS_PER_DAY),), "always_open")
         special = self._special.get((day.year, day.month, day.day)) or self._special.get((0, day.month, day.day))
-        if special is not None:
+        if special is not None and special.mode == OPENING:
             return DayHours(day, special.hours, "special", special.name)
+        usual = self._usual_hours(day, language)
+        if special is None:
+            return usual
+        limited = intersect_intervals(usual.hours, special.hours)
+        if limited == usual.hours:
+            return usual
+        return DayHours(day, limited, "special", special.name)
+
+    def _usual_hours(self, day: date, language: str) -> DayHours:
+        """The day's hours without the calendar's special days: none on a holiday, else the weekday's."""
         if self.holiday_country:
             name = holiday_names(self.holiday_country, day.year, self.include_optional_holidays, language).get(day)
             if name is not None:

@@ -19,6 +19,9 @@ class SlaConfig(ServiceConfig):
                                        validate=validate.Range(min=0.01, max=60))
     timer_batch_size = fields.Integer(data_key="TIMER_BATCH_SIZE", load_default=500,
                                       validate=validate.Range(min=1, max=10_000))
+    # How many open clocks one transaction re-plans after a calendar or policy change.
+    replan_batch_size = fields.Integer(data_key="REPLAN_BATCH_SIZE", load_default=250,
+                                       validate=validate.Range(min=1, max=10_000))
 
 
 def load(environ: Mapping[str, str] | None = None) -> Settings:

@@ -122,6 +122,35 @@ def remaining_seconds(metric: MetricLike, calendar: BusinessCalendar, at: dateti
     return metric.target_seconds - used_seconds(metric, calendar, at)
 
 
+def metric_status(metric: MetricLike) -> str:
+    if metric.met_at is not None:
+        return "met"
+    if metric.stopped_at is not None:
+        return "stopped"
+    return "paused" if metric.running_since is None else "running"
+
+
+def clock_paused(status: str, pause_statuses: Iterable[str]) -> bool:
+    """An open case in a pausing status of its policy (a resolved or closed case is done, not paused)."""
+    return status not in (RESOLVED, CLOSED) and not metric_runs(status, pause_statuses)
+
+
+def metric_state(metric: MetricLike, calendar: BusinessCalendar, at: datetime, *, breach_fired: bool) -> dict:
+    """A clock as the API and the ``sla.*`` events show it at ``at``."""
+    left = remaining_seconds(metric, calendar, at)
+    breached = bool(metric.met_late) if metric.met_at is not None else breach_fired or left < 0
+    return {
+        "status": metric_status(metric),
+        "target_seconds": metric.target_seconds,
+        "due_at": metric.due_at,
+        "warning_at": metric.warning_at,
+        "met_at": metric.met_at,
+        "breached": breached,
+        "remaining_seconds": round(left),
+        "elapsed_seconds": round(used_seconds(metric, calendar, at)),
+    }
+
+
 def checkpoint(metric: MetricLike, calendar: BusinessCalendar, at: datetime) -> None:
     """Bank the time counted so far, so that the calendar or the target may change from ``at`` on."""
     if metric.running_since is not None and at > metric.running_since:
@@ -141,10 +170,20 @@ def resume(metric: MetricLike, at: datetime) -> None:
 
 
 def meet(metric: MetricLike, calendar: BusinessCalendar, at: datetime, *, breach_fired: bool) -> None:
-    """The clock's goal was reached at ``at``: late if it counted past its target or a breach went out."""
+    """The clock's goal was reached at ``at``.
+
+    Met exactly at the due time is in time (the scheduler likewise fires a breach only once its
+    instant has passed).  Late: met after the due instant, counted past the target, or a breach
+    already went out (subscribers were told; the statistics count it).
+    """
+    due_at = metric.due_at if metric.running_since is not None else None
     pause(metric, calendar, at)
     metric.met_at = at
-    metric.met_late = breach_fired or metric.consumed_seconds > metric.target_seconds
+    over_target = metric.consumed_seconds - metric.target_seconds > _ROUNDING_SECONDS
+    metric.met_late = breach_fired or over_target or (due_at is not None and at > due_at)
+
+
+_ROUNDING_SECONDS = 0.001  # business seconds are sums of float spans; a millisecond hides their rounding
 
 
 def unmeet(metric: MetricLike, at: datetime, *, runs: bool) -> None:
@@ -228,10 +267,11 @@ def apply_status(metrics: Iterable[MetricLike], rules: ClockRules, *, old_status
     for metric in metrics:
         if metric.stopped_at is not None:
             continue
-        if metric.metric == RESOLUTION and new_status == RESOLVED and old_status != RESOLVED \
-                and metric.met_at is None:
-            meet(metric, rules.calendar, resolved_at, breach_fired=RESOLUTION in fired_breaches)
-            met.append(RESOLUTION)
+        if new_status == RESOLVED and old_status != RESOLVED and metric.met_at is None:
+            # Resolving meets the resolution, and also the first response when none was given: the
+            # requester has had an answer (as Dynamics 365 and Zendesk count a case solved unanswered).
+            meet(metric, rules.calendar, resolved_at, breach_fired=metric.metric in fired_breaches)
+            met.append(metric.metric)
         elif metric.metric == RESOLUTION and old_status == RESOLVED and new_status not in (RESOLVED, CLOSED):
             unmeet(metric, at, runs=runs)
         if new_status == CLOSED:

@@ -13,7 +13,7 @@ from marshmallow import Schema, fields
 
 from servicekit.events import Event
 
-from .domain import CLOSED
+from .domain import CLOSED, ClockRules, clock_paused, metric_state
 from .models import CaseClock, ClockMetric
 
 SERVICE = "sla"
@@ -26,20 +26,32 @@ TASK_DEADLINE_PASSED = "sla.task_deadline_passed"
 
 
 class SlaNoticeData(Schema):
-    """``sla.warning``, ``sla.breached`` and ``sla.met``."""
+    """``sla.warning``, ``sla.breached`` and ``sla.met``: the clock's full state when it happened.
+
+    The clock belongs to the case: ``case_version`` is the version of the case the clock has
+    applied. A notice does not change the case, so several notices share a version; order them
+    by ``case_version``, then by the event's ``time``.
+    """
 
     case_id = fields.String(required=True)
     case_number = fields.String(required=True)
+    case_version = fields.Integer(required=True, metadata={"description": "The case version the clock reflects"})
     metric = fields.String(required=True, metadata={"enum": ["first_response", "resolution"]})
+    status = fields.String(required=True, metadata={"enum": ["running", "paused", "met", "stopped"],
+                                                    "description": "The clock's state"})
+    paused = fields.Boolean(required=True, metadata={"description": "The case is in a pausing status"})
     due_at = fields.DateTime(allow_none=True, metadata={"description": "When the clock is (or was) due"})
-    met_at = fields.DateTime(allow_none=True, metadata={"description": "When it was met (sla.met only)"})
+    warning_at = fields.DateTime(allow_none=True, metadata={"description": "When it warns (or warned)"})
+    met_at = fields.DateTime(allow_none=True, metadata={"description": "When it was met (null until then)"})
+    breached = fields.Boolean(required=True, metadata={
+        "description": "Whether the clock is breached: true on sla.breached, on sla.met whether it was met late"})
     policy_id = fields.String(allow_none=True)
     team_id = fields.String(allow_none=True)
     assignee_id = fields.String(allow_none=True)
     priority = fields.String(metadata={"description": "The case's priority"})
     target_seconds = fields.Integer(metadata={"description": "The clock's target in business seconds"})
     remaining_seconds = fields.Integer(metadata={"description": "Business seconds left (negative: overdue)"})
-    breached = fields.Boolean(metadata={"description": "sla.met: whether it was met late"})
+    elapsed_seconds = fields.Integer(metadata={"description": "Business seconds counted"})
 
 
 class CaseAutoCloseDueData(Schema):
@@ -65,22 +77,19 @@ PUBLISHED_EVENTS = {
 }
 
 
-def sla_notice(event_type: str, clock: CaseClock, metric: ClockMetric, *, remaining_seconds: float) -> Event:
+def sla_notice(event_type: str, clock: CaseClock, metric: ClockMetric, *, rules: ClockRules, at: datetime) -> Event:
     data: dict[str, Any] = {
         "case_id": clock.case_id,
         "case_number": clock.number,
+        "case_version": clock.version,
         "metric": metric.metric,
-        "due_at": metric.due_at,
-        "met_at": metric.met_at,
+        "paused": clock_paused(clock.status, rules.pause_statuses),
+        **metric_state(metric, rules.calendar, at, breach_fired=event_type == SLA_BREACHED),
         "policy_id": clock.policy_id,
         "team_id": clock.team_id,
         "assignee_id": clock.assignee_id,
         "priority": clock.priority,
-        "target_seconds": metric.target_seconds,
-        "remaining_seconds": round(remaining_seconds),
     }
-    if event_type == SLA_MET:
-        data["breached"] = bool(metric.met_late)
     return Event.new(event_type, service=SERVICE, subject=clock.case_id, data=data)
 
 

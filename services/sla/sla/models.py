@@ -190,3 +190,27 @@ class TaskDeadline(Base):
     status: Mapped[str] = mapped_column(String(40))
     deadline: Mapped[datetime | None] = mapped_column(UtcDateTime())
     open_since: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class ReplanJob(Base):
+    """Re-planning the open clocks after an admin changed a calendar or a policy, a chunk at a time.
+
+    The change commits together with its job; each chunk of clocks (in ``case_id`` order, after
+    ``cursor``) is re-planned in its own transaction that also advances the cursor, so no
+    transaction locks every open case, and a job its request left unfinished is finished by the worker.
+    """
+
+    __tablename__ = "replan_jobs"
+    __table_args__ = (
+        Index("ix_replan_jobs_unfinished", "id", postgresql_where=text("finished_at IS NULL"),
+              sqlite_where=text("finished_at IS NULL")),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
+                                    autoincrement=True)
+    scope: Mapped[dict[str, Any]] = mapped_column(JSON)  # {"calendar_id"} or {"policy_id", "criteria"}
+    effective_at: Mapped[datetime] = mapped_column(UtcDateTime())  # the clocks were checkpointed here
+    cursor: Mapped[str] = mapped_column(String(36), default="")  # the last case_id re-planned
+    replanned: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime())

@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from servicekit.pagination import PageArgs
 
-from .calendar import DEFAULT_HOLIDAY_COUNTRY, DEFAULT_TIME_ZONE, WEEKDAYS, parse_clock
+from .calendar import (
+    CLOSED_DAY,
+    DEFAULT_HOLIDAY_COUNTRY,
+    DEFAULT_TIME_ZONE,
+    OPENING,
+    SPECIAL_DAY_MODES,
+    WEEKDAYS,
+    default_mode,
+    parse_clock,
+)
 from .domain import CASE_TYPES, DEFAULT_PAUSE_STATUSES, MAX_TARGET_SECONDS, PAUSABLE_STATUSES, PRIORITIES
 from .i18n import _
 
@@ -40,8 +49,26 @@ class SpecialDaySchema(Schema):
     date = fields.Date(required=True)
     name = fields.String(load_default="", validate=validate.Length(max=200))
     recurring = fields.Boolean(load_default=False, metadata={"description": "Every year on this day and month"})
+    mode = fields.String(
+        load_default=None, validate=validate.OneOf(SPECIAL_DAY_MODES),
+        metadata={"description": "closed: no working time; limit: only these hours of what the day would "
+                                 "otherwise have (nothing on a weekend or public holiday); open: exactly these "
+                                 "hours, also on a weekend or holiday. Default: closed without hours, limit "
+                                 "with hours."})
     hours = fields.List(fields.Nested(IntervalSchema), load_default=list,
-                        metadata={"description": "Open hours that day; empty: closed all day"})
+                        metadata={"description": "Hours that day (local time); empty: closed all day"})
+
+    @validates_schema
+    def mode_fits_the_hours(self, data, **kwargs):
+        if data.get("mode") == CLOSED_DAY and data.get("hours"):
+            raise ValidationError(_("A closed day has no hours."), "hours")
+        if data.get("mode") == OPENING and not data.get("hours"):
+            raise ValidationError(_("An opening needs the hours it is open."), "hours")
+
+    @post_load
+    def mode_from_the_hours(self, data, **kwargs):
+        data["mode"] = data.get("mode") or default_mode(data.get("hours") or ())
+        return data
 
 
 class SpecialDayRead(SpecialDaySchema):

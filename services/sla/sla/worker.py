@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from prometheus_client import Counter, Gauge
 
 from servicekit.db import utcnow
@@ -10,6 +12,7 @@ from servicekit.worker import Worker
 
 from .consumers import handlers
 from .scheduler import TimerScheduler
+from .service.recompute import ReplanFinisher
 from .service.timers import timer_status
 
 
@@ -23,10 +26,17 @@ def build_scheduler(context: ServiceContext) -> TimerScheduler:
                           poll_interval=settings.timer_poll_interval, fired_counter=fired)
 
 
+def build_replan_finisher(context: ServiceContext) -> ReplanFinisher:
+    settings = context.settings
+    return ReplanFinisher(context.database, auto_close_after=timedelta(seconds=settings.auto_close_after),
+                          batch_size=settings.replan_batch_size)
+
+
 def build_worker(context: ServiceContext) -> Worker:
     scheduler = build_scheduler(context)
     _watch_timers(context)
-    return Worker(context, handlers=handlers(context.settings), loops=[("scheduler", scheduler.run)])
+    loops = [("scheduler", scheduler.run), ("replanning", build_replan_finisher(context).run)]
+    return Worker(context, handlers=handlers(context.settings), loops=loops)
 
 
 def _watch_timers(context: ServiceContext) -> None:

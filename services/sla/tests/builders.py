@@ -60,6 +60,11 @@ class CaseStory:
     def closed(self, at: datetime) -> Event:
         return self.change("case.closed", at, status="closed", closed_at=iso(at))
 
+    def merged(self, at: datetime, *, into_id: str) -> Event:
+        """As the cases service merges: the source case closes with ``merged_into_id``."""
+        merged = self.change("case.merged", at, status="closed", closed_at=iso(at), merged_into_id=into_id)
+        return self.event("case.merged", changes=merged.data["changes"], into_id=into_id)
+
     def message(self, at: datetime, *, author_id: str, visibility: str = "external") -> Event:
         message = {"id": str(uuid.uuid4()), "case_id": self.id, "author_id": author_id, "visibility": visibility,
                    "body": "Vi kigger på det.", "created_at": iso(at), "attachment_ids": [], "is_solution": False,

@@ -13,6 +13,7 @@ from servicekit.events import Event
 from servicekit.outbox import outbox_table
 from servicekit.worker import EventDispatcher
 from sla.consumers import handlers
+from sla.models import Timer
 from sla.scheduler import TimerScheduler
 from sla.service.views import case_sla
 
@@ -46,3 +47,9 @@ class SlaHarness:
 
     def types(self) -> list[str]:
         return [t for t, _ in self.published()]
+
+    def pending_timers(self, subject_id: str) -> list[tuple[str, str, datetime]]:
+        """The timers of a case or task that have not fired: (kind, metric, due_at)."""
+        with self.database.transaction() as session:
+            return [(t.kind, t.metric, t.due_at) for t in session.scalars(
+                select(Timer).where(Timer.subject_id == subject_id, Timer.fired_at.is_(None)).order_by(Timer.id))]

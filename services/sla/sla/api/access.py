@@ -46,5 +46,11 @@ def auto_close_after() -> timedelta:
     return timedelta(seconds=service().settings.auto_close_after)
 
 
+def replanning() -> dict:
+    """What re-planning the open clocks after an admin change needs: when, and in chunks of how many."""
+    settings = service().settings
+    return {"now": now(), "auto_close_after": auto_close_after(), "batch_size": settings.replan_batch_size}
+
+
 def now():
     return utcnow()

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 from flask_smorest import Blueprint
-from sqlalchemy import select
 
 from servicekit.i18n import request_language
 from servicekit.pagination import PageArgs, page, page_schema
 from servicekit.web import admin_only, db_session, staff_only
 
-from ..models import CaseClock, Policy
 from ..schemas import (
     CalendarCreate,
     CalendarDayRead,
@@ -22,7 +20,7 @@ from ..schemas import (
     PolicyRead,
 )
 from ..service import calendars, policies
-from ..service.recompute import policy_scope, replan_open_clocks
+from ..service.recompute import calendar_scope, policy_scope, replan_open_clocks
 from ..service.views import calendar_days
 from . import access
 
@@ -62,16 +60,14 @@ def get_calendar(calendar_id: str):
 @blp.arguments(CalendarPatch)
 @blp.response(200, CalendarRead)
 def update_calendar(changes, calendar_id: str):
-    """Change a calendar; the open clocks on it are re-planned in the same transaction."""
+    """Change a calendar; the open clocks on it are re-planned, a few hundred per transaction."""
     access.admin()
     session = db_session()
     expected = access.if_match()
-    on_calendar = CaseClock.policy_id.in_(select(Policy.id).where(Policy.calendar_id == calendar_id))
     calendars.get_calendar(session, calendar_id)
-    replan_open_clocks(session, now=access.now(), auto_close_after=access.auto_close_after(), where=on_calendar,
-                       change=lambda: calendars.update_calendar(session, calendar_id, changes, expected))
-    session.commit()
-    return calendars.get_calendar(session, calendar_id)
+    return replan_open_clocks(
+        session, scope=calendar_scope(calendar_id), **access.replanning(),
+        change=lambda: calendars.update_calendar(session, calendar_id, changes, expected))
 
 
 @blp.route("/calendars/<calendar_id>/days", methods=["GET"])
@@ -104,12 +100,8 @@ def create_policy(values):
     """A new policy; open cases it matches better than their current one move to it."""
     access.admin()
     session = db_session()
-    created = []
-    replan_open_clocks(session, now=access.now(), auto_close_after=access.auto_close_after(),
-                       where=policy_scope(policy_id=None, criteria=values),
-                       change=lambda: created.append(policies.create_policy(session, values)))
-    session.commit()
-    return created[0]
+    return replan_open_clocks(session, scope=policy_scope(policy_id=None, criteria=values), **access.replanning(),
+                              change=lambda: policies.create_policy(session, values))
 
 
 @blp.route("/policies/<policy_id>", methods=["GET"])
@@ -131,8 +123,6 @@ def update_policy(changes, policy_id: str):
     current = policies.get_policy(session, policy_id)
     matching = ("organisation_id", "category", "case_type", "active")
     criteria = {k: changes.get(k, getattr(current, k)) for k in matching} if set(changes) & set(matching) else None
-    replan_open_clocks(session, now=access.now(), auto_close_after=access.auto_close_after(),
-                       where=policy_scope(policy_id=policy_id, criteria=criteria),
-                       change=lambda: policies.update_policy(session, policy_id, changes, expected))
-    session.commit()
-    return policies.get_policy(session, policy_id)
+    return replan_open_clocks(session, scope=policy_scope(policy_id=policy_id, criteria=criteria),
+                              **access.replanning(),
+                              change=lambda: policies.update_policy(session, policy_id, changes, expected))

@@ -19,6 +19,7 @@ from ..calendar import (
     CalendarNeverOpen,
     Interval,
     SpecialDay,
+    default_mode,
     normalise_intervals,
     supported_holiday_countries,
     week_from_mapping,
@@ -27,13 +28,17 @@ from ..i18n import _
 from ..models import Calendar
 from . import concurrency
 
-_cache: dict[tuple[str, int], BusinessCalendar] = {}
+_cache: dict[tuple[object, ...], BusinessCalendar] = {}
 _cache_lock = threading.Lock()
 
 
 def business_calendar(row: Calendar) -> BusinessCalendar:
-    """The arithmetic of a stored calendar; built once per calendar version and process."""
-    key = (row.id, row.version)
+    """The arithmetic of a stored calendar; built once per calendar version and process.
+
+    ``updated_at`` is part of the key so that two databases (tests, or a restored backup) holding
+    different calendars under the same id and version never share an entry.
+    """
+    key = (row.id, row.version, row.updated_at)
     with _cache_lock:
         found = _cache.get(key)
     if found is None:
@@ -94,12 +99,14 @@ def _special_days(items: list[dict[str, Any]], problems: dict[str, list[str]]) -
         for item in items:
             hours = normalise_intervals(Interval.parse(i["start"], i["end"]) for i in item.get("hours") or ())
             day = item["date"] if isinstance(item["date"], date) else date.fromisoformat(item["date"])
-            days.append(SpecialDay(day, hours, item.get("name") or "", bool(item.get("recurring"))))
+            mode = item.get("mode") or default_mode(hours)
+            days.append(SpecialDay(day, hours, item.get("name") or "", bool(item.get("recurring")), mode))
         if len({special.key for special in days}) != len(days):
             raise ValueError("the same day twice")
     except (ValueError, KeyError, TypeError):
         problems["special_days"] = [_("Each special day needs its own date, and hours of HH:MM that start "
-                                      "before they end and do not overlap.")]
+                                      "before they end and do not overlap; a closed day has no hours and "
+                                      "an opening has some.")]
     return days
 
 
@@ -107,6 +114,7 @@ def special_days_json(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return sorted(
         ({"date": (d["date"].isoformat() if isinstance(d["date"], date) else d["date"]),
           "name": d.get("name") or "", "recurring": bool(d.get("recurring")),
+          "mode": d.get("mode") or default_mode(d.get("hours") or ()),
           "hours": [{"start": i["start"], "end": i["end"]} for i in d.get("hours") or ()]}
          for d in items),
         key=lambda d: (d["recurring"], d["date"]),

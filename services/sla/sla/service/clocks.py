@@ -24,7 +24,6 @@ from ..domain import (
     metric_runs,
     pause,
     plan,
-    remaining_seconds,
     resume,
     retarget,
     select_policy,
@@ -143,12 +142,11 @@ def _publish_met(session: Session, clock: CaseClock, met: list[str], timers, now
     fired = fired_keys(timers)
     for name in met:
         metric = clock.metric(name)
-        left = remaining_seconds(metric, rules.calendar, metric.met_at)
         if metric.met_late and (TimerKind.SLA_BREACH, name) not in fired:
             fire_now(session, timers, kind=TimerKind.SLA_BREACH, subject_id=clock.case_id, metric=name,
                      due_at=metric.due_at or metric.met_at, now=now)
-            record_event(session, events.sla_notice(events.SLA_BREACHED, clock, metric, remaining_seconds=left))
-        record_event(session, events.sla_notice(events.SLA_MET, clock, metric, remaining_seconds=left))
+            record_event(session, events.sla_notice(events.SLA_BREACHED, clock, metric, rules=rules, at=now))
+        record_event(session, events.sla_notice(events.SLA_MET, clock, metric, rules=rules, at=now))
 
 
 def recheck_clock(clock: CaseClock, rules: ClockRules, *, at: datetime) -> None:

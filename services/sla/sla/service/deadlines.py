@@ -12,6 +12,8 @@ from ..models import TaskDeadline
 from .snapshots import parse_time
 from .timers import lock_timers, sync_timers
 
+TASK_REOPENED = "task.reopened"
+
 
 def on_task_event(session: Session, event: Event) -> None:
     data = event.data
@@ -24,7 +26,7 @@ def on_task_event(session: Session, event: Event) -> None:
     if task is None:
         task = TaskDeadline(task_id=task_id, version=version, status=status, open_since=changed_at)
         session.add(task)
-    elif status in OPEN_TASK_STATUSES and task.status not in OPEN_TASK_STATUSES:
+    elif _reopens(event.type, status, task.status):
         task.open_since = changed_at  # reopened: a deadline that passed before is news again
     task.version, task.status = version, status
     task.case_id, task.number = data.get("case_id"), data.get("number") or ""
@@ -34,3 +36,9 @@ def on_task_event(session: Session, event: Event) -> None:
     wanted = task_deadline_timer(status=status, deadline=task.deadline, fired_deadlines=fired,
                                  payload={"task_number": task.number, "case_id": task.case_id})
     sync_timers(session, task_id, timers, [wanted] if wanted else [])
+
+
+def _reopens(event_type: str, status: str, held_status: str) -> bool:
+    """Open again after being resolved or closed; a ``task.reopened`` says so even when the
+    resolution it undoes has not reached us yet (it will be ignored as older)."""
+    return status in OPEN_TASK_STATUSES and (event_type == TASK_REOPENED or held_status not in OPEN_TASK_STATUSES)

@@ -72,10 +72,14 @@ def fire_now(session: Session, timers: list[Timer], *, kind: TimerKind, subject_
 
 
 def fire_due_timers(session: Session, *, now: datetime, limit: int = 500) -> int:
-    """Claim up to ``limit`` due timers (each exactly once across replicas) and record their events."""
+    """Claim up to ``limit`` due timers (each exactly once across replicas) and record their events.
+
+    A timer is due once its instant has passed (``due_at < now``): a clock met exactly at its due
+    time is in time, so its breach must not go out at that instant.
+    """
     due = (
         select(timers_table.c.id)
-        .where(timers_table.c.fired_at.is_(None), timers_table.c.due_at <= now)
+        .where(timers_table.c.fired_at.is_(None), timers_table.c.due_at < now)
         .order_by(timers_table.c.due_at)
         .limit(limit)
         .with_for_update(skip_locked=True)
@@ -116,10 +120,10 @@ def _event_for(timer, clock: CaseClock | None, now: datetime) -> Event | None:
     if metric is None or clock.policy is None:
         log.warning("timer %s for case %s has no clock; nothing published", timer.kind, timer.subject_id)
         return None
-    left = remaining_seconds(metric, rules_of(clock.policy).calendar, now)
-    if timer.kind == TimerKind.SLA_WARNING and left <= 0:
+    rules = rules_of(clock.policy)
+    if timer.kind == TimerKind.SLA_WARNING and remaining_seconds(metric, rules.calendar, now) <= 0:
         return None  # already overdue (a clock first seen late): the breach says it, a warning would mislead
-    return events.sla_notice(_NOTICE_TYPES[timer.kind], clock, metric, remaining_seconds=left)
+    return events.sla_notice(_NOTICE_TYPES[timer.kind], clock, metric, rules=rules, at=now)
 
 
 def next_due(session: Session) -> datetime | None:

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from servicekit import errors
 
 from ..calendar import BusinessCalendar
-from ..domain import METRICS, TimerKind, metric_runs, remaining_seconds, used_seconds
+from ..domain import METRICS, TimerKind, clock_paused, metric_state
 from ..i18n import _
 from ..models import CaseClock, ClockMetric, Timer
 from .policies import rules_of
@@ -32,31 +32,12 @@ def case_sla(session: Session, case_id: str, *, now: datetime) -> dict[str, Any]
         "policy_name": clock.policy.name if clock.policy else None,
         "calendar_id": clock.policy.calendar_id if clock.policy else None,
         "priority": clock.priority,
-        "paused": clock.status not in ("resolved", "closed") and not metric_runs(clock.status, rules.pause_statuses),
+        "paused": clock_paused(clock.status, rules.pause_statuses),
     }
     for name in METRICS:
         metric = clock.metric(name)
-        view[name] = _metric_view(metric, rules.calendar, now, name in breached) if metric else None
+        view[name] = metric_state(metric, rules.calendar, now, breach_fired=name in breached) if metric else None
     return view
-
-
-def _metric_view(metric: ClockMetric, calendar: BusinessCalendar, now: datetime, breach_fired: bool) -> dict:
-    left = remaining_seconds(metric, calendar, now)
-    if metric.met_at is not None:
-        status, breached = "met", bool(metric.met_late)
-    else:
-        status = "stopped" if metric.stopped_at else ("paused" if metric.running_since is None else "running")
-        breached = breach_fired or left < 0
-    return {
-        "status": status,
-        "target_seconds": metric.target_seconds,
-        "due_at": metric.due_at,
-        "warning_at": metric.warning_at,
-        "met_at": metric.met_at,
-        "breached": breached,
-        "remaining_seconds": round(left),
-        "elapsed_seconds": round(used_seconds(metric, calendar, now)),
-    }
 
 
 # -- weekly compliance ---------------------------------------------------------------------------

@@ -50,6 +50,7 @@ def settings(sla_url, rabbitmq_url, bus_namespace, identity_keys):
         "IDENTITY_PUBLIC_KEY": identity_keys[1],
         "AUTO_CLOSE_AFTER": "2",
         "TIMER_POLL_INTERVAL": "0.1",
+        "REPLAN_BATCH_SIZE": "3",  # re-planning after an admin change runs in several chunks even in small tests
         "RETRY_DELAYS": "0.2,0.5",
         "LOG_FORMAT": "text",
     })
@@ -76,6 +77,23 @@ def call(client, sign_identity):
         return client.open(path, method=method, headers=headers, **kwargs)
 
     return do
+
+
+@pytest.fixture
+def make_round_the_clock_policy(call, make_identity):
+    """A policy for critical questions on the 24/7 calendar: 60 s to the first response, 120 s to the resolution."""
+
+    def make(*, warning_percent: int) -> dict:
+        admin = make_identity(roles=("admin",))
+        calendars = call("GET", "/api/v1/sla/calendars", admin).get_json()["items"]
+        always = next(c for c in calendars if c["always_open"])
+        body = {"name": "Hurtig", "type": "question", "calendar_id": always["id"], "warning_percent": warning_percent,
+                "targets": {"critical": {"first_response": 60, "resolution": 120}}}
+        response = call("POST", "/api/v1/sla/policies", admin, json=body)
+        assert response.status_code == 201, response.get_json()
+        return response.get_json()
+
+    return make
 
 
 @pytest.fixture

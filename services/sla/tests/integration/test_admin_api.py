@@ -35,6 +35,37 @@ def test_a_new_installation_has_a_danish_working_calendar_a_round_the_clock_one_
     assert policy["calendar_id"] == office["id"]
 
 
+def test_the_seeded_calendar_closes_christmas_eve_and_new_years_eve(call, agent):
+    calendars = call("GET", "/api/v1/sla/calendars", agent).get_json()["items"]
+    office = next(c for c in calendars if c["name"] == "Dansk arbejdstid")
+    assert [(d["date"], d["name"], d["mode"], d["hours"]) for d in office["special_days"]] == [
+        ("2000-06-05", "Grundlovsdag", "limit", [{"start": "08:00", "end": "12:00"}]),
+        ("2000-12-24", "Juleaftensdag", "closed", []),
+        ("2000-12-31", "Nytårsaftensdag", "closed", []),
+    ]
+    assert all(d["recurring"] for d in office["special_days"])
+    days = call("GET", f"/api/v1/sla/calendars/{office['id']}/days?from=2026-12-23&days=3", agent).get_json()
+    assert [(d["date"], d["reason"], d["name"], d["business_seconds"]) for d in days] == [
+        ("2026-12-23", "weekday", "", 8 * 3600), ("2026-12-24", "special", "Juleaftensdag", 0),
+        ("2026-12-25", "holiday", "Juledag", 0)]
+    june = call("GET", f"/api/v1/sla/calendars/{office['id']}/days?from=2027-06-04&days=2", agent).get_json()
+    assert [(d["date"], d["business_seconds"]) for d in june] == [("2027-06-04", 8 * 3600), ("2027-06-05", 0)]
+
+
+def test_a_special_days_mode_defaults_from_its_hours_and_must_fit_them(call, admin):
+    body = {"name": "Kommunen", "special_days": [
+        {"date": "2026-06-05", "recurring": True, "hours": [{"start": "08:00", "end": "12:00"}]},
+        {"date": "2026-12-23"},
+        {"date": "2026-12-25", "mode": "open", "hours": [{"start": "10:00", "end": "12:00"}]}]}
+    created = call("POST", "/api/v1/sla/calendars", admin, json=body).get_json()
+    assert [d["mode"] for d in created["special_days"]] == ["closed", "open", "limit"]
+    for wrong in ({"date": "2026-12-24", "mode": "closed", "hours": [{"start": "08:00", "end": "12:00"}]},
+                  {"date": "2026-12-24", "mode": "open"}, {"date": "2026-12-24", "mode": "sometimes"}):
+        response = call("PATCH", f"/api/v1/sla/calendars/{created['id']}", admin, json={"special_days": [wrong]})
+        assert response.status_code == 422 and "special_days" in response.get_json()["errors"], wrong
+    assert call("GET", f"/api/v1/sla/calendars/{created['id']}", admin).get_json()["version"] == 1
+
+
 def test_an_admin_creates_a_calendar_with_closed_days_and_part_days(call, admin):
     body = {"name": "Kommunen", "working_hours": {**OFFICE, "friday": [{"start": "08:00", "end": "13:00"}]},
             "include_optional_holidays": True,

@@ -19,16 +19,8 @@ def of_type(received, event_type, **data):
 
 
 @pytest.fixture
-def round_the_clock_policy(call, make_identity):
-    """Critical questions on the 24/7 calendar: 60 s to the first response, 120 s to the resolution."""
-    admin = make_identity(roles=("admin",))
-    calendars = call("GET", "/api/v1/sla/calendars", admin).get_json()["items"]
-    always = next(c for c in calendars if c["always_open"])
-    body = {"name": "Hurtig", "type": "question", "calendar_id": always["id"], "warning_percent": 75,
-            "targets": {"critical": {"first_response": 60, "resolution": 120}}}
-    response = call("POST", "/api/v1/sla/policies", admin, json=body)
-    assert response.status_code == 201, response.get_json()
-    return response.get_json()
+def round_the_clock_policy(make_round_the_clock_policy):
+    return make_round_the_clock_policy(warning_percent=75)
 
 
 def test_a_case_from_the_bus_gets_clocks_that_staff_see_and_requesters_do_not(worker, publish, call, make_identity):

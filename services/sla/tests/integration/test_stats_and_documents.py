@@ -29,7 +29,7 @@ def test_compliance_per_week_counts_met_in_time_and_breached_per_metric(call, ma
         sla.deliver(story.created(), at=now)
     sla.deliver(answered.message(last_week, author_id=AGENT), at=last_week)
     sla.fire(at=last_week)  # the late case's first response breaches
-    sla.fire(at=now)  # the solved case's first response breaches now...
+    sla.fire(at=now + timedelta(seconds=1))  # the solved case's first response breaches now...
     sla.deliver(solved.resolved(now), at=now)  # ...and it is resolved in time
     database.dispose()
 

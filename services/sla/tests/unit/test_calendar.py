@@ -87,22 +87,56 @@ def test_optional_holidays_close_labour_day_constitution_day_and_christmas_eve()
     assert optional.hours_on(date(2026, 6, 5)).name == "Grundlovsdag"
 
 
+MORNING = Interval.parse("08:00", "12:00")
+
+
 def test_a_recurring_part_day_closes_the_afternoon_of_constitution_day_every_year():
-    calendar = office_calendar(special_days=[
-        SpecialDay(date(2000, 6, 5), (Interval.parse("08:00", "12:00"),), "Grundlovsdag", recurring=True),
-    ])
-    for year in (2026, 2027):
+    calendar = office_calendar(special_days=[SpecialDay(date(2000, 6, 5), (MORNING,), "Grundlovsdag", recurring=True)])
+    for year in (2026, 2029):  # a Friday and a Tuesday
         hours = calendar.hours_on(date(year, 6, 5))
-        assert hours.hours == (Interval.parse("08:00", "12:00"),) and hours.reason == "special"
+        assert hours.hours == (MORNING,) and hours.reason == "special" and hours.name == "Grundlovsdag"
     due = calendar.add(local(2026, 6, 5, 11, 0), 2 * HOUR)  # Friday: one hour left, then Monday
     assert due.astimezone(CPH) == local(2026, 6, 8, 9, 0)
 
 
+def test_a_limiting_part_day_never_opens_a_weekend_or_a_public_holiday():
+    calendar = office_calendar(special_days=[SpecialDay(date(2000, 6, 5), (MORNING,), "Grundlovsdag", recurring=True)])
+    saturday, sunday, whit_monday = date(2027, 6, 5), date(2033, 6, 5), date(2028, 6, 5)
+    assert calendar.hours_on(saturday).hours == () and calendar.hours_on(saturday).reason == "weekday"
+    assert calendar.hours_on(sunday).hours == ()
+    assert calendar.hours_on(whit_monday).hours == ()
+    assert calendar.hours_on(whit_monday).reason == "holiday"
+    assert calendar.hours_on(whit_monday).name == "Anden pinsedag"
+    due = calendar.add(local(2027, 6, 4, 15, 0), 2 * HOUR)  # Friday 4 June: one hour, then Monday 7 June
+    assert due.astimezone(CPH) == local(2027, 6, 7, 9, 0)
+
+
+def test_a_limiting_part_day_keeps_only_what_the_weekday_has_of_its_hours():
+    short_friday = [(OFFICE,)] * 4 + [(Interval.parse("10:00", "14:00"),), (), ()]
+    lunch_break = (Interval.parse("07:00", "09:00"), Interval.parse("11:00", "13:00"))
+    calendar = BusinessCalendar(week=short_friday, special_days=[
+        SpecialDay(date(2000, 6, 5), lunch_break, "Grundlovsdag", recurring=True)])
+    assert calendar.hours_on(date(2026, 6, 5)).hours == (Interval.parse("11:00", "13:00"),)  # a Friday
+    assert calendar.hours_on(date(2029, 6, 5)).hours == (Interval.parse("08:00", "09:00"),
+                                                         Interval.parse("11:00", "13:00"))  # a Tuesday
+
+
+def test_a_special_day_mode_must_fit_its_hours():
+    with pytest.raises(ValueError):
+        SpecialDay(date(2026, 12, 24), (MORNING,), mode="closed")
+    with pytest.raises(ValueError):
+        SpecialDay(date(2026, 12, 25), (), mode="open")
+    with pytest.raises(ValueError):
+        SpecialDay(date(2026, 12, 25), (MORNING,), mode="sometimes")
+
+
 def test_a_one_off_closed_day_wins_over_the_weekday_and_an_opening_wins_over_a_holiday():
     calendar = office_calendar(special_days=[
-        SpecialDay(date(2026, 11, 24), (), "Flyttedag"),
-        SpecialDay(date(2026, 12, 25), (Interval.parse("10:00", "12:00"),), "Juledagsvagt"),
+        SpecialDay(date(2026, 11, 24), (), "Flyttedag", mode="closed"),
+        SpecialDay(date(2026, 12, 25), (Interval.parse("10:00", "12:00"),), "Juledagsvagt", mode="open"),
+        SpecialDay(date(2026, 12, 26), (Interval.parse("10:00", "12:00"),), "Ingen vagt", mode="limit"),
     ])
+    assert calendar.hours_on(date(2026, 12, 26)).hours == ()
     assert calendar.hours_on(date(2026, 11, 24)).hours == ()
     assert calendar.hours_on(date(2026, 12, 25)).hours == (Interval.parse("10:00", "12:00"),)
     due = calendar.add(local(2026, 11, 23, 15, 0), 2 * HOUR)

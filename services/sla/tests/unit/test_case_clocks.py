@@ -1,5 +1,6 @@
 """A case's clocks, driven by case events with time given by the test (SQLite)."""
 
+import uuid
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -103,11 +104,11 @@ def test_warning_breach_and_met_each_fire_once(sla):
     created = local(2026, 11, 23, 9, 0)
     story = CaseStory(created_at=created, priority="high")  # 2 h first response, warning at 75 %
     sla.deliver(story.created(), at=created)
-    assert sla.fire(at=local(2026, 11, 23, 10, 29)) == 0
-    assert sla.fire(at=local(2026, 11, 23, 10, 30)) == 1
+    assert sla.fire(at=local(2026, 11, 23, 10, 30)) == 0  # a timer fires once its instant has passed
+    assert sla.fire(at=local(2026, 11, 23, 10, 30, 1)) == 1
     assert sla.fire(at=local(2026, 11, 23, 10, 45)) == 0
     assert sla.types() == ["sla.warning"]
-    assert sla.fire(at=local(2026, 11, 23, 11, 0)) == 1
+    assert sla.fire(at=local(2026, 11, 23, 11, 0, 1)) == 1
     assert sla.fire(at=local(2026, 11, 23, 11, 30)) == 0
     assert sla.types() == ["sla.warning", "sla.breached"]
     sla.deliver(story.message(local(2026, 11, 23, 11, 30), author_id=AGENT), at=local(2026, 11, 23, 11, 30))
@@ -140,7 +141,7 @@ def test_a_priority_change_recomputes_the_due_times(sla):
     assert view["resolution"]["target_seconds"] == 4 * HOUR
     assert due(view, "resolution") == local(2026, 11, 23, 13, 0)
     assert due(view, "first_response") == local(2026, 11, 23, 10, 0)  # 1 h target, 1 h gone: due now
-    sla.fire(at=local(2026, 11, 23, 10, 0))
+    sla.fire(at=local(2026, 11, 23, 10, 0, 1))
     assert [(k, d["metric"]) for k, d in sla.published()] == [("sla.breached", "first_response")]
 
 
@@ -201,8 +202,8 @@ def test_a_resolved_case_is_due_to_close_after_seven_days_with_the_version_that_
     sla.deliver(resolved, at=local(2026, 11, 23, 11, 0))
     sla.deliver(story.change("case.updated", local(2026, 11, 24, 8, 0), category="Print"),
                 at=local(2026, 11, 24, 8, 0))
-    assert sla.fire(at=local(2026, 11, 30, 10, 59)) == 0
-    assert sla.fire(at=local(2026, 11, 30, 11, 0)) == 1
+    assert sla.fire(at=local(2026, 11, 30, 11, 0)) == 0
+    assert sla.fire(at=local(2026, 11, 30, 11, 0, 1)) == 1
     [(kind, data)] = [p for p in sla.published() if p[0] == "sla.case_auto_close_due"]
     assert data == {"case_id": story.id, "case_version": resolved.data["version"], "case_number": "SAG 2611-0001",
                     "resolved_at": resolved.data["resolved_at"]}
@@ -237,3 +238,147 @@ def test_the_clock_reads_time_in_business_seconds_while_running(sla):
     assert view["resolution"]["elapsed_seconds"] == int(1.5 * HOUR)
     assert view["resolution"]["breached"] is False
     assert timedelta(seconds=view["resolution"]["remaining_seconds"]) == timedelta(hours=6.5)
+
+
+def met_events(sla) -> list[tuple[str, bool]]:
+    return [(data["metric"], data["breached"]) for kind, data in sla.published() if kind == "sla.met"]
+
+
+def test_resolving_a_case_nobody_answered_meets_its_first_response_at_the_resolution(sla):
+    created = local(2026, 11, 23, 9, 0)
+    story = CaseStory(created_at=created, priority="high")  # 2 h to the first response
+    sla.deliver(story.created(), at=created)
+    sla.deliver(story.resolved(local(2026, 11, 23, 10, 0)), at=local(2026, 11, 23, 10, 0))
+    view = sla.sla(story.id, at=local(2026, 11, 24, 9, 0))
+    assert view["first_response"]["status"] == "met" and view["first_response"]["breached"] is False
+    assert view["first_response"]["met_at"] == local(2026, 11, 23, 10, 0)
+    assert met_events(sla) == [("first_response", False), ("resolution", False)]
+    assert sla.fire(at=local(2026, 12, 30, 9, 0)) == 1  # only the auto-close: no breach of an answered case
+    assert sla.types()[-1] == "sla.case_auto_close_due"
+    sla.deliver(story.reopened(local(2026, 11, 24, 9, 0)), at=local(2026, 11, 24, 9, 0))
+    sla.deliver(story.message(local(2026, 11, 24, 9, 30), author_id=AGENT), at=local(2026, 11, 24, 9, 30))
+    assert sla.sla(story.id, at=local(2026, 11, 24, 9, 30))["first_response"]["met_at"] == local(2026, 11, 23, 10, 0)
+    assert met_events(sla) == [("first_response", False), ("resolution", False)]
+
+
+def test_resolving_an_unanswered_case_after_its_first_response_was_due_meets_it_late(sla):
+    created = local(2026, 11, 23, 9, 0)
+    story = CaseStory(created_at=created, priority="high")
+    sla.deliver(story.created(), at=created)
+    sla.deliver(story.resolved(local(2026, 11, 23, 12, 0)), at=local(2026, 11, 23, 12, 0))
+    assert [(kind, data["metric"]) for kind, data in sla.published()] == [
+        ("sla.breached", "first_response"), ("sla.met", "first_response"), ("sla.met", "resolution")]
+    assert met_events(sla) == [("first_response", True), ("resolution", False)]
+
+
+def test_a_first_response_written_exactly_at_its_due_time_is_in_time_and_no_breach_fires_at_that_instant(sla):
+    created = local(2026, 11, 23, 9, 0)
+    story = CaseStory(created_at=created, priority="high")  # first response due 11:00
+    sla.deliver(story.created(), at=created)
+    sla.fire(at=local(2026, 11, 23, 10, 45))  # the warning
+    assert sla.fire(at=local(2026, 11, 23, 11, 0)) == 0
+    sla.deliver(story.message(local(2026, 11, 23, 11, 0), author_id=AGENT), at=local(2026, 11, 23, 11, 0))
+    assert met_events(sla) == [("first_response", False)]
+    assert sla.sla(story.id, at=local(2026, 11, 23, 12, 0))["first_response"]["breached"] is False
+    sla.fire(at=local(2026, 11, 23, 12, 0))
+    assert "sla.breached" not in sla.types()
+
+
+def test_a_first_response_a_moment_after_its_due_time_is_late_whether_or_not_the_breach_went_out(sla):
+    created = local(2026, 11, 23, 9, 0)
+    late = local(2026, 11, 23, 11, 0) + timedelta(microseconds=1)
+    untold, told = CaseStory(created_at=created, priority="high"), CaseStory(created_at=created, priority="high")
+    for story in (untold, told):
+        sla.deliver(story.created(), at=created)
+    sla.fire(at=local(2026, 11, 23, 10, 45))  # the warnings
+    sla.deliver(untold.message(late, author_id=AGENT), at=late)  # before any scheduler saw the breach
+    assert sla.fire(at=late) == 1  # told's breach; untold's went out with its sla.met
+    sla.deliver(told.message(late, author_id=AGENT), at=late)
+    notices = [(kind, data["case_id"]) for kind, data in sla.published() if kind != "sla.warning"]
+    assert notices == [("sla.breached", untold.id), ("sla.met", untold.id), ("sla.breached", told.id),
+                       ("sla.met", told.id)]
+    assert met_events(sla) == [("first_response", True), ("first_response", True)]
+
+
+def test_a_merged_case_stops_both_clocks_and_keeps_no_timer(sla):
+    created = local(2026, 11, 23, 9, 0)
+    story, survivor = CaseStory(created_at=created, priority="high"), CaseStory(created_at=created, priority="high")
+    for case in (story, survivor):
+        sla.deliver(case.created(), at=created)
+    assert len(sla.pending_timers(story.id)) == 4  # warning and breach of both clocks
+    sla.deliver(story.merged(local(2026, 11, 23, 9, 30), into_id=survivor.id), at=local(2026, 11, 23, 9, 30))
+    view = sla.sla(story.id, at=local(2026, 11, 30, 9, 0))
+    assert view["first_response"]["status"] == "stopped" and view["resolution"]["status"] == "stopped"
+    assert view["first_response"]["remaining_seconds"] == 90 * 60
+    assert sla.pending_timers(story.id) == []
+    assert len(sla.pending_timers(survivor.id)) == 4
+    sla.fire(at=local(2026, 12, 30, 9, 0))
+    assert {data["case_id"] for _, data in sla.published()} == {survivor.id}
+
+
+def test_a_resolved_case_merged_into_another_is_not_due_to_close_any_more(sla):
+    created = local(2026, 11, 23, 9, 0)
+    story = CaseStory(created_at=created, priority="high")
+    sla.deliver(story.created(), at=created)
+    sla.deliver(story.resolved(local(2026, 11, 23, 10, 0)), at=local(2026, 11, 23, 10, 0))
+    assert [kind for kind, _, _ in sla.pending_timers(story.id)] == ["auto_close"]
+    sla.deliver(story.merged(local(2026, 11, 24, 9, 0), into_id=str(uuid.uuid4())), at=local(2026, 11, 24, 9, 0))
+    assert sla.pending_timers(story.id) == []
+    assert sla.sla(story.id, at=local(2026, 11, 24, 9, 0))["resolution"]["status"] == "met"
+
+
+@pytest.fixture
+def network_policy(database):
+    """Network cases wait on suppliers: their clocks pause while waiting internally, not for the requester."""
+    from sla.service.policies import create_policy
+
+    with database.transaction() as session:
+        create_policy(session, {"name": "Netværk", "description": "", "category": "Netværk",
+                                "targets": {"high": {"first_response": 2 * HOUR, "resolution": 8 * HOUR}},
+                                "pause_statuses": ["waiting_internal"], "warning_percent": 75})
+
+
+def test_a_policy_can_pause_its_clocks_while_the_case_waits_internally(sla, network_policy):
+    created = local(2026, 11, 23, 9, 0)  # Monday
+    network = CaseStory(created_at=created, priority="high", category="Netværk")
+    other = CaseStory(created_at=created, priority="high", category="Print")
+    for story in (network, other):
+        sla.deliver(story.created(), at=created)
+        sla.deliver(story.status("waiting_internal", local(2026, 11, 23, 10, 0)), at=local(2026, 11, 23, 10, 0))
+    paused, running = sla.sla(network.id, at=local(2026, 11, 24, 9, 0)), sla.sla(other.id, at=local(2026, 11, 24, 9, 0))
+    assert paused["policy_name"] == "Netværk" and paused["paused"] is True
+    assert paused["resolution"]["status"] == "paused" and paused["resolution"]["remaining_seconds"] == 7 * HOUR
+    assert running["policy_name"] == "Standard-SLA" and running["paused"] is False
+    assert running["resolution"]["remaining_seconds"] == 0  # 7 h Monday and 1 h Tuesday counted
+    sla.deliver(network.status("waiting_requester", local(2026, 11, 24, 9, 0)), at=local(2026, 11, 24, 9, 0))
+    resumed = sla.sla(network.id, at=local(2026, 11, 24, 10, 0))
+    assert resumed["paused"] is False and resumed["resolution"]["remaining_seconds"] == 6 * HOUR
+    assert due(resumed, "resolution") == local(2026, 11, 24, 16, 0)
+
+
+def test_sla_notices_carry_the_clocks_full_state_and_the_case_version_it_reflects(sla):
+    from sla.events import SlaNoticeData
+
+    created = local(2026, 11, 23, 9, 0)
+    story, late = CaseStory(created_at=created, priority="high"), CaseStory(created_at=created, priority="high")
+    for case in (story, late):
+        sla.deliver(case.created(), at=created)
+    sla.deliver(story.status("in_progress", local(2026, 11, 23, 9, 10)), at=local(2026, 11, 23, 9, 10))
+    sla.fire(at=local(2026, 11, 23, 10, 30, 1))
+    sla.deliver(story.status("waiting_requester", local(2026, 11, 23, 10, 40)), at=local(2026, 11, 23, 10, 40))
+    sla.deliver(story.message(local(2026, 11, 23, 10, 50), author_id=AGENT), at=local(2026, 11, 23, 10, 50))
+    sla.fire(at=local(2026, 11, 23, 11, 0, 1))
+    notices = {(kind, data["case_id"]): data for kind, data in sla.published()}
+    assert all(SlaNoticeData().validate(data) == {} for data in notices.values())
+
+    warning = notices[("sla.warning", story.id)]
+    assert (warning["case_version"], warning["paused"], warning["status"], warning["breached"]) == (
+        2, False, "running", False)
+    assert warning["due_at"].startswith("2026-11-23T10:00") and warning["met_at"] is None  # 11:00 in Copenhagen
+    met = notices[("sla.met", story.id)]
+    assert (met["case_version"], met["paused"], met["status"], met["breached"]) == (3, True, "met", False)
+    assert met["met_at"].startswith("2026-11-23T09:50") and met["remaining_seconds"] == 20 * 60  # paused at 10:40
+    breach = notices[("sla.breached", late.id)]
+    assert (breach["case_version"], breach["paused"], breach["status"], breach["breached"]) == (
+        1, False, "running", True)
+    assert breach["remaining_seconds"] == -1 and breach["elapsed_seconds"] == 2 * HOUR + 1

@@ -1,0 +1,54 @@
+"""The migrations build exactly the tables of the models on PostgreSQL, and can be undone and redone."""
+
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import JSON, column, create_engine, inspect, select, table
+
+from servicekit import inbox, outbox  # noqa: F401  (their tables join the kit's metadata)
+from servicekit.db import kit_metadata, normalise_url
+from servicekit.migrations import alembic_config, upgrade
+from sla.app import MIGRATIONS_DIR
+from sla.models import Base
+
+
+def test_upgrade_head_on_postgresql_matches_the_models_and_downgrade_undoes_it(postgres_databases):
+    url = postgres_databases.create("sla_migrations")
+    upgrade(url, MIGRATIONS_DIR)
+    engine = create_engine(normalise_url(url))
+    try:
+        with engine.connect() as connection:
+            differences = compare_metadata(MigrationContext.configure(connection), [Base.metadata, kit_metadata])
+        assert differences == []
+        command.downgrade(alembic_config(url, MIGRATIONS_DIR), "base")
+        assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
+        upgrade(url, MIGRATIONS_DIR)
+        assert {"calendars", "policies", "case_clocks", "timers", "replan_jobs", "outbox", "inbox"} <= set(
+            inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
+
+
+def test_stored_special_days_get_a_mode_that_keeps_one_offs_as_they_were_and_limits_recurring_part_days(
+        postgres_databases):
+    url = postgres_databases.create("sla_special_day_modes")
+    upgrade(url, MIGRATIONS_DIR, "d731f76559bc")
+    engine = create_engine(normalise_url(url))
+    calendars = table("calendars", column("id"), column("name"), column("special_days", JSON))
+    morning = [{"start": "08:00", "end": "12:00"}]
+    try:
+        with engine.begin() as connection:
+            connection.execute(calendars.update().where(calendars.c.name == "Døgnåben (24/7)").values(special_days=[
+                {"date": "2026-12-23", "name": "Lillejuleaften", "recurring": False, "hours": []},
+                {"date": "2026-12-26", "name": "Vagt", "recurring": False, "hours": morning},
+                {"date": "2000-05-01", "name": "1. maj", "recurring": True, "hours": morning},
+            ]))
+        upgrade(url, MIGRATIONS_DIR)
+        with engine.connect() as connection:
+            stored = dict(connection.execute(select(calendars.c.name, calendars.c.special_days)).all())
+        assert [(d["name"], d["mode"]) for d in stored["Døgnåben (24/7)"]] == [
+            ("Lillejuleaften", "closed"), ("Vagt", "open"), ("1. maj", "limit")]
+        assert [(d["name"], d["mode"]) for d in stored["Dansk arbejdstid"]] == [
+            ("Grundlovsdag", "limit"), ("Juleaftensdag", "closed"), ("Nytårsaftensdag", "closed")]
+    finally:
+        engine.dispose()
