@@ -4,13 +4,12 @@ Each delivery is a row (one per webhook and event).  The sender loop leases a
 batch of due rows in a short transaction, posts them outside any transaction
 (a slow receiver holds no lock), and records each attempt.  A 2xx answer
 delivers it; anything else retries with back-off up to ``WEBHOOK_MAX_ATTEMPTS``.
-Bodies of internal messages (and a task's texts, all internal) are left out
-unless the subscription says ``include_internal``.
+Internal texts (internal message bodies, a task's texts, a reason staff gave)
+are left out unless the subscription says ``include_internal`` (see redaction.py).
 """
 
 from __future__ import annotations
 
-import copy
 import json
 import logging
 import threading
@@ -31,33 +30,14 @@ from servicekit.events import Event
 
 from ..models import Webhook, WebhookAttempt, WebhookDelivery, new_id
 from ..polling import repeat
+from .redaction import redact
 from .signing import SIGNATURE_HEADER, sign
 from .urlguard import HostPolicy, guarded_session
 
 log = logging.getLogger(__name__)
 
 SUBSCRIBABLE = ("case", "task", "sla", "user", "team", "organisation")
-TASK_TEXTS = ("description", "solution")
 USER_AGENT = "servicedesk-webhooks/1.0"
-
-
-def redact(event_type: str, data: dict[str, Any]) -> dict[str, Any]:
-    """``data`` without internal texts: internal message bodies, task comments and task texts."""
-    data = copy.deepcopy(data)
-    message = data.get("message")
-    if isinstance(message, dict) and message.get("visibility") != "external" and "body" in message:
-        message["body"] = None
-        message["body_redacted"] = True
-    if event_type.startswith("task."):
-        for name in TASK_TEXTS:
-            if data.get(name):
-                data[name] = None
-                data[f"{name}_redacted"] = True
-        comment = data.get("comment")
-        if isinstance(comment, dict) and "body" in comment:
-            comment["body"] = None
-            comment["body_redacted"] = True
-    return data
 
 
 def delivery_body(event: Event, include_internal: bool) -> str:
