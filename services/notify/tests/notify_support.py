@@ -98,13 +98,27 @@ class Received:
 
 @dataclass
 class MailCatcher:
-    """An aiosmtpd server that keeps what it receives; it can be started late (a server that was down)."""
+    """An aiosmtpd server that keeps what it receives; it can be started late (a server that was down).
+
+    ``refuse_rcpt`` and ``refuse_data`` map an address to the answer the server gives it instead of
+    taking it (``"450 4.2.1 Mailbox busy"``): at RCPT TO, or at the end of DATA of a mail to it.
+    """
 
     port: int = field(default_factory=free_port)
     received: list[Received] = field(default_factory=list)
     controller: Controller | None = None
+    refuse_rcpt: dict[str, str] = field(default_factory=dict)
+    refuse_data: dict[str, str] = field(default_factory=dict)
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address in self.refuse_rcpt:
+            return self.refuse_rcpt[address]
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        if refusal := next((self.refuse_data[a] for a in envelope.rcpt_tos if a in self.refuse_data), None):
+            return refusal
         message = message_from_bytes(envelope.original_content or envelope.content, policy=policy.default)
         self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), message))
         return "250 OK"

@@ -20,6 +20,10 @@ class PermanentRefusal(Exception):
     """The server refused the mail for good (5xx): retrying will not help."""
 
 
+class TemporaryRefusal(Exception):
+    """The server cannot take this one mail now (4xx): try it again later, go on with the others."""
+
+
 @dataclass(frozen=True)
 class SmtpTarget:
     scheme: str
@@ -74,21 +78,44 @@ class SmtpTarget:
         return client
 
 
-def send(client: smtplib.SMTP, message: EmailMessage, envelope_from: str, recipients: list[str]) -> None:
-    """Hand one message to the server; a 5xx refusal of every recipient is permanent, the rest temporary."""
+@dataclass(frozen=True)
+class Handed:
+    """What the server took: the recipients it accepted and, by address, the answers of those it refused."""
+
+    accepted: tuple[str, ...]
+    refused: dict[str, str]
+
+
+def send(client: smtplib.SMTP, message: EmailMessage, envelope_from: str, recipients: list[str]) -> Handed:
+    """Hand one message to the server.
+
+    PermanentRefusal: refused for good (5xx for the sender, the data or every recipient).
+    TemporaryRefusal: this mail cannot go now (4xx), the connection stays usable for the next one.
+    SMTPServerDisconnected (or OSError): the connection is gone (421 closes it too).
+    Some recipients refused while others were accepted: sent, and ``refused`` says who was not.
+    """
     try:
         refused = client.send_message(message, from_addr=envelope_from, to_addrs=recipients)
     except smtplib.SMTPRecipientsRefused as err:
-        if all(500 <= code < 600 for code, _ in err.recipients.values()):
-            raise PermanentRefusal(_describe(err.recipients)) from err
-        raise
+        _raise_for(err.recipients.values(), _describe(err.recipients))
     except (smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as err:
-        if 500 <= err.smtp_code < 600:
-            raise PermanentRefusal(f"{err.smtp_code} {err.smtp_error!r}") from err
-        raise
-    if refused and len(refused) == len(recipients):
-        raise PermanentRefusal(_describe(refused))
+        _raise_for([(err.smtp_code, err.smtp_error)], f"{err.smtp_code} {_text(err.smtp_error)}")
+    accepted = tuple(r.lower() for r in recipients if r not in refused)
+    return Handed(accepted, {addr.lower(): f"{code} {_text(msg)}" for addr, (code, msg) in refused.items()})
+
+
+def _raise_for(answers, described: str):
+    codes = [code for code, _ in answers]
+    if 421 in codes:
+        raise smtplib.SMTPServerDisconnected(f"the server closed the connection: {described}")
+    if all(500 <= code < 600 for code in codes):
+        raise PermanentRefusal(described)
+    raise TemporaryRefusal(described)
+
+
+def _text(answer: bytes | str) -> str:
+    return answer.decode("utf-8", errors="replace") if isinstance(answer, bytes) else str(answer)
 
 
 def _describe(refused: dict) -> str:
-    return "; ".join(f"{addr}: {code} {msg!r}" for addr, (code, msg) in refused.items())
+    return "; ".join(f"{addr}: {code} {_text(msg)}" for addr, (code, msg) in refused.items())
