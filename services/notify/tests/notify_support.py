@@ -180,3 +180,47 @@ class WebhookReceiver:
 
     def json(self, index: int) -> dict[str, Any]:
         return json.loads(self.requests[index]["body"])
+
+
+@dataclass
+class DrippingReceiver:
+    """An HTTP receiver that reads the request, sends ``head`` and then one more byte every ``interval``
+    seconds for as long as the client listens (a receiver that holds its caller, on purpose or not)."""
+
+    head: bytes
+    interval: float = 0.2
+    connections: int = 0
+
+    def start(self) -> None:
+        self.stopped = threading.Event()
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while not self.stopped.is_set():
+            try:
+                connection, _ = self.listener.accept()
+            except OSError:
+                return
+            self.connections += 1
+            threading.Thread(target=self._drip, args=(connection,), daemon=True).start()
+
+    def _drip(self, connection: socket.socket) -> None:
+        with connection:
+            request = b""
+            while b"\r\n\r\n" not in request:
+                request += connection.recv(65536)
+            try:
+                connection.sendall(self.head)
+                while not self.stopped.wait(self.interval):
+                    connection.sendall(b"a")
+            except OSError:
+                return  # the client gave up: what we want
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.listener.getsockname()[1]}/hooks/slow"
+
+    def stop(self) -> None:
+        self.stopped.set()
+        self.listener.close()

@@ -25,6 +25,8 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import NewConnectionError
 from urllib3.util.timeout import _DEFAULT_TIMEOUT
 
+from .deadline import watch, watched_tls_context
+
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
@@ -134,6 +136,7 @@ def _connect(connection: HTTPConnection, policy: HostPolicy):
     last_error: OSError | None = None
     for family, sockaddr in targets:
         sock = socket.socket(family, socket.SOCK_STREAM)
+        watch(sock)
         try:
             if connection.timeout is not _DEFAULT_TIMEOUT:
                 sock.settimeout(connection.timeout)
@@ -146,13 +149,21 @@ def _connect(connection: HTTPConnection, policy: HostPolicy):
 
 
 def guarded_session(policy: HostPolicy) -> requests.Session:
-    """A requests session that connects only to addresses ``policy`` allows, and follows no proxy."""
+    """A requests session that connects only to addresses ``policy`` allows, and follows no proxy.
+
+    Its sockets (and TLS sockets) are watched by a ``Deadline`` entered in the calling thread.
+    """
 
     class GuardedHTTPConnection(HTTPConnection):
         def _new_conn(self):
             return _connect(self, policy)
 
     class GuardedHTTPSConnection(HTTPSConnection):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            if self.ssl_context is None:  # urllib3's own context, but with sockets a deadline can stop
+                self.ssl_context = watched_tls_context()
+
         def _new_conn(self):
             return _connect(self, policy)
 

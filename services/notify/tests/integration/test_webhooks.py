@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from notify_support import WebhookReceiver, case_data, event, new_id, task_data, wait_for
+from notify_support import DrippingReceiver, WebhookReceiver, case_data, event, new_id, task_data, wait_for
 
 from notify.webhooks.signing import verify
 
@@ -161,3 +161,32 @@ def test_a_webhook_can_be_paused_changed_and_removed(admin, receiver):
     assert "secret" not in changed.json
     assert admin.delete(f"/api/v1/webhooks/{hook['id']}").status_code == 204
     assert admin.get(f"/api/v1/webhooks/{hook['id']}").status_code == 404
+
+
+@pytest.mark.parametrize("head,outcome", [
+    (b"HTTP/1.1 200 OK\r\nX-Slow: ", "failed"),  # headers that never end
+    (b"HTTP/1.1 500 Oops\r\nContent-Length: 100000\r\n\r\nfejl", "failed"),  # a refusal whose body never ends
+    (b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\nok", "delivered"),  # a 2xx: its body is not read
+])
+def test_a_receiver_that_drips_its_answer_is_cut_off_at_the_deadline(start_notify, mail_catcher, make_identity,
+                                                                      sign_identity, head, outcome):
+    slow = DrippingReceiver(head)
+    slow.start()
+    try:
+        notify = start_notify(mail_catcher.url, WEBHOOK_TIMEOUT="1", WEBHOOK_MAX_ATTEMPTS="1")
+        admin = notify.client(make_identity(roles=("admin",)), sign_identity)
+        hook = register(admin, slow.url)
+        notify.publish(event("case.created", case_data(requester_id=new_id(), version=1)))
+
+        def finished():
+            items = admin.get(f"/api/v1/webhooks/{hook['id']}/deliveries").json["items"]
+            return items if items and items[0]["status"] != "pending" else None
+
+        [delivery] = wait_for(finished, timeout=15)
+        assert delivery["status"] == outcome
+        [attempt] = delivery["attempt_log"]
+        assert attempt["duration_ms"] < 3000
+        if outcome == "failed":
+            assert "no complete answer within 1 s" in attempt["error"]
+    finally:
+        slow.stop()
