@@ -80,7 +80,8 @@ class NotifyConfig(ServiceConfig):
                                      load_default=["10", "60", "300", "1800", "7200", "21600"])
     webhook_max_attempts = fields.Integer(data_key="WEBHOOK_MAX_ATTEMPTS", load_default=10,
                                           validate=validate.Range(1, 100))
-    webhook_timeout = _seconds(data_key="WEBHOOK_TIMEOUT", load_default=10.0)
+    webhook_timeout = _seconds(data_key="WEBHOOK_TIMEOUT", load_default=10.0)  # a whole attempt, answer included
+    webhook_ca_bundle = fields.String(data_key="WEBHOOK_CA_BUNDLE", load_default=None)  # PEM file; else the public CAs
     webhook_poll_seconds = _seconds(data_key="WEBHOOK_POLL_SECONDS", load_default=1.0)
     # -- how long records are kept
     mail_retention_days = _seconds(data_key="MAIL_RETENTION_DAYS", load_default=365.0)
@@ -110,6 +111,8 @@ def load(environ: Mapping[str, str] | None = None) -> Settings:
     values["inbound_domains"] = tuple(d.lower().lstrip("@") for d in values["inbound_domains"]) or (inbound_domain,)
     values["public_url"] = values["public_url"].rstrip("/")
     values["gateway_url"] = values["gateway_url"].rstrip("/")
+    if values["webhook_ca_bundle"] and not Path(values["webhook_ca_bundle"]).is_file():
+        raise ConfigError({"WEBHOOK_CA_BUNDLE": ["no such file"]})
     if not values["service_api_key"] and values["service_api_key_file"]:
         try:
             values["service_api_key"] = Path(values["service_api_key_file"]).read_text().strip()

@@ -64,7 +64,7 @@ def build_worker(context: ServiceContext) -> Worker:
     webhook_sender = WebhookSender(
         context.database, HostPolicy.from_setting(s.webhook_allowed_hosts), retry_delays=s.webhook_retry_delays,
         max_attempts=s.webhook_max_attempts, timeout=s.webhook_timeout, poll_seconds=s.webhook_poll_seconds,
-        on_outcome=lambda o: metrics.webhooks.labels(o).inc(),
+        ca_bundle=s.webhook_ca_bundle, on_outcome=lambda o: metrics.webhooks.labels(o).inc(),
     )
     housekeeping = Housekeeping(context.database, mail_days=s.mail_retention_days,
                                 notification_days=s.notification_retention_days,

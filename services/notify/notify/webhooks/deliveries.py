@@ -83,10 +83,10 @@ class _Leased:
 class WebhookSender:
     def __init__(self, database: Database, policy: HostPolicy, *, retry_delays: tuple[float, ...],
                  max_attempts: int, timeout: float, poll_seconds: float = 1.0, batch_size: int = 20,
-                 on_outcome: Callable[[str], None] | None = None):
+                 ca_bundle: str | None = None, on_outcome: Callable[[str], None] | None = None):
         self.database = database
         self.on_outcome = on_outcome or (lambda outcome: None)
-        self.http = guarded_session(policy)
+        self.http = guarded_session(policy, ca_bundle)
         self.retry_delays = retry_delays
         self.max_attempts = max_attempts
         self.timeout = timeout
