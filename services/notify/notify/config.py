@@ -15,6 +15,8 @@ from marshmallow import ValidationError, fields, validate
 
 from servicekit.config import CommaList, ConfigError, ServiceConfig, Settings, load_settings
 
+from .mail.smtp import SmtpTarget
+
 SMTP_SCHEMES = ("smtp", "smtps", "smtp+starttls")
 
 
@@ -22,6 +24,8 @@ def _smtp_url(value: str) -> None:
     scheme = value.split("://", 1)[0].lower() if "://" in value else ""
     if scheme not in SMTP_SCHEMES:
         raise ValidationError("must start with smtp://, smtps:// or smtp+starttls://")
+    if problem := SmtpTarget.from_url(value).problem():
+        raise ValidationError(problem)
 
 
 def _imap_url(value: str) -> None:

@@ -1,8 +1,11 @@
 """Sending over SMTP as ``SMTP_URL`` says: ``smtp://``, ``smtps://`` (TLS from the start) or
 ``smtp+starttls://``, with ``user:password@`` when the server wants a log-in.
 
-``?verify=false`` turns certificate checks off for a relay with a self-signed
-certificate on a trusted network; never the default.
+The server's certificate and name are checked against the public CAs, or against
+``?cafile=/path/ca.pem`` (a relay with an internal CA); ``?verify=false`` turns
+the checks off for a relay with a self-signed certificate on a trusted network,
+never the default.  Credentials never travel in clear text: ``smtp://user:pw@``
+is refused at start unless ``?allow_plaintext_auth=true`` says it on purpose.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ import smtplib
 import ssl
 from dataclasses import dataclass
 from email.message import EmailMessage
+from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
 DEFAULT_PORTS = {"smtp": 25, "smtps": 465, "smtp+starttls": 587}
@@ -33,6 +37,8 @@ class SmtpTarget:
     password: str | None = None
     verify: bool = True
     timeout: float = 30.0
+    cafile: str | None = None
+    allow_plaintext_auth: bool = False
 
     @classmethod
     def from_url(cls, url: str, timeout: float = 30.0) -> SmtpTarget:
@@ -41,19 +47,33 @@ class SmtpTarget:
         if scheme not in DEFAULT_PORTS:
             raise ValueError(f"unsupported SMTP scheme {scheme!r}")
         query = parse_qs(parts.query)
-        verify = query.get("verify", ["true"])[0].lower() not in ("false", "0", "no")
         return cls(
             scheme=scheme,
             host=parts.hostname or "localhost",
             port=parts.port or DEFAULT_PORTS[scheme],
             username=unquote(parts.username) if parts.username else None,
             password=unquote(parts.password) if parts.password else None,
-            verify=verify,
+            verify=_flag(query, "verify", True),
             timeout=timeout,
+            cafile=query.get("cafile", [None])[0],
+            allow_plaintext_auth=_flag(query, "allow_plaintext_auth", False),
         )
 
+    @property
+    def encrypted(self) -> bool:
+        return self.scheme in ("smtps", "smtp+starttls")
+
+    def problem(self) -> str | None:
+        """Why this target may not be used, or None."""
+        if self.cafile and not Path(self.cafile).is_file():
+            return f"cafile {self.cafile} is no file"
+        if self.username and not self.encrypted and not self.allow_plaintext_auth:
+            return ("sends the password in clear text: use smtps:// or smtp+starttls://, "
+                    "or add ?allow_plaintext_auth=true on a trusted network")
+        return None
+
     def _tls_context(self) -> ssl.SSLContext:
-        context = ssl.create_default_context()
+        context = ssl.create_default_context(cafile=self.cafile)
         if not self.verify:
             context.check_hostname = False
             context.verify_mode = ssl.CERT_NONE
@@ -76,6 +96,12 @@ class SmtpTarget:
             client.close()
             raise
         return client
+
+
+def _flag(query: dict[str, list[str]], name: str, default: bool) -> bool:
+    if name not in query:
+        return default
+    return query[name][0].lower() not in ("false", "0", "no")
 
 
 @dataclass(frozen=True)

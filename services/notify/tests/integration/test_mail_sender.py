@@ -112,3 +112,52 @@ def test_a_forward_whose_cc_is_refused_goes_to_the_others_and_records_the_refusa
     assert sent.refused == {"chef@leverandor.example": NO_SUCH_USER}
     assert "chef@leverandor.example" in sent.last_error
     assert any("chef@leverandor.example" in r.getMessage() and r.levelname == "WARNING" for r in caplog.records)
+
+
+# -- TLS and log-in -------------------------------------------------------------------------------------
+
+USER, PASSWORD = "servicedesk", "smtp-adgang-0123"
+
+
+@pytest.fixture
+def secure_server(tmp_path):
+    """An SMTP server that takes mail only after STARTTLS and a log-in (a self-signed test CA)."""
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.smtp import AuthResult
+    from notify_support import free_port, make_certificates
+
+    certificates = make_certificates(tmp_path)
+    catcher = MailCatcher()
+
+    def authenticate(server, session, envelope, mechanism, auth_data):
+        return AuthResult(success=(auth_data.login, auth_data.password) == (USER.encode(), PASSWORD.encode()))
+
+    controller = Controller(catcher, hostname="127.0.0.1", port=free_port(), tls_context=certificates.server_context(),
+                            require_starttls=True, auth_required=True, authenticator=authenticate)
+    controller.start()
+    yield controller.port, certificates, catcher
+    controller.stop()
+
+
+def test_mail_goes_over_starttls_with_a_log_in_to_a_server_whose_ca_we_trust(clean_database, secure_server):
+    port, certificates, catcher = secure_server
+    url = f"smtp+starttls://{USER}:{PASSWORD}@localhost:{port}?cafile={certificates.ca}"
+    mail = queue(clean_database, to="anne@kunde.example")
+    sender_for(clean_database, url).send_due()
+    assert [r.rcpt_tos for r in catcher.received] == [["anne@kunde.example"]]
+    assert row(clean_database, mail).status == "sent"
+
+
+def test_a_self_signed_relay_is_trusted_only_with_verify_false(clean_database, secure_server):
+    port, _certificates, catcher = secure_server
+    mail = queue(clean_database, to="anne@kunde.example")
+    sender_for(clean_database, f"smtp+starttls://{USER}:{PASSWORD}@127.0.0.1:{port}").send_due()
+    waiting = row(clean_database, mail)
+    assert waiting.status == "pending" and "CERTIFICATE_VERIFY_FAILED" in waiting.last_error
+    assert catcher.received == []
+
+    with clean_database.transaction() as session:
+        session.get(OutgoingMail, mail).next_attempt_at = utcnow()
+    sender_for(clean_database, f"smtp+starttls://{USER}:{PASSWORD}@127.0.0.1:{port}?verify=false").send_due()
+    assert row(clean_database, mail).status == "sent" and len(catcher.received) == 1
+

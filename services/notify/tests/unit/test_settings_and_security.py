@@ -41,6 +41,20 @@ def test_the_smtp_url_says_how_to_connect(url, expected):
     assert (target.scheme, target.host, target.port, target.username, target.password, target.verify) == expected
 
 
+@pytest.mark.parametrize("url", ["smtp://user:pw@mail.example", "smtp://user@mail.example:2525",
+                                 "smtps://mail.example?cafile=/no/such/ca.pem"])
+def test_an_smtp_url_that_would_send_the_password_in_clear_text_stops_the_start(url):
+    with pytest.raises(ConfigError) as err:
+        config.load({**BASE, "SMTP_URL": url})
+    assert "SMTP_URL" in str(err.value)
+
+
+@pytest.mark.parametrize("url", ["smtps://user:pw@mail.example", "smtp+starttls://user:pw@mail.example",
+                                 "smtp://user:pw@relay.intern?allow_plaintext_auth=true", "smtp://mail.example"])
+def test_credentials_over_tls_or_said_on_purpose_are_accepted(url):
+    assert config.load({**BASE, "SMTP_URL": url}).smtp_url == url
+
+
 def test_a_signature_covers_the_timestamp_and_the_body():
     header = sign("hemmelighed-0123456789", b'{"a":1}', now=1_800_000_000)
     assert header.startswith("t=1800000000,v1=")
