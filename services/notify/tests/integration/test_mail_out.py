@@ -34,7 +34,7 @@ def test_a_new_case_sends_the_requester_a_receipt_with_its_number_and_tells_the_
     assert receipt.message["Auto-Submitted"] == "auto-replied"
     assert receipt.message["Reply-To"] == "sag@sd.example"
     assert f"<case-{case['id']}@sd.example>" in receipt.message["References"]
-    assert "Kære Anne Hansen" in receipt.text and "sag SAG 2611-0042" in receipt.text
+    assert "Kære Anne Hansen,\n" in receipt.text and "sag SAG 2611-0042" in receipt.text
     assert f"https://servicedesk.example/sager/{case['id']}" in receipt.text
     assert f'href="https://servicedesk.example/sager/{case["id"]}"' in receipt.html
 
@@ -87,12 +87,13 @@ def test_an_external_message_is_wrapped_in_the_header_and_footer_with_the_agent_
 
     mail = mail_catcher.wait_for_mail_to(cast.email("requester"))[0]
     lines = [line.strip() for line in mail.text.splitlines()]
-    assert "Kære Anne Hansen" in lines
+    assert "Kære Anne Hansen," in lines  # seed 001: "Kære <navn>," … "Med venlig hilsen <agent>, <team>"
+    assert "Kære Anne Hansen," in mail.html
     assert "Vi har bestilt en ny toner. <b>Den kommer i morgen.</b>" in lines
     assert lines[lines.index("Med venlig hilsen"):][:3] == ["Med venlig hilsen", "Carl Agent", "Kundebetjening"]
     assert "&lt;b&gt;Den kommer i morgen.&lt;/b&gt;" in mail.html and "<b>Den" not in mail.html
     english = mail_catcher.wait_for_mail_to(cast.email("follower"))[0]
-    assert "Dear Bo Jensen" in english.text and "Kind regards" in english.text
+    assert "Dear Bo Jensen,\n" in english.text and "Kind regards" in english.text
     settled(notify_service, case, cast, mail_catcher)
     assert recipients_of(notify_service, "case_reply") == {f"user:{cast.requester['id']}",
                                                            f"user:{cast.follower['id']}"}
