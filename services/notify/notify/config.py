@@ -89,7 +89,9 @@ class NotifyConfig(ServiceConfig):
     webhook_poll_seconds = _seconds(data_key="WEBHOOK_POLL_SECONDS", load_default=1.0)
     # -- how long records are kept
     mail_retention_days = _seconds(data_key="MAIL_RETENTION_DAYS", load_default=365.0)
-    notification_retention_days = _seconds(data_key="NOTIFICATION_RETENTION_DAYS", load_default=365.0)
+    notification_retention_days = _seconds(data_key="NOTIFICATION_RETENTION_DAYS", load_default=365.0)  # read ones
+    notification_unread_retention_days = _seconds(data_key="NOTIFICATION_UNREAD_RETENTION_DAYS",
+                                                  load_default=3 * 365.0)
     webhook_retention_days = _seconds(data_key="WEBHOOK_RETENTION_DAYS", load_default=30.0)
     inbound_retention_days = _seconds(data_key="INBOUND_RETENTION_DAYS", load_default=90.0)
 

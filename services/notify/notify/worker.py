@@ -68,6 +68,7 @@ def build_worker(context: ServiceContext) -> Worker:
     )
     housekeeping = Housekeeping(context.database, mail_days=s.mail_retention_days,
                                 notification_days=s.notification_retention_days,
+                                unread_notification_days=s.notification_unread_retention_days,
                                 webhook_days=s.webhook_retention_days, inbound_days=s.inbound_retention_days)
     loops = [("mail-sender", mail_sender(context, metrics).run), ("webhook-sender", webhook_sender.run),
              ("housekeeping", housekeeping.run)]
