@@ -1,12 +1,14 @@
 """Settings of the notify service, read from the environment.
 
-Mail out (``SMTP_URL``), mail in (``INBOUND_SMTP_PORT``, ``IMAP_URL``), links into
+Mail out (``SMTP_URL``), mail in (``INBOUND_SMTP_PORT``, STARTTLS with
+``INBOUND_TLS_CERT``/``INBOUND_TLS_KEY``, ``IMAP_URL``), links into
 the web front end (``PUBLIC_URL``), calls to other services through the gateway
 (``GATEWAY_URL``, ``SERVICE_API_KEY``) and the webhook allow-list.
 """
 
 from __future__ import annotations
 
+import ssl
 from collections.abc import Mapping
 from email.utils import parseaddr
 from pathlib import Path
@@ -71,6 +73,8 @@ class NotifyConfig(ServiceConfig):
     inbound_rate_limit = fields.Integer(data_key="INBOUND_RATE_LIMIT", load_default=30,
                                         validate=validate.Range(1, 100000))
     inbound_rate_window = _seconds(data_key="INBOUND_RATE_WINDOW", load_default=3600.0)
+    inbound_tls_cert = fields.String(data_key="INBOUND_TLS_CERT", load_default=None)  # PEM, with its chain
+    inbound_tls_key = fields.String(data_key="INBOUND_TLS_KEY", load_default=None)
     imap_url = fields.String(data_key="IMAP_URL", load_default=None, validate=_imap_url)
     imap_poll_seconds = _seconds(data_key="IMAP_POLL_SECONDS", load_default=60.0)
     # -- other services, through the gateway
@@ -106,6 +110,25 @@ def _delays(values: dict, key: str, env: str) -> None:
     values[key] = tuple(delays)
 
 
+def inbound_tls_context(cert: str, key: str) -> ssl.SSLContext:
+    """The listener's TLS context for STARTTLS (raises OSError or ssl.SSLError for a bad pair)."""
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    return context
+
+
+def _check_inbound_tls(values: dict) -> None:
+    cert, key = values["inbound_tls_cert"], values["inbound_tls_key"]
+    if bool(cert) != bool(key):
+        raise ConfigError({"INBOUND_TLS_KEY" if cert else "INBOUND_TLS_CERT": ["set both INBOUND_TLS_CERT and "
+                                                                              "INBOUND_TLS_KEY, or neither"]})
+    if cert:
+        try:
+            inbound_tls_context(cert, key)
+        except (OSError, ssl.SSLError) as err:
+            raise ConfigError({"INBOUND_TLS_CERT": [f"cannot load the certificate and key: {err}"]}) from None
+
+
 def load(environ: Mapping[str, str] | None = None) -> Settings:
     settings = load_settings(NotifyConfig, environ)
     values = settings.as_dict()
@@ -117,6 +140,7 @@ def load(environ: Mapping[str, str] | None = None) -> Settings:
     values["inbound_domains"] = tuple(d.lower().lstrip("@") for d in values["inbound_domains"]) or (inbound_domain,)
     values["public_url"] = values["public_url"].rstrip("/")
     values["gateway_url"] = values["gateway_url"].rstrip("/")
+    _check_inbound_tls(values)
     if values["webhook_ca_bundle"] and not Path(values["webhook_ca_bundle"]).is_file():
         raise ConfigError({"WEBHOOK_CA_BUNDLE": ["no such file"]})
     if not values["service_api_key"] and values["service_api_key_file"]:

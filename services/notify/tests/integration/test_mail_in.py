@@ -234,3 +234,28 @@ def test_a_reply_is_sender_verified_only_when_it_answers_a_mail_we_sent_to_that_
                 for e in events]
     assert sorted(verdicts) == [(cast.email("agent"), True, False), (cast.email("colleague"), False, False),
                                 (cast.email("colleague"), True, True)]
+
+
+def test_with_a_certificate_the_listener_offers_starttls_and_takes_mail_over_it(start_notify, mail_catcher,
+                                                                                 published, tmp_path):
+    import ssl
+
+    from notify_support import make_certificates
+
+    certificates = make_certificates(tmp_path)
+    notify = start_notify(mail_catcher.url, INBOUND_TLS_CERT=certificates.cert, INBOUND_TLS_KEY=certificates.key)
+    meet_the_cast(notify)
+    with smtplib.SMTP("127.0.0.1", notify.inbound_port, timeout=10) as client:
+        client.ehlo()
+        assert client.has_extn("starttls")
+        client.starttls(context=ssl.create_default_context(cafile=certificates.ca))
+        client.ehlo()
+        client.send_message(mail("anne@kunde.example", "SV: [SAG 2611-0042] printer", "Krypteret svar."))
+    [data] = [e["data"] for e in wait_for(lambda: received_events(published))]
+    assert data["body"] == "Krypteret svar."
+
+
+def test_without_a_certificate_no_starttls_is_offered(notify_service):
+    with smtplib.SMTP("127.0.0.1", notify_service.inbound_port, timeout=10) as client:
+        client.ehlo()
+        assert not client.has_extn("starttls")

@@ -55,6 +55,18 @@ def test_credentials_over_tls_or_said_on_purpose_are_accepted(url):
     assert config.load({**BASE, "SMTP_URL": url}).smtp_url == url
 
 
+def test_inbound_tls_needs_both_a_certificate_and_its_key_that_load(tmp_path):
+    from notify_support import make_certificates
+
+    certificates = make_certificates(tmp_path)
+    loaded = config.load({**BASE, "INBOUND_TLS_CERT": certificates.cert, "INBOUND_TLS_KEY": certificates.key})
+    assert loaded.inbound_tls_cert == certificates.cert
+    with pytest.raises(ConfigError, match="INBOUND_TLS_KEY"):
+        config.load({**BASE, "INBOUND_TLS_CERT": certificates.cert})
+    with pytest.raises(ConfigError, match="INBOUND_TLS_CERT"):
+        config.load({**BASE, "INBOUND_TLS_CERT": certificates.ca, "INBOUND_TLS_KEY": certificates.key})
+
+
 def test_a_signature_covers_the_timestamp_and_the_body():
     header = sign("hemmelighed-0123456789", b'{"a":1}', now=1_800_000_000)
     assert header.startswith("t=1800000000,v1=")
