@@ -1,12 +1,14 @@
 """Settings of the notify service, read from the environment.
 
-Mail out (``SMTP_URL``), mail in (``INBOUND_SMTP_PORT``, ``IMAP_URL``), links into
+Mail out (``SMTP_URL``), mail in (``INBOUND_SMTP_PORT``, STARTTLS with
+``INBOUND_TLS_CERT``/``INBOUND_TLS_KEY``, ``IMAP_URL``), links into
 the web front end (``PUBLIC_URL``), calls to other services through the gateway
 (``GATEWAY_URL``, ``SERVICE_API_KEY``) and the webhook allow-list.
 """
 
 from __future__ import annotations
 
+import ssl
 from collections.abc import Mapping
 from email.utils import parseaddr
 from pathlib import Path
@@ -15,6 +17,8 @@ from marshmallow import ValidationError, fields, validate
 
 from servicekit.config import CommaList, ConfigError, ServiceConfig, Settings, load_settings
 
+from .mail.smtp import SmtpTarget
+
 SMTP_SCHEMES = ("smtp", "smtps", "smtp+starttls")
 
 
@@ -22,6 +26,8 @@ def _smtp_url(value: str) -> None:
     scheme = value.split("://", 1)[0].lower() if "://" in value else ""
     if scheme not in SMTP_SCHEMES:
         raise ValidationError("must start with smtp://, smtps:// or smtp+starttls://")
+    if problem := SmtpTarget.from_url(value).problem():
+        raise ValidationError(problem)
 
 
 def _imap_url(value: str) -> None:
@@ -67,6 +73,8 @@ class NotifyConfig(ServiceConfig):
     inbound_rate_limit = fields.Integer(data_key="INBOUND_RATE_LIMIT", load_default=30,
                                         validate=validate.Range(1, 100000))
     inbound_rate_window = _seconds(data_key="INBOUND_RATE_WINDOW", load_default=3600.0)
+    inbound_tls_cert = fields.String(data_key="INBOUND_TLS_CERT", load_default=None)  # PEM, with its chain
+    inbound_tls_key = fields.String(data_key="INBOUND_TLS_KEY", load_default=None)
     imap_url = fields.String(data_key="IMAP_URL", load_default=None, validate=_imap_url)
     imap_poll_seconds = _seconds(data_key="IMAP_POLL_SECONDS", load_default=60.0)
     # -- other services, through the gateway
@@ -80,11 +88,14 @@ class NotifyConfig(ServiceConfig):
                                      load_default=["10", "60", "300", "1800", "7200", "21600"])
     webhook_max_attempts = fields.Integer(data_key="WEBHOOK_MAX_ATTEMPTS", load_default=10,
                                           validate=validate.Range(1, 100))
-    webhook_timeout = _seconds(data_key="WEBHOOK_TIMEOUT", load_default=10.0)
+    webhook_timeout = _seconds(data_key="WEBHOOK_TIMEOUT", load_default=10.0)  # a whole attempt, answer included
+    webhook_ca_bundle = fields.String(data_key="WEBHOOK_CA_BUNDLE", load_default=None)  # PEM file; else the public CAs
     webhook_poll_seconds = _seconds(data_key="WEBHOOK_POLL_SECONDS", load_default=1.0)
     # -- how long records are kept
     mail_retention_days = _seconds(data_key="MAIL_RETENTION_DAYS", load_default=365.0)
-    notification_retention_days = _seconds(data_key="NOTIFICATION_RETENTION_DAYS", load_default=365.0)
+    notification_retention_days = _seconds(data_key="NOTIFICATION_RETENTION_DAYS", load_default=365.0)  # read ones
+    notification_unread_retention_days = _seconds(data_key="NOTIFICATION_UNREAD_RETENTION_DAYS",
+                                                  load_default=3 * 365.0)
     webhook_retention_days = _seconds(data_key="WEBHOOK_RETENTION_DAYS", load_default=30.0)
     inbound_retention_days = _seconds(data_key="INBOUND_RETENTION_DAYS", load_default=90.0)
 
@@ -99,6 +110,25 @@ def _delays(values: dict, key: str, env: str) -> None:
     values[key] = tuple(delays)
 
 
+def inbound_tls_context(cert: str, key: str) -> ssl.SSLContext:
+    """The listener's TLS context for STARTTLS (raises OSError or ssl.SSLError for a bad pair)."""
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    return context
+
+
+def _check_inbound_tls(values: dict) -> None:
+    cert, key = values["inbound_tls_cert"], values["inbound_tls_key"]
+    if bool(cert) != bool(key):
+        raise ConfigError({"INBOUND_TLS_KEY" if cert else "INBOUND_TLS_CERT": ["set both INBOUND_TLS_CERT and "
+                                                                              "INBOUND_TLS_KEY, or neither"]})
+    if cert:
+        try:
+            inbound_tls_context(cert, key)
+        except (OSError, ssl.SSLError) as err:
+            raise ConfigError({"INBOUND_TLS_CERT": [f"cannot load the certificate and key: {err}"]}) from None
+
+
 def load(environ: Mapping[str, str] | None = None) -> Settings:
     settings = load_settings(NotifyConfig, environ)
     values = settings.as_dict()
@@ -110,6 +140,9 @@ def load(environ: Mapping[str, str] | None = None) -> Settings:
     values["inbound_domains"] = tuple(d.lower().lstrip("@") for d in values["inbound_domains"]) or (inbound_domain,)
     values["public_url"] = values["public_url"].rstrip("/")
     values["gateway_url"] = values["gateway_url"].rstrip("/")
+    _check_inbound_tls(values)
+    if values["webhook_ca_bundle"] and not Path(values["webhook_ca_bundle"]).is_file():
+        raise ConfigError({"WEBHOOK_CA_BUNDLE": ["no such file"]})
     if not values["service_api_key"] and values["service_api_key_file"]:
         try:
             values["service_api_key"] = Path(values["service_api_key_file"]).read_text().strip()

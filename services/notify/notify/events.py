@@ -30,6 +30,9 @@ class EmailReceivedData(Schema):
     from_email = fields.String(required=True)
     from_name = fields.String(required=True)
     sender_user_id = fields.String(required=True, metadata={"description": "found, or created as a requester"})
+    sender_verified = fields.Boolean(required=True, metadata={
+        "description": "its In-Reply-To or References name a Message-ID that notify sent to this very address "
+                       "(From alone proves nothing)"})
     to = fields.List(fields.String(), required=True)
     cc = fields.List(fields.String(), required=True)
     subject = fields.String(required=True)

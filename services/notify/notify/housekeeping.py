@@ -1,8 +1,13 @@
 """Old rows go: sent mail, read notices, finished webhook deliveries and the inbound-mail record.
 
-What is kept and for how long is set by ``*_RETENTION_DAYS``.  An old mail's
-Message-ID goes with it; a late reply still finds its case by the thread root
-in ``References`` or by the number in the subject.
+What is kept and for how long is set by ``*_RETENTION_DAYS``.  A notice goes
+``NOTIFICATION_RETENTION_DAYS`` after it was made once it has been read; an
+unread one stays (it is still news to its reader) until the much longer
+``NOTIFICATION_UNREAD_RETENTION_DAYS`` (default three years), so the table of
+someone who never reads them cannot grow for ever.  An old mail's Message-ID
+goes with it: a late reply still finds its case by the thread root in
+``References`` or by the number in the subject, but is no longer
+``sender_verified``.
 """
 
 from __future__ import annotations
@@ -24,11 +29,11 @@ HOUR = 3600.0
 
 
 class Housekeeping:
-    def __init__(self, database: Database, *, mail_days: float, notification_days: float, webhook_days: float,
-                 inbound_days: float):
+    def __init__(self, database: Database, *, mail_days: float, notification_days: float,
+                 unread_notification_days: float, webhook_days: float, inbound_days: float):
         self.database = database
-        self.keep = {"mail": mail_days, "notification": notification_days, "webhook": webhook_days,
-                     "inbound": inbound_days}
+        self.keep = {"mail": mail_days, "notification": notification_days, "unread": unread_notification_days,
+                     "webhook": webhook_days, "inbound": inbound_days}
 
     def purge(self) -> int:
         now = utcnow()
@@ -39,7 +44,9 @@ class Housekeeping:
         statements = [
             delete(OutgoingMail).where(OutgoingMail.status != "pending",
                                        OutgoingMail.created_at < before(self.keep["mail"])),
-            delete(Notification).where(Notification.created_at < before(self.keep["notification"])),
+            delete(Notification).where(Notification.read_at.is_not(None),
+                                       Notification.created_at < before(self.keep["notification"])),
+            delete(Notification).where(Notification.created_at < before(self.keep["unread"])),
             delete(WebhookDelivery).where(WebhookDelivery.status != "pending",
                                           WebhookDelivery.created_at < before(self.keep["webhook"])),
             delete(InboundMail).where(InboundMail.received_at < before(self.keep["inbound"])),

@@ -102,6 +102,9 @@ class OutgoingMail(Base):
     ``notice_key`` + ``recipient`` is unique: an event delivered twice (or two
     events about the same change) queue one mail.  The text is rendered when it
     is sent, from ``context`` (what the event said) in the recipient's language.
+    Once sent, ``sent_to`` holds the addresses the server accepted (an inbound reply
+    threaded to this Message-ID from one of them is ``sender_verified``) and
+    ``refused`` the ones it refused while taking the others.
     """
 
     __tablename__ = "outgoing_mails"
@@ -128,6 +131,8 @@ class OutgoingMail(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    sent_to: Mapped[list[str]] = mapped_column(Json, default=list)  # lower-case addresses
+    refused: Mapped[dict[str, str]] = mapped_column(Json, default=dict)  # address -> the server's answer
 
 
 # -- in-app notices and preferences -----------------------------------------------------------------

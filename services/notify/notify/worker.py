@@ -13,6 +13,7 @@ from email.utils import parseaddr
 from servicekit.web import ServiceContext
 from servicekit.worker import Worker
 
+from .config import inbound_tls_context
 from .consumers import build_handlers
 from .gateway import GatewayClient
 from .housekeeping import Housekeeping
@@ -64,17 +65,19 @@ def build_worker(context: ServiceContext) -> Worker:
     webhook_sender = WebhookSender(
         context.database, HostPolicy.from_setting(s.webhook_allowed_hosts), retry_delays=s.webhook_retry_delays,
         max_attempts=s.webhook_max_attempts, timeout=s.webhook_timeout, poll_seconds=s.webhook_poll_seconds,
-        on_outcome=lambda o: metrics.webhooks.labels(o).inc(),
+        ca_bundle=s.webhook_ca_bundle, on_outcome=lambda o: metrics.webhooks.labels(o).inc(),
     )
     housekeeping = Housekeeping(context.database, mail_days=s.mail_retention_days,
                                 notification_days=s.notification_retention_days,
+                                unread_notification_days=s.notification_unread_retention_days,
                                 webhook_days=s.webhook_retention_days, inbound_days=s.inbound_retention_days)
     loops = [("mail-sender", mail_sender(context, metrics).run), ("webhook-sender", webhook_sender.run),
              ("housekeeping", housekeeping.run)]
     if s.inbound_smtp_port:
+        tls = inbound_tls_context(s.inbound_tls_cert, s.inbound_tls_key) if s.inbound_tls_cert else None
         listener = InboundListener(mail_receiver(context, metrics), host=s.inbound_smtp_host,
                                    port=s.inbound_smtp_port, domains=tuple(s.inbound_domains),
-                                   max_bytes=s.max_inbound_mail_bytes)
+                                   max_bytes=s.max_inbound_mail_bytes, tls_context=tls)
         loops.append(("inbound-smtp", listener.run))
     if s.imap_url:
         poller = ImapPoller(mail_receiver(context, metrics), ImapSource.from_url(s.imap_url), s.imap_poll_seconds)

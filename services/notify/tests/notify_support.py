@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import socket
+import ssl
 import threading
 import time
 import uuid
@@ -11,6 +12,7 @@ from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 from aiosmtpd.controller import Controller
@@ -98,13 +100,27 @@ class Received:
 
 @dataclass
 class MailCatcher:
-    """An aiosmtpd server that keeps what it receives; it can be started late (a server that was down)."""
+    """An aiosmtpd server that keeps what it receives; it can be started late (a server that was down).
+
+    ``refuse_rcpt`` and ``refuse_data`` map an address to the answer the server gives it instead of
+    taking it (``"450 4.2.1 Mailbox busy"``): at RCPT TO, or at the end of DATA of a mail to it.
+    """
 
     port: int = field(default_factory=free_port)
     received: list[Received] = field(default_factory=list)
     controller: Controller | None = None
+    refuse_rcpt: dict[str, str] = field(default_factory=dict)
+    refuse_data: dict[str, str] = field(default_factory=dict)
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address in self.refuse_rcpt:
+            return self.refuse_rcpt[address]
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        if refusal := next((self.refuse_data[a] for a in envelope.rcpt_tos if a in self.refuse_data), None):
+            return refusal
         message = message_from_bytes(envelope.original_content or envelope.content, policy=policy.default)
         self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), message))
         return "250 OK"
@@ -130,6 +146,58 @@ class MailCatcher:
         return self.to(address)
 
 
+# -- certificates for TLS servers ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Certificates:
+    """A test CA (``ca``, PEM file) and a server certificate it signed (``cert``, ``key``)."""
+
+    ca: str
+    cert: str
+    key: str
+
+    def server_context(self) -> ssl.SSLContext:
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(self.cert, self.key)
+        return context
+
+
+def make_certificates(directory, names=("localhost",), addresses=("127.0.0.1",)) -> Certificates:
+    """A fresh CA and a server certificate for ``names`` and ``addresses``, written under ``directory``."""
+    import datetime
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    now = datetime.datetime.now(datetime.UTC)
+
+    def certificate(subject, issuer, public_key, signing_key, *, ca: bool, san=None):
+        builder = (x509.CertificateBuilder().subject_name(subject).issuer_name(issuer).public_key(public_key)
+                   .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(minutes=5))
+                   .not_valid_after(now + datetime.timedelta(days=1))
+                   .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True))
+        if san:
+            builder = builder.add_extension(x509.SubjectAlternativeName(san), critical=False)
+        return builder.sign(signing_key, hashes.SHA256())
+
+    ca_key, key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "servicedesk test CA")])
+    ca = certificate(ca_name, ca_name, ca_key.public_key(), ca_key, ca=True)
+    san = [x509.DNSName(n) for n in names] + [x509.IPAddress(ipaddress.ip_address(a)) for a in addresses]
+    leaf = certificate(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, (names or addresses)[0])]), ca_name,
+                       key.public_key(), ca_key, ca=False, san=san)
+    paths = {name: str(Path(directory) / f"{name}.pem") for name in ("ca", "cert", "key")}
+    Path(paths["ca"]).write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    Path(paths["cert"]).write_bytes(leaf.public_bytes(serialization.Encoding.PEM))
+    Path(paths["key"]).write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                                     serialization.NoEncryption()))
+    return Certificates(**paths)
+
+
 # -- a real HTTP receiver for webhooks ---------------------------------------------------------------
 
 
@@ -139,6 +207,9 @@ class WebhookReceiver:
 
     statuses: list[int] = field(default_factory=lambda: [200])
     requests: list[dict[str, Any]] = field(default_factory=list)
+    tls: ssl.SSLContext | None = None  # serve https with this context
+    host: str = "127.0.0.1"  # the host name in ``url``
+    server_names: list[str] = field(default_factory=list)  # the SNI names clients sent
 
     def start(self) -> None:
         receiver = self
@@ -155,14 +226,72 @@ class WebhookReceiver:
                 pass
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        if self.tls is not None:
+            self.tls.sni_callback = lambda sock, name, context: self.server_names.append(name)
+            self.server.socket = self.tls.wrap_socket(self.server.socket, server_side=True)
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}/hooks/servicedesk"
+        scheme = "https" if self.tls is not None else "http"
+        return f"{scheme}://{self.host}:{self.server.server_address[1]}/hooks/servicedesk"
 
     def stop(self) -> None:
         self.server.shutdown()
 
     def json(self, index: int) -> dict[str, Any]:
         return json.loads(self.requests[index]["body"])
+
+
+@dataclass
+class DrippingReceiver:
+    """An HTTP receiver that reads the request, sends ``head`` and then one more byte every ``interval``
+    seconds for as long as the client listens (a receiver that holds its caller, on purpose or not)."""
+
+    head: bytes
+    interval: float = 0.2
+    connections: int = 0
+    tls: ssl.SSLContext | None = None
+    host: str = "127.0.0.1"
+
+    def start(self) -> None:
+        self.stopped = threading.Event()
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while not self.stopped.is_set():
+            try:
+                connection, _ = self.listener.accept()
+            except OSError:
+                return
+            self.connections += 1
+            threading.Thread(target=self._drip, args=(connection,), daemon=True).start()
+
+    def _drip(self, connection: socket.socket) -> None:
+        if self.tls is not None:
+            try:
+                connection = self.tls.wrap_socket(connection, server_side=True)
+            except OSError:
+                return
+        with connection:
+            request = b""
+            while b"\r\n\r\n" not in request:
+                if not (received := connection.recv(65536)):
+                    return
+                request += received
+            try:
+                connection.sendall(self.head)
+                while not self.stopped.wait(self.interval):
+                    connection.sendall(b"a")
+            except OSError:
+                return  # the client gave up: what we want
+
+    @property
+    def url(self) -> str:
+        scheme = "https" if self.tls is not None else "http"
+        return f"{scheme}://{self.host}:{self.listener.getsockname()[1]}/hooks/slow"
+
+    def stop(self) -> None:
+        self.stopped.set()
+        self.listener.close()

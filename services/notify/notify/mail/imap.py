@@ -2,7 +2,10 @@
 
 Unseen mails are read without marking them (``BODY.PEEK[]``); a mail is marked
 seen only once it was received or refused for good, so a mail that must wait
-(sender over the rate limit, directory away) is read again next round.
+(sender over the rate limit, directory away) is read again next round.  A mail
+that fails for another reason is logged and left unseen, and the round goes on
+with the next one.  The envelope sender is the ``Return-Path`` the delivering
+server wrote, so a bounce (``Return-Path: <>``) is known as automatic mail.
 """
 
 from __future__ import annotations
@@ -13,6 +16,8 @@ import logging
 import ssl
 import threading
 from dataclasses import dataclass
+from email import policy
+from email.parser import BytesParser
 from urllib.parse import unquote, urlsplit
 
 from ..polling import repeat
@@ -51,6 +56,13 @@ class ImapSource:
         return client
 
 
+def return_path(raw: bytes) -> str | None:
+    """The envelope sender the delivering server recorded (``<>`` for a bounce), or None if it wrote none."""
+    headers = BytesParser(policy=policy.default).parsebytes(raw, headersonly=True)
+    value = headers.get("Return-Path")
+    return None if value is None else str(value).strip()
+
+
 class ImapPoller:
     def __init__(self, receiver: MailReceiver, source: ImapSource, poll_seconds: float):
         self.receiver = receiver
@@ -72,7 +84,11 @@ class ImapPoller:
                 raw = next((p[1] for p in parts if isinstance(p, tuple)), None)
                 if raw is None:
                     continue
-                outcome = self.receiver.receive(raw, None)
+                try:
+                    outcome = self.receiver.receive(raw, return_path(raw))
+                except Exception:  # one mail we cannot take must not hold up the others: it stays unseen
+                    log.exception("IMAP mail %s could not be taken; it stays unseen", uid.decode())
+                    continue
                 if not outcome.temporary:
                     client.uid("STORE", uid, "+FLAGS", "(\\Seen)")
                     taken += 1

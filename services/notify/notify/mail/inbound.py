@@ -7,6 +7,11 @@ names no case, since answering it could loop; keep only the sender's new words;
 take the attachments along; find the sender in our directory or find/create
 them as a requester through the gateway.  A failure that may pass (gateway
 down) answers "try again later", so the sending server keeps the mail.
+
+``From`` is whatever the sender wrote.  A mail is ``sender_verified`` only when
+its In-Reply-To or References name a Message-ID we sent to that very address
+(ids we make are random, so only a recipient knows them): the cases service
+trusts a staff sender's mail as an internal note only then.
 """
 
 from __future__ import annotations
@@ -152,6 +157,20 @@ def _attachments(message: EmailMessage) -> list[dict[str, Any]]:
     return found
 
 
+def _thread_ids(mail: ParsedMail) -> list[str]:
+    return list(dict.fromkeys([mail.in_reply_to, *mail.references] if mail.in_reply_to else mail.references))
+
+
+def sender_verified(session: Session, mail: ParsedMail) -> bool:
+    """The mail answers one we sent to its sender's address (by its In-Reply-To or References)."""
+    ids = _thread_ids(mail)
+    if not ids:
+        return False
+    sent_to = session.scalars(select(OutgoingMail.sent_to).where(
+        OutgoingMail.message_id.in_(ids), OutgoingMail.status == "sent"))
+    return any(mail.from_email in (addresses or ()) for addresses in sent_to)
+
+
 class MailReceiver:
     def __init__(self, database: Database, gateway: GatewayClient, settings: InboundSettings,
                  on_outcome: Callable[[str], None] | None = None):
@@ -178,6 +197,7 @@ class MailReceiver:
             if refusal is not None:
                 return refusal
             case_id = self._case_from_headers(session, mail)
+            verified = sender_verified(session, mail)
         case_number = h.case_number_in(mail.subject, self.settings.case_prefix)
         if mail.automatic and not (case_id or case_number):
             return self._record_ignored(mail, len(raw), f"automatic mail naming no case ({mail.automatic})")
@@ -188,7 +208,7 @@ class MailReceiver:
             return Outcome(TRY_LATER, "the directory cannot be reached now")
         except GatewayRefused as err:
             return self._record_ignored(mail, len(raw), f"sender refused: {err}"[:200])
-        return self._publish(mail, len(raw), sender_id, case_id, case_number)
+        return self._publish(mail, len(raw), sender_id, case_id, case_number, verified)
 
     def _refusal(self, session: Session, mail: ParsedMail) -> Outcome | None:
         if not mail.from_email or "@" not in mail.from_email or len(mail.from_email) > 320:
@@ -207,7 +227,7 @@ class MailReceiver:
         return None
 
     def _case_from_headers(self, session: Session, mail: ParsedMail) -> str | None:
-        ids = list(dict.fromkeys([mail.in_reply_to, *mail.references] if mail.in_reply_to else mail.references))
+        ids = _thread_ids(mail)
         for message_id in ids:
             if case_id := h.case_id_from_root(message_id, self.settings.own_domains):
                 return case_id
@@ -248,12 +268,13 @@ class MailReceiver:
         return True
 
     def _publish(self, mail: ParsedMail, size: int, sender_id: str, case_id: str | None,
-                 case_number: str | None) -> Outcome:
+                 case_number: str | None, verified: bool) -> Outcome:
         inbound_id = new_id()
         data = {
             "id": inbound_id, "message_id": mail.message_id, "in_reply_to": mail.in_reply_to or None,
             "references": mail.references, "from_email": mail.from_email, "from_name": mail.from_name,
-            "sender_user_id": sender_id, "to": mail.to, "cc": mail.cc, "subject": mail.subject,
+            "sender_user_id": sender_id, "sender_verified": verified, "to": mail.to, "cc": mail.cc,
+            "subject": mail.subject,
             "body": mail.body, "case_number": case_number, "case_id": case_id,
             "matched_by": "headers" if case_id else "subject" if case_number else None,
             "auto_submitted": bool(mail.automatic), "attachments": mail.attachments, "received_at": utcnow(),

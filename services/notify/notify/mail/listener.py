@@ -3,13 +3,17 @@
 It accepts mail only for our own domains (it is no relay), refuses mail past
 ``MAX_INBOUND_MAIL_BYTES`` (552), and answers with a temporary 4xx code when
 a mail cannot be taken now (sender over the rate limit, directory away), so
-the sending server keeps it and tries again: no mail is lost.
+the sending server keeps it and tries again: no mail is lost.  With a
+certificate (``INBOUND_TLS_CERT``, ``INBOUND_TLS_KEY``) it offers STARTTLS, so
+mail can reach us encrypted; it does not demand it, since not every sending
+server can.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import ssl
 import threading
 
 from aiosmtpd.controller import Controller
@@ -53,10 +57,12 @@ class InboundHandler:
 
 
 class InboundListener:
-    def __init__(self, receiver: MailReceiver, *, host: str, port: int, domains: tuple[str, ...], max_bytes: int):
+    def __init__(self, receiver: MailReceiver, *, host: str, port: int, domains: tuple[str, ...], max_bytes: int,
+                 tls_context: ssl.SSLContext | None = None):
         self.controller = Controller(InboundHandler(receiver, domains), hostname=host, port=port,
                                      data_size_limit=max_bytes, enable_SMTPUTF8=True,
-                                     server_hostname="servicedesk", ready_timeout=10)
+                                     server_hostname="servicedesk", ready_timeout=10, tls_context=tls_context,
+                                     require_starttls=False)
 
     def run(self, stop: threading.Event) -> None:
         self.controller.start()

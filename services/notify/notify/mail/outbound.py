@@ -6,7 +6,9 @@ sender loop leases due rows (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so
 replicas share the work), sends them over one SMTP connection, and marks each
 sent - or moves it later with back-off while the server is away, until
 ``MAIL_GIVE_UP_AFTER``.  A server that refuses a mail for good (5xx) fails it
-at once.
+at once; one that cannot take one mail now (4xx) postpones that mail alone, and
+the others of the batch go on over the same connection.  Recipients the server
+refused while it took the others are logged and kept on the row (``refused``).
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from ..gateway import GatewayClient, GatewayRefused, GatewayUnavailable
 from ..models import DirectoryTeam, OutgoingMail
 from ..polling import repeat
 from .compose import Addressee, Composer
-from .smtp import PermanentRefusal, SmtpTarget, send
+from .smtp import Handed, PermanentRefusal, SmtpTarget, TemporaryRefusal, send
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +66,7 @@ class _Outgoing:
     message: EmailMessage | None = None
     attachment_ids: list[str] = field(default_factory=list)
     outcome: tuple[str, str] | None = None  # ("sent" | "retry" | "fail", reason)
+    handed: Handed | None = None  # what the server took, once sent
 
 
 class MailSender:
@@ -172,17 +175,19 @@ class MailSender:
         try:
             for index, outgoing in enumerate(ready):
                 try:
-                    send(client, outgoing.message, self.envelope_from,
-                         [*outgoing.addressee.to, *outgoing.addressee.cc])
+                    outgoing.handed = send(client, outgoing.message, self.envelope_from,
+                                           [*outgoing.addressee.to, *outgoing.addressee.cc])
                 except PermanentRefusal as err:
                     outgoing.outcome = ("fail", f"refused by the mail server: {err}")
+                except TemporaryRefusal as err:
+                    outgoing.outcome = ("retry", f"the mail server cannot take it now: {err}")
                 except (OSError, smtplib.SMTPException) as err:
                     for waiting in ready[index:]:  # the connection is gone: the rest wait for the next round
                         waiting.outcome = ("retry", f"sending failed: {err}")
                     return
                 else:
                     outgoing.outcome = ("sent", "")
-                    log.info("mail %s (%s) sent to %s", outgoing.id, outgoing.kind, ", ".join(outgoing.addressee.to))
+                    _log_sent(outgoing)
         finally:
             _close(client)
 
@@ -211,11 +216,16 @@ class MailSender:
                 status, reason = outgoing.outcome or ("retry", "not sent")
                 self.on_outcome(status)
                 if status == "sent":
-                    row.status, row.sent_at, row.attempts, row.last_error = "sent", utcnow(), row.attempts + 1, None
+                    self._sent(row, outgoing.handed)
                 elif status == "fail":
                     self._fail(row, reason)
                 else:
                     self._postpone(row, reason)
+
+    def _sent(self, row: OutgoingMail, handed: Handed) -> None:
+        row.status, row.sent_at, row.attempts = "sent", utcnow(), row.attempts + 1
+        row.sent_to, row.refused = list(handed.accepted), dict(handed.refused)
+        row.last_error = f"refused recipients: {_refusals(handed)}"[:2000] if handed.refused else None
 
     def _postpone(self, row: OutgoingMail, reason: str) -> None:
         row.attempts += 1
@@ -230,6 +240,16 @@ class MailSender:
     def _fail(self, row: OutgoingMail, reason: str) -> None:
         row.status, row.last_error = "failed", reason[:2000]
         log.warning("mail %s (%s) to %s failed: %s", row.id, row.kind, row.recipient, reason)
+
+
+def _refusals(handed: Handed) -> str:
+    return "; ".join(f"{address}: {answer}" for address, answer in handed.refused.items())
+
+
+def _log_sent(outgoing: _Outgoing) -> None:
+    log.info("mail %s (%s) sent to %s", outgoing.id, outgoing.kind, ", ".join(outgoing.handed.accepted))
+    if outgoing.handed.refused:
+        log.warning("mail %s (%s): the server refused %s", outgoing.id, outgoing.kind, _refusals(outgoing.handed))
 
 
 def _close(client: smtplib.SMTP) -> None:

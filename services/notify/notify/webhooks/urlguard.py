@@ -2,12 +2,14 @@
 
 Without ``WEBHOOK_ALLOWED_HOSTS`` any host is allowed whose every address (after
 DNS resolution) is public: private, loopback, link-local, shared, reserved and
-multicast addresses are refused.  With it, only the hosts it lists (names,
-``*.domain`` wildcards, addresses or networks such as ``10.1.2.0/24``) are
-allowed, and they are trusted as listed (an operator may list an internal host
-on purpose).  The same check runs again when each delivery connects, on the
-address actually used, so a name that changes its answer after registration
-(DNS rebinding) is still refused.
+multicast addresses are refused, also when an IPv6 address carries one inside
+(IPv4-mapped, IPv4-compatible, 6to4, Teredo, NAT64).  With it, only the hosts it
+lists are allowed: names and ``*.domain`` wildcards admit a host that still
+resolves to public addresses only; an address or a network entry (``10.1.2.3``,
+``10.1.2.0/24``) is the one way to admit an internal address, so a listed name
+that someone points at an internal address is still refused.  The same check
+runs again when each delivery connects, on the address actually used, so a name
+that changes its answer after registration (DNS rebinding) is still refused.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import NewConnectionError
 from urllib3.util.timeout import _DEFAULT_TIMEOUT
+
+from .deadline import watch, watched_tls_context
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -48,9 +52,31 @@ class UnsafeUrl(ValueError):
         super().__init__(REASONS[reason].format(**params))
 
 
+NAT64 = ipaddress.ip_network("64:ff9b::/96")  # RFC 6052: the IPv4 address is the last 32 bits
+LOCAL_NAT64 = ipaddress.ip_network("64:ff9b:1::/48")  # RFC 8215: local use, never public
+IPV4_COMPATIBLE = ipaddress.ip_network("::/96")  # deprecated ::a.b.c.d (and :: and ::1)
+
+
+def embedded_ipv4(address: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
+    """The IPv4 addresses an IPv6 address leads to: mapped, compatible, 6to4, Teredo (server, client), NAT64."""
+    if address.ipv4_mapped:
+        return [address.ipv4_mapped]
+    if address.sixtofour:
+        return [address.sixtofour]
+    if address.teredo:
+        return list(address.teredo)
+    if address in NAT64 or address in IPV4_COMPATIBLE:
+        return [ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)]
+    return []
+
+
 def _is_public(address: Address) -> bool:
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
-        address = address.ipv4_mapped
+    if isinstance(address, ipaddress.IPv6Address):
+        if address in LOCAL_NAT64:
+            return False
+        embedded = embedded_ipv4(address)
+        if embedded:
+            return all(_is_public(inner) for inner in embedded)
     return address.is_global and not address.is_multicast
 
 
@@ -90,20 +116,18 @@ class HostPolicy:
         raise UnsafeUrl("not_listed", host=host)
 
     def resolve(self, host: str, port: int) -> list[tuple[int, tuple]]:
-        """The socket addresses to connect to, each one checked; UnsafeUrl if none may be used."""
+        """The socket addresses to connect to; UnsafeUrl if the host may not be called or any address may not."""
         self.check_host(host)
         try:
             infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
         except socket.gaierror:
             raise UnsafeUrl("unresolvable", host=host) from None
-        trusted = self.host_listed(host)
         usable = []
         for family, _type, _proto, _name, sockaddr in infos:
             address = ipaddress.ip_address(sockaddr[0].split("%", 1)[0])
-            if trusted or self.address_listed(address) or (not self.allowed and _is_public(address)):
-                usable.append((family, sockaddr))
-            elif not self.allowed:
+            if not (self.address_listed(address) or _is_public(address)):
                 raise UnsafeUrl("private", host=host, address=str(address))
+            usable.append((family, sockaddr))
         if not usable:
             raise UnsafeUrl("none_allowed", host=host)
         return usable
@@ -134,6 +158,7 @@ def _connect(connection: HTTPConnection, policy: HostPolicy):
     last_error: OSError | None = None
     for family, sockaddr in targets:
         sock = socket.socket(family, socket.SOCK_STREAM)
+        watch(sock)
         try:
             if connection.timeout is not _DEFAULT_TIMEOUT:
                 sock.settimeout(connection.timeout)
@@ -145,14 +170,24 @@ def _connect(connection: HTTPConnection, policy: HostPolicy):
     raise NewConnectionError(connection, f"could not connect: {last_error}")
 
 
-def guarded_session(policy: HostPolicy) -> requests.Session:
-    """A requests session that connects only to addresses ``policy`` allows, and follows no proxy."""
+def guarded_session(policy: HostPolicy, ca_bundle: str | None = None) -> requests.Session:
+    """A requests session that connects only to addresses ``policy`` allows, and follows no proxy.
+
+    HTTPS certificates (and the host name, sent as SNI) are checked against the public CAs, or
+    against ``ca_bundle`` (a PEM file, for receivers with an internal CA).  Its sockets (and TLS
+    sockets) are watched by a ``Deadline`` entered in the calling thread.
+    """
 
     class GuardedHTTPConnection(HTTPConnection):
         def _new_conn(self):
             return _connect(self, policy)
 
     class GuardedHTTPSConnection(HTTPSConnection):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            if self.ssl_context is None:  # urllib3's own context, but with sockets a deadline can stop
+                self.ssl_context = watched_tls_context()
+
         def _new_conn(self):
             return _connect(self, policy)
 
@@ -169,6 +204,7 @@ def guarded_session(policy: HostPolicy) -> requests.Session:
 
     session = requests.Session()
     session.trust_env = False
+    session.verify = ca_bundle or True
     adapter = GuardedAdapter(max_retries=0)
     session.mount("http://", adapter)
     session.mount("https://", adapter)

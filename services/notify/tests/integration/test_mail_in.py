@@ -9,7 +9,7 @@ from email.message import EmailMessage
 
 import pytest
 from notify_cast import meet_the_cast
-from notify_support import case_data, event, wait_for
+from notify_support import case_data, event, new_id, wait_for
 from sqlalchemy import select
 
 from notify.models import InboundMail
@@ -202,3 +202,60 @@ def test_a_mail_from_a_new_address_creates_a_requester_through_the_gateway_in_th
     assert data["sender_user_id"] == user["id"]
     assert user["roles"] == ["requester"] and user["organisation_id"] == organisation["id"]
     assert user["name"] == "Ny Kunde"
+
+
+def test_a_reply_is_sender_verified_only_when_it_answers_a_mail_we_sent_to_that_very_address(
+        notify_service, mail_catcher, published):
+    from notify.models import OutgoingMail
+
+    cast = meet_the_cast(notify_service)
+    case = case_data(requester_id=cast.requester["id"], team_id=cast.team["id"], assignee_id=cast.colleague["id"],
+                     version=4, actor_id=cast.agent["id"])
+    case["message"] = {"id": new_id(), "case_id": case["id"], "author_id": cast.agent["id"], "visibility": "internal",
+                       "body": "Kan du ringe til kunden?", "via": "portal", "attachment_ids": []}
+    notify_service.publish(event("case.message_added", case, source="cases"))
+    notice = mail_catcher.wait_for_mail_to(cast.email("colleague"))[0].message
+
+    def sent():
+        with notify_service.database.transaction() as session:
+            return session.scalar(select(OutgoingMail.status).where(
+                OutgoingMail.message_id == notice["Message-ID"])) == "sent"
+
+    assert wait_for(sent)
+    text = "Jeg har ringet til kunden; printeren er skiftet."
+    send(notify_service, mail(cast.email("colleague"), f"SV: {notice['Subject']}", text,
+                              In_Reply_To=notice["Message-ID"], References=notice["References"]))
+    send(notify_service, mail(cast.email("colleague"), f"SV: {notice['Subject']}", text))
+    send(notify_service, mail(cast.email("agent"), f"SV: {notice['Subject']}", text,
+                              In_Reply_To=notice["Message-ID"], References=notice["References"]))
+
+    events = wait_for(lambda: len(received_events(published)) == 3 and received_events(published))
+    verdicts = [(e["data"]["from_email"], e["data"]["in_reply_to"] is not None, e["data"]["sender_verified"])
+                for e in events]
+    assert sorted(verdicts) == [(cast.email("agent"), True, False), (cast.email("colleague"), False, False),
+                                (cast.email("colleague"), True, True)]
+
+
+def test_with_a_certificate_the_listener_offers_starttls_and_takes_mail_over_it(start_notify, mail_catcher,
+                                                                                 published, tmp_path):
+    import ssl
+
+    from notify_support import make_certificates
+
+    certificates = make_certificates(tmp_path)
+    notify = start_notify(mail_catcher.url, INBOUND_TLS_CERT=certificates.cert, INBOUND_TLS_KEY=certificates.key)
+    meet_the_cast(notify)
+    with smtplib.SMTP("127.0.0.1", notify.inbound_port, timeout=10) as client:
+        client.ehlo()
+        assert client.has_extn("starttls")
+        client.starttls(context=ssl.create_default_context(cafile=certificates.ca))
+        client.ehlo()
+        client.send_message(mail("anne@kunde.example", "SV: [SAG 2611-0042] printer", "Krypteret svar."))
+    [data] = [e["data"] for e in wait_for(lambda: received_events(published))]
+    assert data["body"] == "Krypteret svar."
+
+
+def test_without_a_certificate_no_starttls_is_offered(notify_service):
+    with smtplib.SMTP("127.0.0.1", notify_service.inbound_port, timeout=10) as client:
+        client.ehlo()
+        assert not client.has_extn("starttls")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from notify_cast import meet_the_cast
 from notify_support import MailCatcher, case_data, event, new_id, task_data, wait_for
 from sqlalchemy import select
@@ -33,14 +34,15 @@ def test_a_new_case_sends_the_requester_a_receipt_with_its_number_and_tells_the_
     assert receipt.message["Auto-Submitted"] == "auto-replied"
     assert receipt.message["Reply-To"] == "sag@sd.example"
     assert f"<case-{case['id']}@sd.example>" in receipt.message["References"]
-    assert "Kære Anne Hansen" in receipt.text and "sag SAG 2611-0042" in receipt.text
+    assert "Kære Anne Hansen,\n" in receipt.text and "sag SAG 2611-0042" in receipt.text
     assert f"https://servicedesk.example/sager/{case['id']}" in receipt.text
     assert f'href="https://servicedesk.example/sager/{case["id"]}"' in receipt.html
 
     team_mail = mail_catcher.wait_for_mail_to(cast.email("colleague"))[0]
     assert team_mail.message["Subject"].startswith("[SAG 2611-0042] Ny sag til Kundebetjening")
     assert team_mail.message["Auto-Submitted"] == "auto-generated"
-    assert f"user:{cast.agent['id']}" not in recipients_of(notify_service, "case_new")
+    settled(notify_service, case, cast, mail_catcher)
+    assert recipients_of(notify_service, "case_new") == {f"user:{cast.colleague['id']}"}
     assert mail_catcher.to(cast.email("agent")) == []
 
 
@@ -85,12 +87,16 @@ def test_an_external_message_is_wrapped_in_the_header_and_footer_with_the_agent_
 
     mail = mail_catcher.wait_for_mail_to(cast.email("requester"))[0]
     lines = [line.strip() for line in mail.text.splitlines()]
-    assert "Kære Anne Hansen" in lines
+    assert "Kære Anne Hansen," in lines  # seed 001: "Kære <navn>," … "Med venlig hilsen <agent>, <team>"
+    assert "Kære Anne Hansen," in mail.html
     assert "Vi har bestilt en ny toner. <b>Den kommer i morgen.</b>" in lines
     assert lines[lines.index("Med venlig hilsen"):][:3] == ["Med venlig hilsen", "Carl Agent", "Kundebetjening"]
     assert "&lt;b&gt;Den kommer i morgen.&lt;/b&gt;" in mail.html and "<b>Den" not in mail.html
     english = mail_catcher.wait_for_mail_to(cast.email("follower"))[0]
-    assert "Dear Bo Jensen" in english.text and "Kind regards" in english.text
+    assert "Dear Bo Jensen,\n" in english.text and "Kind regards" in english.text
+    settled(notify_service, case, cast, mail_catcher)
+    assert recipients_of(notify_service, "case_reply") == {f"user:{cast.requester['id']}",
+                                                           f"user:{cast.follower['id']}"}
     assert mail_catcher.to(cast.email("agent")) == []
 
 
@@ -199,7 +205,8 @@ def test_a_forward_goes_to_the_external_parties_without_header_or_footer_and_the
     assert forward.message["Subject"] == "[SAG 2611-0042] Printeren på 3. sal virker ikke"
     assert forward.message["Auto-Submitted"] is None
     assert forward.text.startswith("Hej\n\nKan I se på printeren?") and "Kære" not in forward.text
-    assert mail_catcher.to(cast.email("requester")) == [] and mail_catcher.to(cast.email("colleague")) == []
+    assert recipients_of(notify, "case_forward") == {"external"}
+    assert recipients_of(notify, "case_internal_note") == set(), "a forward is no internal note to the assignee"
 
     reply = EmailMessage()
     reply["From"], reply["To"], reply["Subject"] = "service@leverandor.example", "sag@sd.example", "SV: printer"
@@ -237,3 +244,96 @@ def test_receipts_to_one_address_are_limited_per_hour(start_notify, mail_catcher
     assert mail_catcher.wait_for_mail_to(cast.email("follower")), "later events are handled"
     subjects = [r.message["Subject"] for r in mail_catcher.to(cast.email("requester"))]
     assert subjects == ["[SAG 2611-0042] Vi har modtaget din henvendelse: Første"]
+
+
+# -- who hears what: the rest of the rule table ------------------------------------------------------
+
+
+def all_recipients(notify) -> dict[str, set[str]]:
+    with notify.database.transaction() as session:
+        rows = session.execute(select(OutgoingMail.kind, OutgoingMail.recipient)).all()
+    found: dict[str, set[str]] = {}
+    for kind, recipient in rows:
+        found.setdefault(kind, set()).add(recipient)
+    return found
+
+
+def users(*people) -> set[str]:
+    return {f"user:{p['id']}" for p in people}
+
+
+def test_an_assignment_tells_the_new_assignee_and_not_the_actor(notify_service, mail_catcher):
+    cast = meet_the_cast(notify_service)
+    to_colleague = case_data(requester_id=cast.requester["id"], team_id=cast.team["id"],
+                             assignee_id=cast.colleague["id"], version=3, actor_id=cast.agent["id"],
+                             changes={"assignee_id": {"old": cast.agent["id"], "new": cast.colleague["id"]}})
+    to_self = case_data(requester_id=cast.requester["id"], team_id=cast.team["id"], assignee_id=cast.agent["id"],
+                        version=2, actor_id=cast.agent["id"], number="SAG 2611-0043",
+                        changes={"assignee_id": {"old": None, "new": cast.agent["id"]}})
+    notify_service.publish(event("case.assigned", to_colleague), event("case.assigned", to_self))
+
+    mail = mail_catcher.wait_for_mail_to(cast.email("colleague"))[0]
+    assert mail.message["Subject"] == "[SAG 2611-0042] Sagen er tildelt dig: Printeren på 3. sal virker ikke"
+    assert "Carl Agent har tildelt dig sag SAG 2611-0042" in mail.text
+    settled(notify_service, to_colleague, cast, mail_catcher)
+    assert all_recipients(notify_service).get("case_assigned") == users(cast.colleague)
+
+
+def test_a_new_task_goes_to_its_assignee_else_to_its_team_and_a_reassignment_to_the_new_assignee(
+        notify_service, mail_catcher):
+    cast = meet_the_cast(notify_service)
+    case_id = new_id()
+    for_approver = task_data(case_id=case_id, team_id=cast.team["id"], assignee_id=cast.approver["id"],
+                             created_by=cast.agent["id"], actor_id=cast.agent["id"])
+    for_team = task_data(case_id=case_id, team_id=cast.team["id"], created_by=cast.approver["id"],
+                         actor_id=cast.approver["id"])
+    notify_service.publish(event("task.created", for_approver), event("task.created", for_team))
+    mail = mail_catcher.wait_for_mail_to(cast.email("approver"))[0]
+    assert mail.message["Subject"] == "[SAG 2611-0042] Opgave TSK 2611-0007 til dig: Skift toner"
+    settled(notify_service, case_data(requester_id=cast.requester["id"]), cast, mail_catcher)
+    assert all_recipients(notify_service)["task_assigned"] == users(cast.approver, cast.agent, cast.colleague)
+
+    reassigned = dict(for_team, version=2, assignee_id=cast.colleague["id"], status="assigned",
+                      actor_id=cast.agent["id"], changes={"assignee_id": {"old": None, "new": cast.colleague["id"]}})
+    notify_service.publish(event("task.assigned", reassigned))
+    assert wait_for(lambda: len(mail_catcher.to(cast.email("colleague"))) == 2)
+    newest = mail_catcher.to(cast.email("colleague"))[-1]
+    assert newest.message["Subject"] == "[SAG 2611-0042] Opgave TSK 2611-0007 til dig: Skift toner"
+    settled(notify_service, case_data(requester_id=cast.requester["id"]), cast, mail_catcher)
+    with notify_service.database.transaction() as session:
+        per_notice = session.execute(select(OutgoingMail.notice_key, OutgoingMail.recipient)
+                                     .where(OutgoingMail.kind == "task_assigned")).all()
+    assert len(per_notice) == 4, "the reassignment tells the new assignee only (the actor is left out)"
+
+
+@pytest.mark.parametrize("type_,kind", [("sla.warning", "sla_warning"), ("sla.breached", "sla_breached")])
+def test_sla_warnings_and_breaches_go_to_the_assignee_and_the_team(notify_service, mail_catcher, type_, kind):
+    cast = meet_the_cast(notify_service)
+    data = {"case_id": new_id(), "case_number": "SAG 2611-0042", "metric": "resolution",
+            "due_at": "2026-11-26T15:00:00+00:00", "met_at": None, "policy_id": new_id(),
+            "team_id": cast.team["id"], "assignee_id": cast.approver["id"], "priority": "high",
+            "target_seconds": 28800, "remaining_seconds": 3600 if kind == "sla_warning" else -60}
+    notify_service.publish(event(type_, data, source="sla"))
+    mail = mail_catcher.wait_for_mail_to(cast.email("approver"))[0]
+    assert "SAG 2611-0042" in mail.message["Subject"] and "løsning" in mail.message["Subject"]
+    settled(notify_service, case_data(requester_id=cast.requester["id"]), cast, mail_catcher)
+    assert all_recipients(notify_service)[kind] == users(cast.approver, cast.agent, cast.colleague)
+
+
+@pytest.mark.parametrize("assigned", [True, False])
+def test_a_requesters_message_goes_to_the_assignee_else_to_the_team(notify_service, mail_catcher, assigned):
+    cast = meet_the_cast(notify_service)
+    case = case_data(requester_id=cast.requester["id"], follower_ids=[cast.follower["id"]], team_id=cast.team["id"],
+                     assignee_id=cast.colleague["id"] if assigned else None, version=4,
+                     actor_id=cast.requester["id"])
+    case["message"] = {"id": new_id(), "case_id": case["id"], "author_id": cast.requester["id"],
+                       "visibility": "external", "body": "Den blinker stadig.", "via": "email", "attachment_ids": []}
+    notify_service.publish(event("case.message_added", case, source="cases"))
+
+    mail = mail_catcher.wait_for_mail_to(cast.email("colleague"))[0]
+    assert mail.message["Subject"] == "[SAG 2611-0042] Nyt svar fra Anne Hansen: Printeren på 3. sal virker ikke"
+    assert "Den blinker stadig." in mail.text
+    settled(notify_service, case, cast, mail_catcher)
+    expected = users(cast.colleague) if assigned else users(cast.agent, cast.colleague)
+    assert all_recipients(notify_service)["case_customer_message"] == expected
+    assert "case_reply" not in all_recipients(notify_service), "the requester's own words are not sent back"

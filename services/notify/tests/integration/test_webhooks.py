@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
-from notify_support import WebhookReceiver, case_data, event, new_id, task_data, wait_for
+from notify_support import DrippingReceiver, WebhookReceiver, case_data, event, new_id, task_data, wait_for
 
 from notify.webhooks.signing import verify
 
@@ -60,21 +62,40 @@ def test_internal_message_bodies_are_left_out_unless_the_subscription_asks_for_t
     plain.start()
     internal.start()
     try:
-        register(admin, plain.url, events=["case.message_added", "task.#"])
-        register(admin, internal.url, events=["case.message_added", "task.#"], include_internal=True)
-        case = case_data(requester_id=new_id(), version=3, actor_id=new_id())
-        case["message"] = {"id": new_id(), "author_id": case["actor_id"], "visibility": "internal",
-                           "body": "Kun til internt brug", "via": "portal", "attachment_ids": []}
-        task = task_data(case_id=case["id"], team_id=new_id(), version=2, solution="Hemmelig løsning")
-        notify_service.publish(event("case.message_added", case), event("task.resolved", task))
-        assert wait_for(lambda: len(plain.requests) == 2 and len(internal.requests) == 2)
-        by_type = {r["data"]["message"]["id"] if "message" in r["data"] else "task": r
-                   for r in (plain.json(0), plain.json(1))}
-        assert by_type[case["message"]["id"]]["data"]["message"]["body"] is None
-        assert by_type["task"]["data"]["solution"] is None and by_type["task"]["data"]["description"] is None
-        assert b"Kun til internt brug" not in b"".join(r["body"] for r in plain.requests)
-        assert b"Kun til internt brug" in b"".join(r["body"] for r in internal.requests)
-        assert "Hemmelig løsning" in [internal.json(i)["data"].get("solution") for i in (0, 1)]
+        patterns = ["case.message_added", "case.reopened", "task.#"]
+        register(admin, plain.url, events=patterns)
+        register(admin, internal.url, events=patterns, include_internal=True)
+        agent = new_id()
+        case = case_data(requester_id=new_id(), version=3, actor_id=agent)
+        note = dict(case, message={"id": new_id(), "author_id": agent, "visibility": "internal",
+                                   "body": "Kun til internt brug", "via": "portal", "attachment_ids": []})
+        reopened = dict(case, version=4, status="in_progress", reason="Kunden ringede: løsningen holdt ikke",
+                        changes={"status": {"old": "resolved", "new": "in_progress"}})
+        task = task_data(case_id=case["id"], team_id=new_id(), version=2, status="resolved",
+                         solution="Hemmelig løsning", actor_id=agent,
+                         changes={"status": {"old": "assigned", "new": "resolved"},
+                                  "solution": {"old": None, "new": "Hemmelig løsning"}})
+        task_reopened = dict(task, version=3, status="assigned", solution=None, reason="Printeren driller igen",
+                             changes={"status": {"old": "resolved", "new": "assigned"},
+                                      "solution": {"old": "Hemmelig løsning", "new": None}})
+        task_updated = dict(task, version=4, description="Ny intern beskrivelse",
+                            changes={"description": {"old": "Toneren i printer P3 er tom.",
+                                                     "new": "Ny intern beskrivelse"}})
+        notify_service.publish(event("case.message_added", note), event("case.reopened", reopened),
+                               event("task.resolved", task), event("task.reopened", task_reopened),
+                               event("task.updated", task_updated))
+        assert wait_for(lambda: len(plain.requests) == 5 and len(internal.requests) == 5)
+        withheld = ["Kun til internt brug", "løsningen holdt ikke", "Hemmelig løsning", "Printeren driller",
+                    "intern beskrivelse", "Toneren i printer"]
+        sent_plain = json.dumps([plain.json(i) for i in range(5)], ensure_ascii=False)
+        sent_internal = json.dumps([internal.json(i) for i in range(5)], ensure_ascii=False)
+        assert [text for text in withheld if text in sent_plain] == []
+        assert [text for text in withheld if text not in sent_internal] == []
+        by_type = {plain.json(i)["type"]: plain.json(i)["data"] for i in range(5)}
+        assert by_type["case.message_added"]["message"]["body_redacted"] is True
+        assert by_type["task.resolved"]["changes"]["solution"]["redacted"] is True
+        assert by_type["task.resolved"]["changes"]["status"] == {"old": "assigned", "new": "resolved"}
+        assert by_type["case.reopened"]["reason"] is None and by_type["task.reopened"]["reason_redacted"] is True
     finally:
         plain.stop()
         internal.stop()
@@ -140,3 +161,32 @@ def test_a_webhook_can_be_paused_changed_and_removed(admin, receiver):
     assert "secret" not in changed.json
     assert admin.delete(f"/api/v1/webhooks/{hook['id']}").status_code == 204
     assert admin.get(f"/api/v1/webhooks/{hook['id']}").status_code == 404
+
+
+@pytest.mark.parametrize("head,outcome", [
+    (b"HTTP/1.1 200 OK\r\nX-Slow: ", "failed"),  # headers that never end
+    (b"HTTP/1.1 500 Oops\r\nContent-Length: 100000\r\n\r\nfejl", "failed"),  # a refusal whose body never ends
+    (b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\nok", "delivered"),  # a 2xx: its body is not read
+])
+def test_a_receiver_that_drips_its_answer_is_cut_off_at_the_deadline(start_notify, mail_catcher, make_identity,
+                                                                      sign_identity, head, outcome):
+    slow = DrippingReceiver(head)
+    slow.start()
+    try:
+        notify = start_notify(mail_catcher.url, WEBHOOK_TIMEOUT="1", WEBHOOK_MAX_ATTEMPTS="1")
+        admin = notify.client(make_identity(roles=("admin",)), sign_identity)
+        hook = register(admin, slow.url)
+        notify.publish(event("case.created", case_data(requester_id=new_id(), version=1)))
+
+        def finished():
+            items = admin.get(f"/api/v1/webhooks/{hook['id']}/deliveries").json["items"]
+            return items if items and items[0]["status"] != "pending" else None
+
+        [delivery] = wait_for(finished, timeout=15)
+        assert delivery["status"] == outcome
+        [attempt] = delivery["attempt_log"]
+        assert attempt["duration_ms"] < 3000
+        if outcome == "failed":
+            assert "no complete answer within 1 s" in attempt["error"]
+    finally:
+        slow.stop()
