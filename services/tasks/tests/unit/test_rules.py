@@ -40,7 +40,9 @@ def test_pointers_to_the_case_are_not_descriptions(text):
     assert judge(text, 15) is not Verdict.OK
 
 
-@pytest.mark.parametrize("text", ["Åbn portene 8080-8090 i firewallen til den nye server.",
+@pytest.mark.parametrize("text", ["Åbn port 8080-8090", "Luk adgang 2026-11", "Urgent: restart db",
+                                  "TODO: opret bruger",
+                                  "Åbn portene 8080-8090 i firewallen til den nye server.",
                                   "Certifikatet udløber 2026-11-30; forny det i portalen.",
                                   "Hi Anders, please restart the print server PRN-03.",
                                   "Tak for sidst. Genstart printserveren PRN-03 og tøm køen.",
