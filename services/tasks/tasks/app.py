@@ -13,7 +13,7 @@ from servicekit.web import ServiceContext, create_service_app, problem_response
 from . import config
 from .api import BLUEPRINTS
 from .events import PUBLISHED_EVENTS
-from .service import CaseNotKnownYet
+from .gateway import CASES_KEY, CasesUnreachable, GatewayCases
 
 PACKAGE_DIR = Path(__file__).parent
 MIGRATIONS_DIR = PACKAGE_DIR / "migrations"
@@ -21,12 +21,15 @@ MAX_REQUEST_BYTES = 1024 * 1024  # tasks carry text only
 
 
 def build_context(settings: Settings) -> ServiceContext:
-    return build_service_context(settings)
+    context = build_service_context(settings)
+    context.extras[CASES_KEY] = GatewayCases(settings.gateway_url, settings.service_api_key,
+                                             timeout=settings.gateway_timeout)
+    return context
 
 
 def _configure(app: Flask) -> None:
-    @app.errorhandler(CaseNotKnownYet)
-    def case_not_known_yet(err: CaseNotKnownYet):
+    @app.errorhandler(CasesUnreachable)
+    def cases_unreachable(err: CasesUnreachable):
         return problem_response(err.to_problem(), {"Retry-After": str(err.retry_after)})
 
 

@@ -1,20 +1,23 @@
 """Seed 001: "Beskriv opgaven udførligt. Det er IKKE nok blot at skrive 'se sag'."
 
 A description must tell a colleague in another team what to do without opening the case.
-References to cases and tasks, greetings and pointers ("se sag", "som aftalt", "see attached")
-carry no description, so they do not count towards ``TASK_MIN_DESCRIPTION``.
+Case and task numbers (``SAG 2611-0042``, ``TSK2611-7``: only with a case or task prefix, so port
+ranges and dates stay) carry no description and do not count towards ``TASK_MIN_DESCRIPTION``.
+Pointers and pleasantries ("se sag", "som aftalt", "tak", "see attached") are words like others
+inside a real description; a text made (nearly) only of them is no description however long it is.
 """
 
 from __future__ import annotations
 
 import re
 from enum import Enum
+from functools import lru_cache
 
 from servicekit.errors import ValidationFailed
 
 from .i18n import _
 
-_REFERENCE = re.compile(r"\b[a-zæøå]{0,8}\s?\d{4}\s?-\s?\d{1,9}\b|#\d+")
+DEFAULT_PREFIXES = ("SAG", "TSK")
 _FILLER_PHRASES = (
     # Danish pointers and pleasantries
     r"se (?:venligst )?(?:hoved)?sag(?:en)?", r"se (?:den )?vedhæftede?(?: fil(?:er)?| bilag)?",
@@ -36,26 +39,43 @@ class Verdict(Enum):
     NOT_A_DESCRIPTION = "not_a_description"
 
 
-def _meaningful(text: str) -> str:
-    lowered = " ".join(text.casefold().split())
-    without = _FILLER.sub(" ", _REFERENCE.sub(" ", lowered))
-    return " ".join(_NOISE.sub(" ", without).split())
+@lru_cache(maxsize=8)
+def _references(prefixes: tuple[str, ...]) -> re.Pattern[str]:
+    """Case and task numbers with one of ``prefixes``, spaced or not: ``SAG 2611-0042``, ``tsk2611-7``."""
+    names = "|".join(sorted({re.escape(p.casefold()) for p in (*DEFAULT_PREFIXES, *prefixes)}, key=len,
+                            reverse=True))
+    return re.compile(r"\b(?:" + names + r")\s?\d{4}\s?-\s?\d{1,9}\b")
 
 
-def judge(text: str, min_length: int) -> Verdict:
+def _words(text: str) -> str:
+    return " ".join(_NOISE.sub(" ", text).split())
+
+
+def judge(text: str, min_length: int, prefixes: tuple[str, ...] = DEFAULT_PREFIXES) -> Verdict:
     """Whether ``text`` describes a task well enough for a colleague to act on it."""
     plain = " ".join((text or "").split())
-    meaningful = _meaningful(plain)
-    if meaningful and len(meaningful) >= min_length:
+    unreferenced = _references(tuple(prefixes)).sub(" ", plain.casefold())
+    meaningful = _words(unreferenced)
+    own_words = _words(_FILLER.sub(" ", unreferenced))
+    if plain and _only_pointers(meaningful, own_words):
+        return Verdict.NOT_A_DESCRIPTION
+    if len(meaningful) >= min_length:
         return Verdict.OK
-    if plain and not meaningful:
-        return Verdict.NOT_A_DESCRIPTION  # only pointers such as "se sag"
     return Verdict.TOO_SHORT if len(plain) < min_length else Verdict.NOT_A_DESCRIPTION
 
 
-def require_description(text: str, min_length: int) -> str:
+def _only_pointers(meaningful: str, own_words: str) -> bool:
+    """Nothing but pointers (and bare numbers: "see ticket #1234"), or nearly: what is left beside them is
+    shorter than the pointers themselves ("se vedhæftede fil og ret det")."""
+    if not any(ch.isalpha() for ch in own_words):
+        return True
+    pointers = len(meaningful) - len(own_words)
+    return len(own_words) < pointers
+
+
+def require_description(text: str, min_length: int, prefixes: tuple[str, ...] = DEFAULT_PREFIXES) -> str:
     """The description, stripped; a thin one is refused with a message that says why."""
-    verdict = judge(text, min_length)
+    verdict = judge(text, min_length, prefixes)
     if verdict is Verdict.OK:
         return text.strip()
     if verdict is Verdict.TOO_SHORT:

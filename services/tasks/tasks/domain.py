@@ -103,6 +103,10 @@ TASK_CREATED, TASK_UPDATED, TASK_ASSIGNED = "task.created", "task.updated", "tas
 TASK_RESOLVED, TASK_REOPENED, TASK_RETURNED = "task.resolved", "task.reopened", "task.returned"
 TASK_CLOSED, TASK_COMMENTED = "task.closed", "task.commented"
 
+# Why a task closed (``reason`` of ``task.closed``): its case closed; or its case closed although this
+# blocking task was still open (it slipped past the cases service's check in a race).
+CASE_CLOSED, CASE_CLOSED_WHILE_BLOCKING = "case_closed", "case_closed_while_blocking"
+
 
 def next_status(current: str, action: Action) -> TaskStatus:
     """The status ``action`` leads to from ``current``, or InvalidTransition."""
@@ -174,6 +178,7 @@ def decide_patch(task: TaskLike, patch: dict[str, Any], *, actor_id: str) -> Dec
     Moving the task to another team without naming an assignee hands it to that team's
     dispatcher: the assignee is cleared and the task is registered again.
     """
+    _refuse_contradiction(patch)
     values = {k: v for k, v in patch.items() if k not in ("status", "assignee_id", "team_id")}
     if "deadline" in values and values["deadline"] != task.deadline:
         values["overdue_since"] = None  # a new deadline is watched afresh
@@ -200,6 +205,14 @@ def decide_patch(task: TaskLike, patch: dict[str, Any], *, actor_id: str) -> Dec
         values["returned_from_id"] = None  # a new assignee: the return trip is over
     touches_assignment = "assignee_id" in values or "team_id" in values
     return Decision(TASK_ASSIGNED if touches_assignment else TASK_UPDATED, values)
+
+
+def _refuse_contradiction(patch: dict[str, Any]) -> None:
+    """``registered`` means "no assignee, waiting for the dispatcher": naming one as well says two things."""
+    if patch.get("status") == TaskStatus.REGISTERED and patch.get("assignee_id"):
+        message = _("A registered task has no assignee: it waits for its team's dispatcher. Send the assignee "
+                    "or the status \"registered\", not both.")
+        raise ValidationFailed(message, errors={"assignee_id": [message], "status": [message]})
 
 
 def _patch_status(current: TaskStatus, wanted: TaskStatus, assignee: str | None,

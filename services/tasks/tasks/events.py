@@ -6,7 +6,9 @@ exactly as the API shows it (including ``case_number`` and ``version``) plus ``a
 
 * ``task.created``, ``task.updated``, ``task.assigned`` (assignee or team changed),
   ``task.resolved``, ``task.reopened`` (+ ``reason``), ``task.returned`` (+ ``comment`` when one
-  was written), ``task.closed`` (+ ``reason``: ``case_closed``), ``task.commented`` (+ ``comment``);
+  was written), ``task.closed`` (+ ``reason``: ``case_closed``, or ``case_closed_while_blocking`` for a
+  blocking task that was still open), ``task.commented`` (+ ``comment``; a comment is a change, so its
+  version is new);
   ``task.updated`` for a move to the surviving case of a merge carries ``reason``: ``case_merged``.
 
 The cases service counts open blocking tasks per case from ``case_id``, ``status`` and
@@ -26,6 +28,8 @@ from marshmallow import fields
 from servicekit.events import Event
 
 from .domain import (
+    CASE_CLOSED,
+    CASE_CLOSED_WHILE_BLOCKING,
     TASK_ASSIGNED,
     TASK_CLOSED,
     TASK_COMMENTED,
@@ -66,7 +70,10 @@ class TaskReturnedData(TaskEventData):
 
 
 class TaskClosedData(TaskEventData):
-    reason = fields.String(metadata={"enum": ["case_closed"]})
+    reason = fields.String(metadata={
+        "enum": [CASE_CLOSED, CASE_CLOSED_WHILE_BLOCKING],
+        "description": "case_closed_while_blocking: the case closed although this blocking task was still open "
+                       "(the task carries a note saying so)"})
 
 
 class TaskCommentedData(TaskEventData):

@@ -120,7 +120,8 @@ class CommentRead(Schema):
     author_id = fields.String()
     visibility = fields.Constant("internal")
     body = fields.String()
-    kind = fields.String(metadata={"description": "comment, solution, reopen or return"})
+    kind = fields.String(metadata={"description": "comment, solution, reopen or return; case_closed for the note "
+                                                 "the service writes when a case closed over this open blocking task"})
     is_solution = fields.Boolean()
     created_at = fields.DateTime()
 

@@ -3,6 +3,7 @@ the events it publishes, the people of seed 001's two teams, and callers signed 
 
 from __future__ import annotations
 
+import socket
 import sys
 import uuid
 from pathlib import Path
@@ -41,10 +42,18 @@ def tasks_database_url(postgres_databases):
     return url
 
 
+def closed_port() -> int:
+    """A local port nothing listens on: the gateway is away (these tests run the tasks service alone)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
 @pytest.fixture
 def tasks_environ(tasks_database_url, rabbitmq_url, bus_namespace, identity_keys) -> dict[str, str]:
     return {
         "DATABASE_URL": tasks_database_url, "AMQP_URL": rabbitmq_url,
+        "GATEWAY_URL": f"http://127.0.0.1:{closed_port()}", "SERVICE_API_KEY": "tasks-test-key-0123456789",
         "EVENTS_EXCHANGE": bus_namespace["EVENTS_EXCHANGE"],
         "QUEUE_EXPIRES": bus_namespace["QUEUE_EXPIRES"],
         "QUEUE_PREFIX": f"{bus_namespace['QUEUE_PREFIX']}{uuid.uuid4().hex[:6]}.",

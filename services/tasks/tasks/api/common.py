@@ -12,6 +12,7 @@ from servicekit.errors import BadRequest
 from servicekit.web import current_identity, service
 
 from ..access import require_reader
+from ..gateway import CASES_KEY, CaseSource
 from ..i18n import _
 from ..service import TaskRules, TaskView
 
@@ -24,6 +25,7 @@ ERRORS = {
     "forbidden": (403, "The caller may not change this task"),
     "conflict": (409, "Not allowed in the task's or its case's current state"),
     "stale": (412, "If-Match names an older version of the task"),
+    "unavailable": (503, "The case is not known here yet and the cases service cannot be asked; see Retry-After"),
 }
 
 
@@ -52,7 +54,13 @@ def expected_version() -> int | None:
 
 def rules() -> TaskRules:
     settings = service().settings
-    return TaskRules(prefix=settings.task_number_prefix, min_description=settings.task_min_description)
+    return TaskRules(prefix=settings.task_number_prefix, min_description=settings.task_min_description,
+                     case_prefix=settings.case_number_prefix)
+
+
+def cases() -> CaseSource:
+    """Where a case missing from the replica is looked up (the cases service, through the gateway)."""
+    return service().extras[CASES_KEY]
 
 
 def etag(view: TaskView) -> dict[str, str]:

@@ -6,22 +6,23 @@ from servicekit.web import current_identity, db_session
 
 from .. import service as tasks
 from ..schemas import CaseTaskQueryArgs, TaskCreate, TaskPage, TaskPatch, TaskQueryArgs, TaskRead, TaskSummary
-from .common import blp, documented, etag, expected_version, readers_only, rules
+from .common import blp, cases, documented, etag, expected_version, readers_only, rules
 
 
 @blp.route("/cases/<uuid:case_id>/tasks", methods=["POST"])
 @readers_only
 @blp.arguments(TaskCreate)
 @blp.response(201, TaskRead)
-@documented("not_found", "forbidden", "conflict")
+@documented("not_found", "forbidden", "conflict", "unavailable")
 def create_task(fields, case_id):
     """Create a task on a case (staff)
 
-    The case must be known to this service and open. 409 `case-not-known-yet` (with
-    `Retry-After`) when the case's events have not arrived yet.
+    The case must exist and be open. A case whose events have not reached this service yet is
+    asked of the cases service; 404 when there is no such case, 503 (with `Retry-After`) when
+    the cases service cannot be asked.
     """
     view = tasks.create_task(db_session(), case_id=str(case_id), fields=fields, actor=current_identity(),
-                             rules=rules())
+                             rules=rules(), cases=cases())
     return view, {**etag(view), "Location": f"/api/v1/tasks/{view.id}"}
 
 
@@ -88,5 +89,5 @@ def patch_task(patch, task_id):
     a lost update.
     """
     view = tasks.patch_task(db_session(), task_id=str(task_id), patch=patch, actor=current_identity(),
-                            expected_version=expected_version(), min_description=rules().min_description)
+                            expected_version=expected_version(), rules=rules())
     return view, etag(view)

@@ -3,11 +3,11 @@
 from .changes import patch_task, reopen_task, resolve_task, return_task
 from .comments import add_comment, list_comments
 from .common import TaskView
-from .creation import CaseNotKnownYet, TaskRules, create_task
+from .creation import TaskRules, create_task
 from .queries import get_task, get_task_by_number, list_case_tasks, list_tasks, task_history, task_summary
 
 __all__ = [
-    "CaseNotKnownYet", "TaskRules", "TaskView", "add_comment", "create_task", "get_task", "get_task_by_number",
+    "TaskRules", "TaskView", "add_comment", "create_task", "get_task", "get_task_by_number",
     "list_case_tasks", "list_comments", "list_tasks", "patch_task", "reopen_task", "resolve_task", "return_task",
     "task_history", "task_summary",
 ]

@@ -14,12 +14,12 @@ from servicekit.db import utcnow
 from servicekit.errors import InvalidTransition, NotFound
 
 from ..access import require_approver_changer, require_changer
-from ..descriptions import require_description
 from ..domain import TaskStatus, decide_patch, decide_reopen, decide_resolve, decide_return
 from ..events import comment_data
 from ..i18n import _
 from ..models import Task, TaskComment
 from .common import TaskView, apply_decision, check_deadline, check_version, lock_task, view_of
+from .creation import TaskRules
 from .directory import require_staff, require_team
 
 
@@ -31,13 +31,13 @@ def _changeable_task(session: Session, task_id: str, actor: Identity, expected_v
 
 
 def patch_task(session: Session, *, task_id: str, patch: dict[str, Any], actor: Identity,
-               expected_version: int | None, min_description: int) -> TaskView:
+               expected_version: int | None, rules: TaskRules) -> TaskView:
     now = utcnow()
     task = _changeable_task(session, task_id, actor, expected_version)
     if task.status == TaskStatus.CLOSED:
         raise InvalidTransition(_("The task is closed because its case is closed; nothing more can be changed "
                                   "on it."))
-    _check_patch(session, task, patch, actor, now, min_description)
+    _check_patch(session, task, patch, actor, now, rules)
     decision = decide_patch(task, patch, actor_id=actor.user_id)
     apply_decision(session, task, decision, actor_id=actor.user_id, now=now)
     session.commit()
@@ -45,7 +45,7 @@ def patch_task(session: Session, *, task_id: str, patch: dict[str, Any], actor: 
 
 
 def _check_patch(session: Session, task: Task, patch: dict[str, Any], actor: Identity, now: datetime,
-                 min_description: int) -> None:
+                 rules: TaskRules) -> None:
     def changes(name: str) -> bool:
         return name in patch and patch[name] != getattr(task, name)
 
@@ -53,7 +53,7 @@ def _check_patch(session: Session, task: Task, patch: dict[str, Any], actor: Ide
         require_approver_changer(actor, task)
         require_staff(session, patch["approver_id"], "approver_id")
     if "description" in patch:
-        patch["description"] = require_description(patch["description"], min_description)
+        patch["description"] = rules.description(patch["description"])
     if changes("team_id"):
         require_team(session, patch["team_id"])
     if changes("assignee_id"):

@@ -19,7 +19,7 @@ from ..domain import TASK_COMMENTED, TaskStatus
 from ..events import comment_data, task_event
 from ..i18n import _
 from ..models import Task, TaskComment
-from .common import task_not_found, view_of
+from .common import lock_task, record_history, task_not_found, view_of
 
 
 def refuse_external(case_id: str) -> ValidationFailed:
@@ -30,10 +30,10 @@ def refuse_external(case_id: str) -> ValidationFailed:
 
 
 def add_comment(session: Session, *, task_id: str, body: str, visibility: str, actor: Identity) -> TaskComment:
-    task = session.get(Task, task_id)
-    if task is None:
-        require_reader(actor)
-        raise task_not_found()
+    """A comment is a change of the task: its version grows, so ``task.commented`` is newer than what a
+    subscriber holds, and an ``If-Match`` from before the comment is stale (read what was written first)."""
+    require_reader(actor)
+    task = lock_task(session, task_id)
     require_changer(actor, task)
     if visibility != "internal":
         raise refuse_external(task.case_id)
@@ -44,8 +44,10 @@ def add_comment(session: Session, *, task_id: str, body: str, visibility: str, a
     comment = TaskComment(id=str(uuid.uuid4()), task_id=task.id, author_id=actor.user_id, body=body,
                           kind="comment", is_solution=False, created_at=now)
     session.add(comment)
+    task.version += 1
+    task.updated_at = now
+    record_history(session, task, TASK_COMMENTED, actor.user_id, now, {})
     session.flush()
-    # A comment does not change the task: the event carries the task's current version.
     record_event(session, task_event(TASK_COMMENTED, view_of(session, task, now), actor_id=actor.user_id,
                                      changes={}, extra={"comment": comment_data(comment)}))
     session.commit()

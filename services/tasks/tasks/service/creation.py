@@ -12,46 +12,47 @@ from sqlalchemy.orm import Session
 
 from servicekit.auth import Identity
 from servicekit.db import utcnow
-from servicekit.errors import Conflict
+from servicekit.errors import Conflict, NotFound
 from servicekit.outbox import record_event
 
 from ..access import require_creator
 from ..descriptions import require_description
 from ..domain import TASK_CREATED, initial_status, status_label
 from ..events import task_event
+from ..gateway import CaseSource
 from ..i18n import _
 from ..models import CaseReplica, Task, TaskNumberCounter
 from ..numbers import format_number, key_of, period_of
 from .common import TaskView, check_deadline, record_history, view_of
 from .directory import require_staff, require_team
+from .replicas import apply_case
 
 CLOSED_CASE_STATUSES = {"resolved", "closed"}
-
-
-class CaseNotKnownYet(Conflict):
-    """The case's events have not reached this service yet (or there is no such case)."""
-
-    slug = "case-not-known-yet"
-    retry_after = 2
 
 
 @dataclass(frozen=True)
 class TaskRules:
     prefix: str
     min_description: int
+    case_prefix: str = "SAG"
+
+    def description(self, text: str) -> str:
+        """The description if it is one (seed 001), refused with the reason otherwise."""
+        return require_description(text, self.min_description, (self.prefix, self.case_prefix))
 
 
 def create_task(session: Session, *, case_id: str, fields: dict[str, Any], actor: Identity,
-                rules: TaskRules) -> TaskView:
+                rules: TaskRules, cases: CaseSource) -> TaskView:
     require_creator(actor)
     now = utcnow()
-    description = require_description(fields["description"], rules.min_description)
+    description = rules.description(fields["description"])
     check_deadline(fields.get("deadline"), now)
-    case = _open_case(session, case_id)
+    case = _open_case(session, case_id, cases)
     require_team(session, fields["team_id"])
     require_staff(session, fields.get("assignee_id"), "assignee_id")
     require_staff(session, fields.get("approver_id"), "approver_id")
-    number = format_number(rules.prefix, period_of(now), next_sequence(session, period_of(now)))
+    period = period_of(now)
+    number = format_number(rules.prefix, period, next_sequence(session, period))
     task = Task(
         id=str(uuid.uuid4()), number=number, number_key=key_of(number), case_id=case.id,
         subject=fields["subject"], description=description, team_id=fields["team_id"],
@@ -69,14 +70,9 @@ def create_task(session: Session, *, case_id: str, fields: dict[str, Any], actor
     return view
 
 
-def _open_case(session: Session, case_id: str) -> CaseReplica:
+def _open_case(session: Session, case_id: str, cases: CaseSource) -> CaseReplica:
     """The case, share-locked so that a concurrent close waits for this task (and then closes it too)."""
-    case = session.execute(
-        select(CaseReplica).where(CaseReplica.id == case_id).with_for_update(read=True)
-    ).scalar_one_or_none()
-    if case is None:
-        raise CaseNotKnownYet(_("The case is not known to the task service (yet). If it was created a moment "
-                                "ago, try again in a few seconds."), case_id=case_id)
+    case = _locked_replica(session, case_id) or _adopt_case(session, case_id, cases)
     if case.merged_into_id:
         raise Conflict(_("Case %(number)s has been merged into another case. Add the task there.",
                          number=case.number), merged_into_id=case.merged_into_id)
@@ -84,6 +80,23 @@ def _open_case(session: Session, case_id: str) -> CaseReplica:
         raise Conflict(_("Case %(number)s is %(status)s. A task can only be added to an open case; reopen the "
                          "case first.", number=case.number, status=status_label(case.status).lower()))
     return case
+
+
+def _locked_replica(session: Session, case_id: str) -> CaseReplica | None:
+    return session.execute(
+        select(CaseReplica).where(CaseReplica.id == case_id).with_for_update(read=True)
+    ).scalar_one_or_none()
+
+
+def _adopt_case(session: Session, case_id: str, cases: CaseSource) -> CaseReplica:
+    """A case missing from the replica: its events may still be on their way, or there is no such case.
+    The cases service knows; what it answers goes into the replica as its events would (by version)."""
+    session.rollback()  # nothing done yet: hold no connection while the cases service answers
+    data = cases.find_case(case_id)
+    if data is None:
+        raise NotFound(_("There is no such case."), case_id=case_id)
+    apply_case(session, data)
+    return _locked_replica(session, case_id)
 
 
 def next_sequence(session: Session, period: str) -> int:

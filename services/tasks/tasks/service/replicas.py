@@ -9,6 +9,7 @@ nothing (an atomic upsert, so two consumer replicas cannot interleave).
 from __future__ import annotations
 
 import logging
+import uuid
 from datetime import datetime
 from typing import Any
 
@@ -17,12 +18,23 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from servicekit.db import utcnow
+from servicekit.i18n import N_
 
-from ..domain import TaskStatus, decide_close, decide_deadline_passed, decide_move
-from ..models import CaseReplica, DirectoryTeam, DirectoryUser, Task
+from ..domain import (
+    CASE_CLOSED,
+    CASE_CLOSED_WHILE_BLOCKING,
+    TaskStatus,
+    decide_close,
+    decide_deadline_passed,
+    decide_move,
+)
+from ..i18n import in_default_language
+from ..models import CaseReplica, DirectoryTeam, DirectoryUser, Task, TaskComment
 from .common import apply_decision
 
 log = logging.getLogger(__name__)
+
+TASKS_SERVICE = "service:tasks"  # the author of the notes this service writes itself
 
 
 def _upsert_newer(session: Session, model: type, values: dict[str, Any]) -> bool:
@@ -75,16 +87,29 @@ def _tasks_of(session: Session, case_id: str, *, open_only: bool) -> list[Task]:
 def close_tasks(session: Session, case_id: str, *, actor_id: str | None) -> int:
     """Close every task of a closed case that is not closed yet.
 
-    The cases service refuses to close a case with an open blocking task; one that slipped
-    through in a race closes too (a closed case is final), and is logged.
+    The cases service refuses to close a case with an open blocking task, judged from its replica of
+    our events; a task made in the moment before its ``task.created`` reached the cases service slips
+    through (docs/architecture.md).  A closed case is final, so that task closes too, but visibly: a
+    note on the task and ``task.closed`` with ``reason: case_closed_while_blocking``.
     """
     now = utcnow()
     tasks = _tasks_of(session, case_id, open_only=True)
     for task in tasks:
+        reason = CASE_CLOSED
         if task.blocks_case_closure and task.status != TaskStatus.RESOLVED:
             log.warning("case %s closed with open blocking task %s; closing it", case_id, task.number)
-        apply_decision(session, task, decide_close(task, now=now, reason="case_closed"), actor_id=actor_id, now=now)
+            reason = CASE_CLOSED_WHILE_BLOCKING
+            _note_closed_while_blocking(session, task, now)
+        apply_decision(session, task, decide_close(task, now=now, reason=reason), actor_id=actor_id, now=now)
     return len(tasks)
+
+
+def _note_closed_while_blocking(session: Session, task: Task, now: datetime) -> None:
+    body = in_default_language(N_("The case was closed before this task was solved, although the task had to be "
+                                  "finished first. The task is closed with it; if the work is still needed, open "
+                                  "a new case for it."))
+    session.add(TaskComment(id=str(uuid.uuid4()), task_id=task.id, author_id=TASKS_SERVICE, body=body,
+                            kind="case_closed", is_solution=False, created_at=now))
 
 
 def move_tasks(session: Session, case_id: str, into_id: str, *, actor_id: str | None) -> int:

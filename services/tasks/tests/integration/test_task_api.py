@@ -4,7 +4,10 @@ import uuid
 
 import pytest
 from openapi_spec_validator import validate as validate_spec
+from sqlalchemy import func, select
 from tasks_testkit import case_data, task_body
+
+from tasks.models import Task
 
 
 def test_an_agent_creates_a_registered_task_on_an_open_case(as_, world, open_case):
@@ -99,11 +102,13 @@ def test_a_deadline_in_the_past_or_without_a_zone_is_refused(as_, world, open_ca
     assert caller.post(path, json=task_body(world, deadline="2030-01-01T10:00:00")).status_code == 422
 
 
-def test_a_case_not_known_yet_is_409_with_retry_after(as_, world):
+def test_a_case_missing_here_while_the_cases_service_cannot_be_asked_is_503_with_retry_after(as_, world, context):
     response = as_(world.sofie).post(f"/api/v1/cases/{uuid.uuid4()}/tasks", json=task_body(world))
-    assert response.status_code == 409
-    assert response.json["type"] == "/problems/case-not-known-yet"
-    assert response.headers["Retry-After"] == "2"
+    assert response.status_code == 503
+    assert response.json["type"] == "/problems/cases-unreachable"
+    assert response.headers["Retry-After"] == "5"
+    with context.database.transaction() as session:
+        assert session.scalar(select(func.count()).select_from(Task)) == 0
 
 
 @pytest.mark.parametrize("status", ["resolved", "closed"])
@@ -121,7 +126,9 @@ def test_an_external_comment_is_422_and_points_to_the_case(as_, make_task, world
     assert response.status_code == 422
     assert "sagen" in response.json["detail"]
     assert response.json["case_id"] == open_case
+    assert response.json["case_messages"] == f"/api/v1/cases/{open_case}/messages"
     assert as_(world.anders).get(f"/api/v1/tasks/{task['id']}/comments").json["total"] == 0
+    assert as_(world.anders).get(f"/api/v1/tasks/{task['id']}").json["version"] == task["version"]
 
 
 def test_comments_are_internal_and_listed_oldest_first(as_, make_task, world):
@@ -132,6 +139,36 @@ def test_comments_are_internal_and_listed_oldest_first(as_, make_task, world):
     listed = as_(world.sofie).get(f"/api/v1/tasks/{task['id']}/comments").json
     assert [c["body"] for c in listed["items"]] == ["Hvilken printer drejer det sig om?", "PRN-03 på 3. sal."]
     assert listed["total"] == 2
+
+
+@pytest.mark.usefixtures("worker")
+def test_a_comment_is_a_change_of_the_task_so_its_event_is_newer_and_an_older_if_match_is_stale(
+        as_, make_task, spy, world):
+    task = make_task()  # version 1
+    path = f"/api/v1/tasks/{task['id']}"
+    assert as_(world.anders).post(f"{path}/comments", json={"body": "Hvilken printer?"}).status_code == 201
+    commented = spy.wait_for("task.commented", id=task["id"])
+    assert commented.data["version"] == 2 and commented.data["comment"]["body"] == "Hvilken printer?"
+    read = as_(world.dorte).get(path)
+    assert read.json["version"] == 2 and read.headers["ETag"] == '"2"'
+    history = as_(world.sofie).get(f"{path}/history").json["items"]
+    assert [(h["version"], h["event_type"]) for h in history][-1] == (2, "task.commented")
+
+    # Dorte read the task before the comment: her change is refused until she has read what was written.
+    stale = as_(world.dorte).patch(path, json={"assignee_id": world.anders.id}, headers={"If-Match": '"1"'})
+    assert stale.status_code == 412 and stale.json["current_version"] == 2
+    fresh = as_(world.dorte).patch(path, json={"assignee_id": world.anders.id}, headers={"If-Match": '"2"'})
+    assert fresh.status_code == 200 and fresh.json["version"] == 3
+
+
+def test_status_registered_and_an_assignee_in_one_patch_is_422_and_changes_nothing(as_, make_task, world):
+    task = make_task(assignee_id=world.anders.id)
+    path = f"/api/v1/tasks/{task['id']}"
+    refused = as_(world.dorte).patch(path, json={"status": "registered", "assignee_id": world.dorte.id})
+    assert refused.status_code == 422
+    assert {"status", "assignee_id"} <= set(refused.json["errors"])
+    after = as_(world.dorte).get(path).json
+    assert (after["status"], after["assignee_id"], after["version"]) == ("assigned", world.anders.id, 1)
 
 
 def test_user_text_is_stored_and_returned_as_plain_text(as_, make_task, world):

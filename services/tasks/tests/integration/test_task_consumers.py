@@ -51,6 +51,23 @@ def test_closing_a_case_closes_resolved_and_open_non_blocking_tasks_but_not_othe
     assert as_(world.sofie).get(f"/api/v1/tasks/{other['id']}").json["status"] == "registered"
 
 
+@pytest.mark.usefixtures("worker")
+def test_a_blocking_task_that_slipped_past_the_close_is_closed_with_a_note_and_a_reason(
+        as_, desk, make_task, spy, world, open_case):
+    """The race of docs/architecture.md: the case closed before the cases service heard of the blocking task."""
+    blocking, ordinary = make_task(blocks_case_closure=True), make_task()
+    desk.deliver("case.closed", case_data(open_case, status="closed", team_id=world.support, version=2,
+                                          actor_id=world.sofie.id))
+    closed = spy.wait_for("task.closed", id=blocking["id"])
+    assert closed.data["reason"] == "case_closed_while_blocking" and closed.data["status"] == "closed"
+    assert spy.wait_for("task.closed", id=ordinary["id"]).data["reason"] == "case_closed"
+    notes = as_(world.sofie).get(f"/api/v1/tasks/{blocking['id']}/comments").json["items"]
+    assert [(n["kind"], n["author_id"], n["visibility"]) for n in notes] == [
+        ("case_closed", "service:tasks", "internal")]
+    assert "lukket" in notes[0]["body"]  # written in Danish, the system's language
+    assert as_(world.sofie).get(f"/api/v1/tasks/{ordinary['id']}/comments").json["total"] == 0
+
+
 def test_a_merged_case_hands_its_tasks_to_the_surviving_case(as_, desk, make_task, world, open_case):
     target = str(uuid.uuid4())
     desk.apply("case.created", case_data(target, number="SAG 2611-0099", team_id=world.support))

@@ -57,6 +57,20 @@ def test_a_resolved_task_cannot_be_reassigned_without_reopening():
         decide_patch(task(status="resolved", assignee_id=DRIFT_AGENT), {"assignee_id": OTHER}, actor_id=CREATOR)
 
 
+@pytest.mark.parametrize("status", ["registered", "assigned", "in_progress"])
+def test_status_registered_with_an_assignee_in_the_same_change_is_refused(status):
+    current = task(status=status, assignee_id=DRIFT_AGENT if status != "registered" else None)
+    with pytest.raises(ValidationFailed) as refused:
+        decide_patch(current, {"status": "registered", "assignee_id": OTHER}, actor_id=CREATOR)
+    assert set(refused.value.errors) == {"assignee_id", "status"}
+
+
+def test_status_registered_with_the_assignee_cleared_unassigns():
+    decision = decide_patch(task(status="assigned", assignee_id=DRIFT_AGENT),
+                            {"status": "registered", "assignee_id": None}, actor_id=CREATOR)
+    assert decision.values["status"] == "registered" and decision.values["assignee_id"] is None
+
+
 def test_setting_an_assignee_on_a_registered_task_makes_it_assigned():
     decision = decide_patch(task(), {"assignee_id": DRIFT_AGENT}, actor_id="dispatcher")
     assert decision.event_type == "task.assigned"

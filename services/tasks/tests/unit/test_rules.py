@@ -33,9 +33,31 @@ def test_text_that_is_no_task_number_finds_nothing(typed):
 
 
 @pytest.mark.parametrize("text", ["se sag", "Se sag!", "SE SAGEN", "se sag SAG 2611-0042", "Se sag, haster! Tak",
-                                  "see ticket #1234 asap", "Som aftalt, se vedhæftede fil. Mvh"])
+                                  "see ticket #1234 asap", "Som aftalt, se vedhæftede fil. Mvh", "se vedhæftet",
+                                  "Se vedhæftede fil og ret det", "Se sag, hurtigt tak", "Som aftalt, tak",
+                                  "se sag TSK2611-7 og SAG 2611-0042", "N/A", "TODO"])
 def test_pointers_to_the_case_are_not_descriptions(text):
     assert judge(text, 15) is not Verdict.OK
+
+
+@pytest.mark.parametrize("text", ["Åbn port 8080-8090", "Luk adgang 2026-11", "Urgent: restart db",
+                                  "TODO: opret bruger",
+                                  "Åbn portene 8080-8090 i firewallen til den nye server.",
+                                  "Certifikatet udløber 2026-11-30; forny det i portalen.",
+                                  "Hi Anders, please restart the print server PRN-03.",
+                                  "Tak for sidst. Genstart printserveren PRN-03 og tøm køen.",
+                                  "Urgent: the backup job has failed every night since Monday.",
+                                  "Opdater TODO-listen i Jira for teamet.",
+                                  "Feltet står som n/a i lønsystemet; ret det til 37 timer."])
+def test_numbers_and_pleasantries_inside_a_real_description_are_kept(text):
+    assert judge(text, 15) is Verdict.OK
+
+
+def test_only_case_and_task_numbers_with_their_prefix_count_as_references():
+    assert judge("Ret SAG 2611-0042", 15) is Verdict.NOT_A_DESCRIPTION  # "ret" is all there is
+    assert judge("Ret port 2611-0042", 15) is Verdict.OK  # no case prefix: a range of ports
+    assert judge("Luk HD 2611-0042 nu", 15, ("HD",)) is Verdict.NOT_A_DESCRIPTION  # a configured case prefix
+    assert judge("Luk HD 2611-0042 nu", 15) is Verdict.OK
 
 
 def test_a_short_text_is_too_short_and_a_long_pointer_is_no_description():
