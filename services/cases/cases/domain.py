@@ -194,16 +194,29 @@ class Closer(StrEnum):
     SYSTEM = "system"
 
 
-def check_may_close(status: str, closer: Closer, handover: Handover | None, closer_in_owning_team: bool) -> None:
-    """Closing rules apart from blocking tasks (the caller counts those)."""
+def owning_team_after(owner: str | None, handover: Handover | None) -> str | None:
+    """The team that owns a case: the one that handed it over, for good, also once the case is back home."""
+    return owner or (handover.from_team_id if handover else None)
+
+
+def check_may_close(status: str, closer: Closer, owning_team_id: str | None, handed_over: bool,
+                    closer_in_owning_team: bool) -> None:
+    """Closing rules apart from blocking tasks (the caller counts those).
+
+    A case that was ever handed over is closed only by its owning team (or an admin, the requester,
+    the system); one never handed over has no owning team and is closed by any agent.
+    """
     if Status(status) == Status.CLOSED:
         return
     if closer == Closer.SYSTEM and Status(status) != Status.RESOLVED:
         raise errors.InvalidTransition(_("Only a resolved case closes by itself."))
-    if closer == Closer.AGENT and handover is not None and not closer_in_owning_team:
+    if closer != Closer.AGENT or owning_team_id is None or closer_in_owning_team:
+        return
+    if handed_over:
         raise errors.Forbidden(
             _("This case was handed over from another team; only that team may close it. Resolve it to send it back.")
         )
+    raise errors.Forbidden(_("This case belongs to the team that handed it over; only that team may close it."))
 
 
 # -- priority ---------------------------------------------------------------------------------------

@@ -74,6 +74,8 @@ class Case(Base):
     open_blocking_tasks: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     handed_over_from_team_id: Mapped[str | None] = mapped_column(ID)
     handed_over_by_id: Mapped[str | None] = mapped_column(String(80))
+    # The team that handed the case over: it alone closes the case, also after it came back (seed 001).
+    owning_team_id: Mapped[str | None] = mapped_column(ID)
     source_email_id: Mapped[str | None] = mapped_column(String(255), unique=True)
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
 

@@ -14,6 +14,7 @@ from ..domain import (
     Status,
     check_manual_transition,
     check_may_close,
+    owning_team_after,
     reopen_status,
     resolution_route,
 )
@@ -53,8 +54,9 @@ def close(session: Session, opts: Options, actor: Identity, case: Case, changes:
     if case.status == Status.CLOSED:
         return
     closer = _closer(actor, case)
-    check_may_close(case.status, closer, handover_of(case),
-                    directory.in_team(actor, session, case.handed_over_from_team_id))
+    handover = handover_of(case)
+    owner = owning_team_after(case.owning_team_id, handover)
+    check_may_close(case.status, closer, owner, handover is not None, directory.in_team(actor, session, owner))
     refuse_with_open_blocking_tasks(session, case, actor)
     changes.set(case, "status", Status.CLOSED.value)
     changes.set(case, "closed_at", changes.at)

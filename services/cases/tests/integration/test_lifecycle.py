@@ -112,10 +112,14 @@ def test_seed_001_a_case_handed_from_support_to_operations_comes_back_to_support
     resolved = drift.post(f"{url}/resolve", {"solution": "Rettighed tildelt i AD"}).json
     assert (resolved["status"], resolved["team_id"], resolved["assignee_id"]) == (
         "resolved", office.support, office.agent.user_id)
-    assert resolved["handed_over_from_team_id"] is None
+    assert (resolved["handed_over_from_team_id"], resolved["owning_team_id"]) == (None, office.support)
     messages = support.get(f"{url}/messages").json["items"]
     assert (messages[-1]["visibility"], messages[-1]["is_solution"]) == ("internal", True)
-    assert api.as_(office.requester).get(url).json["solution_message_id"] is None
+    as_requester = api.as_(office.requester).get(url).json
+    assert (as_requester["solution_message_id"], as_requester["owning_team_id"]) == (None, None)
+    back_home = drift.post(f"{url}/close")
+    assert back_home.status == 403
+    assert drift.patch(url, {"status": "closed"}).status == 403
     closed = support.post(f"{url}/close")
     assert closed.status == 200
 
@@ -129,6 +133,19 @@ def test_seed_001_operations_cannot_close_a_handed_over_case_even_by_status(api,
                                                                    "changes": {"status": "closed"}}).json
     assert bulk["results"][0]["status"] == 403
     assert api.as_(office.admin).post(f"{url}/close").status == 200
+
+
+def test_a_case_back_home_after_a_hand_over_is_still_closed_only_by_its_owning_team(api, office):
+    case = open_case(api, office.requester)
+    url = f"/api/v1/cases/{case['id']}"
+    api.as_(office.agent).patch(url, {"team_id": office.drift})
+    home = api.as_(office.dispatcher).patch(url, {"team_id": office.support}).json
+    assert (home["team_id"], home["handed_over_from_team_id"], home["owning_team_id"]) == (
+        office.support, None, office.support)
+    api.as_(office.agent).post(f"{url}/resolve", {})
+    api.as_(office.requester).post(f"{url}/reopen", {})
+    assert api.as_(office.drift_agent).post(f"{url}/close").status == 403
+    assert api.as_(office.agent).post(f"{url}/close").status == 200
 
 
 def test_a_case_never_handed_over_is_closed_by_any_agent(api, office):

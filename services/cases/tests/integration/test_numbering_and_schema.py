@@ -5,7 +5,7 @@ from concurrent.futures import ThreadPoolExecutor
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from helpers import Api, World, make_settings
-from sqlalchemy import create_engine, inspect
+from sqlalchemy import create_engine, inspect, text
 
 from cases.app import MIGRATIONS_DIR, build_context, create_app
 from cases.models import Base
@@ -66,5 +66,30 @@ def test_the_migrations_also_run_on_sqlite_for_the_embedded_mode(tmp_path):
     engine = create_engine(url)
     try:
         assert {"cases", "case_messages", "outbox", "inbox"} <= set(inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
+
+
+def test_the_owning_team_migration_finds_the_owner_of_cases_handed_over_before_it(postgres_databases):
+    url = postgres_databases.create("cases_owner")
+    upgrade(url, MIGRATIONS_DIR, "e58d2292dba3")
+    engine = create_engine(normalise_url(url))
+    columns = ("id, number, number_key, title, description, status, priority, priority_overridden, urgency, impact, "
+               "type, origin, private, team_id, created_at, updated_at, solution_is_internal, open_blocking_tasks, "
+               "version, handed_over_from_team_id")
+    values = ("'{id}', '{id}', '{id}', 't', 'd', 'resolved', 'normal', false, 'medium', 'medium', 'incident', "
+              "'portal', false, 'support', now(), now(), false, 0, 3, {handed}")
+    try:
+        with engine.begin() as conn:
+            for case_id, handed in (("away", "'support'"), ("back", "NULL"), ("never", "NULL")):
+                conn.execute(text(f"INSERT INTO cases ({columns}) VALUES ({values.format(id=case_id, handed=handed)})"))
+            conn.execute(text(
+                "INSERT INTO case_history (case_id, at, field, old_value, new_value, internal, version) VALUES "
+                "('back', now(), 'handed_over_from_team_id', 'null', '\"support\"', true, 2), "
+                "('back', now(), 'handed_over_from_team_id', '\"support\"', 'null', true, 3)"))
+        upgrade(url, MIGRATIONS_DIR)
+        with engine.connect() as conn:
+            owners = dict(conn.execute(text("SELECT id, owning_team_id FROM cases")).all())
+        assert owners == {"away": "support", "back": "support", "never": None}
     finally:
         engine.dispose()

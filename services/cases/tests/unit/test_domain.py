@@ -24,6 +24,7 @@ from cases.domain import (
     matrix_problems,
     number_key,
     number_period,
+    owning_team_after,
     priority_for,
     reopen_status,
     resolution_route,
@@ -88,7 +89,7 @@ def test_only_a_resolved_case_closes_by_itself():
     assert all(status == Status.RESOLVED for trigger, status in AUTOMATIC_TRANSITIONS
                if trigger == Trigger.AUTO_CLOSE_DUE)
     with pytest.raises(errors.InvalidTransition):
-        check_may_close("in_progress", Closer.SYSTEM, None, False)
+        check_may_close("in_progress", Closer.SYSTEM, None, False, False)
 
 
 def test_only_a_resolved_case_can_be_reopened_and_a_closed_one_never():
@@ -129,18 +130,30 @@ def test_a_case_never_handed_over_or_resolved_at_home_stays_where_it_is():
     assert resolution_route(Handover("support", "anne"), True, "x", True) is None
 
 
-def test_only_the_owning_team_may_close_a_handed_over_case():
-    handover = Handover("support", "anne")
+@pytest.mark.parametrize("handed_over", [True, False])
+def test_only_the_owning_team_may_close_a_case_handed_over_or_back_home(handed_over):
     with pytest.raises(errors.Forbidden):
-        check_may_close("resolved", Closer.AGENT, handover, closer_in_owning_team=False)
-    check_may_close("resolved", Closer.AGENT, handover, closer_in_owning_team=True)
-    check_may_close("resolved", Closer.REQUESTER, handover, closer_in_owning_team=False)
-    check_may_close("resolved", Closer.SYSTEM, handover, closer_in_owning_team=False)
+        check_may_close("resolved", Closer.AGENT, "support", handed_over, closer_in_owning_team=False)
+    check_may_close("resolved", Closer.AGENT, "support", handed_over, closer_in_owning_team=True)
+    check_may_close("resolved", Closer.ADMIN, "support", handed_over, closer_in_owning_team=False)
+    check_may_close("resolved", Closer.REQUESTER, "support", handed_over, closer_in_owning_team=False)
+    check_may_close("resolved", Closer.SYSTEM, "support", handed_over, closer_in_owning_team=False)
+
+
+def test_a_case_never_handed_over_has_no_owner_and_any_agent_closes_it():
+    assert owning_team_after(None, None) is None
+    check_may_close("resolved", Closer.AGENT, None, False, closer_in_owning_team=False)
+
+
+def test_the_owner_is_the_team_that_first_handed_the_case_over_and_stays_when_it_comes_back():
+    assert owning_team_after(None, Handover("support", "anne")) == "support"
+    assert owning_team_after("support", Handover("support", "anne")) == "support"
+    assert owning_team_after("support", None) == "support"
 
 
 def test_closing_a_closed_case_is_allowed_and_changes_nothing():
-    check_may_close("closed", Closer.SYSTEM, None, False)
-    check_may_close("closed", Closer.AGENT, Handover("a", "b"), False)
+    check_may_close("closed", Closer.SYSTEM, None, False, False)
+    check_may_close("closed", Closer.AGENT, "a", True, False)
 
 
 @pytest.mark.parametrize(("urgency", "impact", "priority"), [
