@@ -79,22 +79,42 @@ def _follow_merges(session: Session, case: Case) -> Case:
 
 def _answer_on_case(session: Session, opts: Options, data: dict[str, Any], case: Case, mail_id: str, email: str,
                     sender: DirectoryUser | None, sender_id: str | None) -> bool:
-    """Post on the named case when the sender belongs there; False when the mail must open a new case."""
-    body = data.get("body") or EMPTY_MAIL
-    actor = _identity(sender_id, sender, email, data) if sender_id else SYSTEM
-    machine_made = bool(data.get("auto_submitted"))  # an out-of-office or a bounce: noted, never acted on
-    if machine_made or _was_forward_recipient(session, case, email) or directory.is_staff_user(sender):
-        message = add_message(session, opts, actor, case, body, INTERNAL, via="email", check_status=False,
-                              email_message_id=mail_id, author_id=sender_id)
-        _keep_attachments(session, opts, actor, case, data, message)
-        return True
+    """Post on the named case when the sender belongs there; False when the mail must open a new case.
+
+    Who sent it is asked first: a case number in a subject is no key, and neither is a From address alone
+    for staff, whose mail posts internal notes only when notify vouches for the sender.
+    """
     followers = follower_ids(session, case.id)
-    if not sender_id or sender_id not in {case.requester_id, *followers} or case.status == Status.CLOSED:
+    if sender_id and sender_id in {case.requester_id, *followers}:
+        return _answer_as_participant(session, opts, data, case, mail_id, email, sender, sender_id, followers)
+    vouched_staff = directory.is_staff_user(sender) and data.get("sender_verified") is True
+    if not (vouched_staff or _was_forward_recipient(session, case, email)):
         return False
+    actor = _identity(sender_id, sender, email, data) if sender_id else SYSTEM
+    _post_internal_note(session, opts, data, case, mail_id, actor, sender_id)
+    return True
+
+
+def _answer_as_participant(session: Session, opts: Options, data: dict[str, Any], case: Case, mail_id: str,
+                           email: str, sender: DirectoryUser | None, sender_id: str, followers: list[str]) -> bool:
+    actor = _identity(sender_id, sender, email, data)
+    if data.get("auto_submitted"):  # an out-of-office or a bounce: noted, never acted on
+        _post_internal_note(session, opts, data, case, mail_id, actor, sender_id)
+        return True
+    if case.status == Status.CLOSED:
+        return False
+    body = data.get("body") or EMPTY_MAIL
     message = add_message(session, opts, actor, case, body, EXTERNAL, via="email", email_message_id=mail_id)
     _keep_attachments(session, opts, actor, case, data, message)
     after_requester_reply(session, opts, actor, case, body, followers)
     return True
+
+
+def _post_internal_note(session: Session, opts: Options, data: dict[str, Any], case: Case, mail_id: str,
+                        actor: Identity, sender_id: str | None) -> None:
+    message = add_message(session, opts, actor, case, data.get("body") or EMPTY_MAIL, INTERNAL, via="email",
+                          check_status=False, email_message_id=mail_id, author_id=sender_id)
+    _keep_attachments(session, opts, actor, case, data, message)
 
 
 def _was_forward_recipient(session: Session, case: Case, email: str) -> bool:

@@ -42,14 +42,15 @@ class Live:
     def publish(self, event_):
         self.bus.publish_many([OutgoingMessage(event_.type, event_.to_json(), event_.id)])
 
-    def published(self, event_type, subject, predicate=lambda data: True, timeout=15.0):
+    def published(self, event_type, subject=None, predicate=lambda data: True, timeout=15.0):
+        """The first case event of ``event_type`` (about ``subject``, if given) whose data passes ``predicate``."""
         def find():
             while (message := self.spy.get(no_ack=True)) is not None:
                 self.seen.append(json.loads(message.body))
-            return next((e for e in self.seen if e["type"] == event_type and e["subject"] == subject
+            return next((e for e in self.seen if e["type"] == event_type and subject in (None, e["subject"])
                          and predicate(e["data"])), None)
 
-        return wait_for(find, timeout, f"{event_type} about {subject}")
+        return wait_for(find, timeout, f"{event_type} about {subject or 'a case'}")
 
 
 @pytest.fixture
@@ -155,6 +156,20 @@ def test_an_email_received_event_delivered_twice_adds_one_message(live, people):
     live.published("case.message_added", case["id"])
     time.sleep(1.0)
     assert count(select(func.count()).select_from(Message).where(Message.case_id == case["id"])) == 1
+
+
+def test_a_case_opened_by_a_machine_made_mail_names_that_mail_as_its_cause(live, people):
+    named = live.api.as_(people.requester).post("/api/v1/cases", {"title": "Mail", "description": "Test"}).json
+    stranger = live.world.user(("requester",), organisation_id=people.org)
+    bounce = event("email.received", {
+        "id": str(uuid.uuid4()), "message_id": f"<{uuid.uuid4()}@bounce.example.dk>", "from_email": stranger.email,
+        "from_name": "Mail Delivery System", "sender_user_id": stranger.user_id, "subject": f"[{named['number']}]",
+        "body": "Delivery failed", "case_number": named["number"], "case_id": None, "auto_submitted": True,
+        "attachments": []}, source="servicedesk/notify")
+    live.publish(bounce)
+    created = live.published("case.created", predicate=lambda data: data["related_case_id"] == named["id"])
+    assert created["causationid"] == bounce.id, "notify finds the machine-made mail behind it: no receipt"
+    assert created["data"]["requester_id"] == stranger.user_id
 
 
 def test_auto_close_closes_a_case_still_resolved_at_the_timed_version_and_only_once(live, people):
