@@ -219,6 +219,33 @@ def check_may_close(status: str, closer: Closer, owning_team_id: str | None, han
     raise errors.Forbidden(_("This case belongs to the team that handed it over; only that team may close it."))
 
 
+# -- merging ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MergeParty:
+    """What the merge rules need of each case."""
+
+    status: str
+    organisation_id: str | None
+    requester_id: str | None
+
+
+def check_mergeable(source: MergeParty, target: MergeParty) -> None:
+    """Cases merge only when open and when the source's people may see the target (they follow it after)."""
+    if Status.CLOSED in (Status(source.status), Status(target.status)):
+        raise errors.InvalidTransition(_("Closed cases cannot be merged."))
+    if source.organisation_id != target.organisation_id:
+        raise _into_error(_("Only cases of the same organisation can be merged."))
+    if source.organisation_id is None and source.requester_id != target.requester_id:
+        raise _into_error(_("Cases of different requesters outside any organisation cannot be merged: "
+                            "neither may see the other's case."))
+
+
+def _into_error(message: str) -> errors.ValidationFailed:
+    return errors.ValidationFailed(message, errors={"into_id": [message]})
+
+
 # -- priority ---------------------------------------------------------------------------------------
 
 

@@ -11,9 +11,11 @@ from servicekit.auth import Identity
 from .. import events
 from ..domain import (
     Closer,
+    MergeParty,
     Status,
     check_manual_transition,
     check_may_close,
+    check_mergeable,
     owning_team_after,
     reopen_status,
     resolution_route,
@@ -21,7 +23,7 @@ from ..domain import (
 from ..i18n import _
 from ..models import Attachment, BlockingTask, Case, Follower, Message
 from . import directory
-from .changes import Changes, commit_change, handover_of, note_in_history, set_handover
+from .changes import Changes, commit_change, handover_of, set_handover
 from .common import SYSTEM, Options, follower_ids, is_participant, require_editor, visible_to
 from .messages import add_message, set_solution
 from .tasks import DONE_TASK_STATUSES
@@ -122,7 +124,10 @@ def change_status(session: Session, opts: Options, actor: Identity, case: Case, 
 
 
 def merge(session: Session, opts: Options, actor: Identity, source: Case, into_id: str) -> Case:
-    """Move the messages, attachments and followers into ``into_id`` and close the source as merged."""
+    """Move the messages, attachments and followers into ``into_id`` and close the source as merged.
+
+    Closing the source obeys every rule of closing (blocking tasks, the owning team).
+    """
     require_editor(actor, source)
     if str(into_id) == source.id:
         raise errors.ValidationFailed(_("A case cannot be merged into itself."),
@@ -131,38 +136,42 @@ def merge(session: Session, opts: Options, actor: Identity, source: Case, into_i
                              .with_for_update(of=Case)).first()
     if target is None:
         raise errors.NotFound(_("There is no such case, or you may not see it."))
-    if Status.CLOSED in (source.status, target.status):
-        raise errors.InvalidTransition(_("Closed cases cannot be merged."))
-    if source.organisation_id and target.organisation_id and source.organisation_id != target.organisation_id:
-        raise errors.ValidationFailed(_("Only cases of the same organisation can be merged."),
-                                      errors={"into_id": [_("Only cases of the same organisation can be merged.")]})
-    target_followers = follower_ids(session, target.id)
-    _move_conversation(session, source, target)
-    added = _carry_followers(session, actor, source, target, target_followers)
+    check_mergeable(_party(source), _party(target))
     source_changes = Changes()
-    source_changes.set(source, "status", Status.CLOSED.value)
-    source_changes.set(source, "closed_at", source_changes.at)
+    close(session, opts, actor, source, source_changes)
     source_changes.set(source, "merged_into_id", target.id)
     source_changes.add_event(events.CASE_MERGED, into_id=target.id)
+    target_followers = follower_ids(session, target.id)
+    moved = _move_conversation(session, source, target)
+    added = _carry_followers(session, actor, source, target, target_followers)
     commit_change(session, opts, source, actor, source_changes)
     target_changes = Changes()
+    target_changes.note("merged_from", None, source.number)
     if added:
         target_changes.note("follower_ids", target_followers, sorted([*target_followers, *added]))
-    note_in_history(session, target, actor, "merged_from", source.number)
+    target_changes.add_event(events.CASE_UPDATED, merged_from={"id": source.id, "number": source.number, **moved})
     commit_change(session, opts, target, actor, target_changes)
     return target
 
 
-def _move_conversation(session: Session, source: Case, target: Case) -> None:
-    for model in (Message, Attachment):
-        session.execute(update(model).where(model.case_id == source.id).values(case_id=target.id)
-                        .execution_options(synchronize_session=False))
+def _party(case: Case) -> MergeParty:
+    return MergeParty(status=case.status, organisation_id=case.organisation_id, requester_id=case.requester_id)
+
+
+def _move_conversation(session: Session, source: Case, target: Case) -> dict[str, list[str]]:
+    """Move the source's messages and attachments; their ids, for the target's event."""
+    moved = {}
+    for key, model in (("message_ids", Message), ("attachment_ids", Attachment)):
+        moved[key] = sorted(session.scalars(update(model).where(model.case_id == source.id)
+                                            .values(case_id=target.id).returning(model.id)
+                                            .execution_options(synchronize_session=False)))
+    return moved
 
 
 def _carry_followers(session: Session, actor: Identity, source: Case, target: Case,
                      target_followers: list[str]) -> list[str]:
     candidates = follower_ids(session, source.id)
-    if source.requester_id and source.organisation_id == target.organisation_id:
+    if source.requester_id:
         candidates.append(source.requester_id)
     added = []
     for user_id in dict.fromkeys(candidates):

@@ -2,6 +2,8 @@
 
 import io
 
+from helpers import outbox_events
+
 
 def open_case(api, who, **fields):
     answer = api.as_(who).post("/api/v1/cases", {"title": "Adgang til Navision", "description": "Kan ikke logge på",
@@ -170,10 +172,61 @@ def test_merging_moves_messages_attachments_and_followers_and_closes_the_source(
     assert api.as_(office.agent).post(f"{t_url}/merge", {"into_id": target["id"]}).status == 422
 
 
-def test_cases_of_different_organisations_are_not_merged(api, office):
+def test_cases_of_different_organisations_are_not_merged(api, office, world):
     ours, theirs = open_case(api, office.requester), open_case(api, office.outsider)
     answer = api.as_(office.agent).post(f"/api/v1/cases/{ours['id']}/merge", {"into_id": theirs["id"]})
     assert answer.status == 422
+    loner = world.user(("requester",), organisation_id=None, name="Uden Organisation")
+    homeless = open_case(api, loner)
+    for source, target in ((homeless, ours), (ours, homeless)):
+        refused = api.as_(office.agent).post(f"/api/v1/cases/{source['id']}/merge", {"into_id": target["id"]})
+        assert (refused.status, list(refused.json["errors"])) == (422, ["into_id"])
+    assert api.as_(office.agent).get(f"/api/v1/cases/{homeless['id']}").json["status"] == "registered"
+
+
+def test_cases_outside_any_organisation_merge_only_when_they_are_the_same_persons(api, office, world):
+    loner, other = world.user(("requester",), name="Lone Ulv"), world.user(("requester",), name="Ole Ulv")
+    first, second, theirs = open_case(api, loner), open_case(api, loner), open_case(api, other)
+    assert api.as_(office.agent).post(f"/api/v1/cases/{first['id']}/merge", {"into_id": theirs["id"]}).status == 422
+    assert api.as_(loner).get(f"/api/v1/cases/{theirs['id']}").status == 404
+    assert api.as_(office.agent).post(f"/api/v1/cases/{first['id']}/merge", {"into_id": second["id"]}).status == 200
+
+
+def test_merging_obeys_the_closing_rules_blocking_tasks_and_the_owning_team(api, office, world):
+    blocked, handed, target = (open_case(api, office.requester) for _ in range(3))
+    api.as_(office.requester).post(f"/api/v1/cases/{blocked['id']}/messages", {"body": "Bliver her"})
+    world.task(blocked["id"], number="TSK 2611-0042", subject="Bestil licens")
+    refused = api.as_(office.agent).post(f"/api/v1/cases/{blocked['id']}/merge", {"into_id": target["id"]})
+    assert refused.status == 409
+    assert "TSK 2611-0042" in refused.json["detail"]
+    assert api.as_(office.agent).get(f"/api/v1/cases/{blocked['id']}").json["status"] == "registered"
+    assert api.as_(office.agent).get(f"/api/v1/cases/{blocked['id']}/messages").json["total"] == 1
+
+    api.as_(office.agent).patch(f"/api/v1/cases/{handed['id']}", {"team_id": office.drift})
+    by_drift = api.as_(office.drift_agent).post(f"/api/v1/cases/{handed['id']}/merge", {"into_id": target["id"]})
+    assert by_drift.status == 403
+    assert api.as_(office.agent).post(f"/api/v1/cases/{handed['id']}/merge", {"into_id": target["id"]}).status == 200
+
+
+def test_the_merge_target_gets_a_new_version_an_event_and_history_even_when_only_messages_move(api, office, app):
+    source, target = open_case(api, office.requester), open_case(api, office.requester)
+    message = api.as_(office.requester).post(f"/api/v1/cases/{source['id']}/messages", {"body": "Samme fejl"}).json
+    file = api.as_(office.requester).post(f"/api/v1/cases/{source['id']}/attachments",
+                                          data={"file": (io.BytesIO(b"log"), "fejl.txt")},
+                                          content_type="multipart/form-data").json
+    assert api.as_(office.agent).post(f"/api/v1/cases/{source['id']}/merge", {"into_id": target["id"]}).status == 200
+    now = api.as_(office.agent).get(f"/api/v1/cases/{target['id']}")
+    assert (now.json["version"], now.headers["ETag"]) == (2, '"2"')
+    updated = [e for e in outbox_events(app, target["id"]) if e["type"] == "case.updated"]
+    assert len(updated) == 1
+    data = updated[0]["data"]
+    assert data["version"] == 2
+    assert data["changes"] == {"merged_from": {"old": None, "new": source["number"]}}
+    assert data["merged_from"] == {"id": source["id"], "number": source["number"], "message_ids": [message["id"]],
+                                   "attachment_ids": [file["id"]]}
+    history = api.as_(office.agent).get(f"/api/v1/cases/{target['id']}/history").json["items"]
+    assert [(h["field"], h["new"], h["version"]) for h in history if h["field"] == "merged_from"] == [
+        ("merged_from", source["number"], 2)]
 
 
 def test_bulk_edit_changes_each_case_on_its_own_rules(api, office, world):
