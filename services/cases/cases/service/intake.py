@@ -176,8 +176,22 @@ def auto_close(session: Session, opts: Options, event: Event) -> None:
     try:
         lifecycle.close(session, opts, SYSTEM, case, changes)
     except errors.Conflict as err:
-        log.info("auto-close of %s skipped: %s", case.number, err.detail)
+        case.auto_close_due_for = case.resolved_at
+        log.info("auto-close of %s waits for its blocking tasks: %s", case.number, err.detail)
         return
+    commit_change(session, opts, case, SYSTEM, changes)
+
+
+def close_when_unblocked(session: Session, opts: Options, case: Case) -> None:
+    """An auto-close held back by blocking tasks happens when the last one is done, if still the same resolution."""
+    waiting = case.auto_close_due_for
+    if waiting is None or case.open_blocking_tasks or case.status != Status.RESOLVED:
+        return
+    case.auto_close_due_for = None
+    if case.resolved_at != waiting:
+        return  # reopened and resolved again since: that resolution has a timer of its own
+    changes = Changes()
+    lifecycle.close(session, opts, SYSTEM, case, changes)
     commit_change(session, opts, case, SYSTEM, changes)
 
 

@@ -21,12 +21,12 @@ from ..domain import (
     resolution_route,
 )
 from ..i18n import _
-from ..models import Attachment, BlockingTask, Case, Follower, Message
+from ..models import Attachment, Case, Follower, Message
 from . import directory
 from .changes import Changes, commit_change, handover_of, set_handover
 from .common import SYSTEM, Options, follower_ids, is_participant, require_editor, visible_to
 from .messages import add_message, set_solution
-from .tasks import DONE_TASK_STATUSES
+from .tasks import open_blocking_tasks
 
 
 def resolve(session: Session, opts: Options, actor: Identity, case: Case, changes: Changes, *,
@@ -76,12 +76,7 @@ def _closer(actor: Identity, case: Case) -> Closer:
 
 
 def refuse_with_open_blocking_tasks(session: Session, case: Case, actor: Identity) -> None:
-    tasks = list(session.scalars(
-        select(BlockingTask)
-        .where(BlockingTask.case_id == case.id, BlockingTask.blocks_case_closure.is_(True),
-               BlockingTask.status.not_in(DONE_TASK_STATUSES))
-        .order_by(BlockingTask.number)
-    ))
+    tasks = open_blocking_tasks(session, case.id)
     if not tasks:
         return
     if not actor.is_staff:

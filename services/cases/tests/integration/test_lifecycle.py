@@ -2,7 +2,7 @@
 
 import io
 
-from helpers import outbox_events
+from helpers import event, outbox_events
 
 
 def open_case(api, who, **fields):
@@ -251,3 +251,44 @@ def test_bulk_assignment_of_a_queue(api, office):
     mine = api.as_(office.agent).get("/api/v1/cases?view=assigned_to_me").json
     assert mine["total"] == 3
     assert {c["status"] for c in mine["items"]} == {"assigned"}
+
+
+def auto_close_due(world, resolved):
+    world.deliver(event("sla.case_auto_close_due", {"case_id": resolved["id"], "case_version": resolved["version"],
+                                                    "resolved_at": resolved["resolved_at"]},
+                        source="servicedesk/sla"))
+
+
+def test_an_auto_close_held_back_by_a_blocking_task_happens_when_the_task_is_done(api, office, world, app):
+    case = open_case(api, office.requester)
+    url = f"/api/v1/cases/{case['id']}"
+    task_id = world.task(case["id"])
+    resolved = api.as_(office.agent).post(f"{url}/resolve", {}).json
+    auto_close_due(world, resolved)
+    assert api.as_(office.agent).get(url).json["status"] == "resolved"
+    world.task(case["id"], task_id=task_id, version=2, status="in_progress")
+    assert api.as_(office.agent).get(url).json["status"] == "resolved"
+    world.task(case["id"], task_id=task_id, version=3, status="resolved")
+    closed = api.as_(office.agent).get(url).json
+    assert (closed["status"], closed["updated_by"]) == ("closed", None)
+    assert [e["data"]["actor_id"] for e in outbox_events(app, case["id"]) if e["type"] == "case.closed"] == [None]
+
+
+def test_a_held_back_auto_close_is_forgotten_when_the_case_is_reopened_and_resolved_again(api, office, world):
+    case = open_case(api, office.requester)
+    url = f"/api/v1/cases/{case['id']}"
+    task_id = world.task(case["id"])
+    auto_close_due(world, api.as_(office.agent).post(f"{url}/resolve", {}).json)
+    api.as_(office.requester).post(f"{url}/reopen", {"reason": "Stadig i stykker"})
+    api.as_(office.agent).post(f"{url}/resolve", {})
+    world.task(case["id"], task_id=task_id, version=2, status="resolved")
+    assert api.as_(office.agent).get(url).json["status"] == "resolved"
+
+
+def test_a_blocking_task_done_closes_nothing_when_no_auto_close_came_due(api, office, world):
+    case = open_case(api, office.requester)
+    url = f"/api/v1/cases/{case['id']}"
+    task_id = world.task(case["id"])
+    api.as_(office.agent).post(f"{url}/resolve", {})
+    world.task(case["id"], task_id=task_id, version=2, status="resolved")
+    assert api.as_(office.agent).get(url).json["status"] == "resolved"
