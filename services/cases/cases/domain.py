@@ -246,6 +246,26 @@ def _into_error(message: str) -> errors.ValidationFailed:
     return errors.ValidationFailed(message, errors={"into_id": [message]})
 
 
+# -- attachments ------------------------------------------------------------------------------------
+
+FILE_VISIBILITIES = ("external", "internal")
+
+
+def attachment_visibility(by_staff: bool, message_visibility: str | None, requested: str | None) -> str:
+    """Who may see a file: that of its message; a loose file from the requester's side is external, and one
+    from staff internal unless they say otherwise (a file an agent drops on a case is a working file)."""
+    if message_visibility is not None:
+        if requested not in (None, message_visibility):
+            message = _("A file on a message has the visibility of its message.")
+            raise errors.ValidationFailed(message, errors={"visibility": [message]})
+        return message_visibility
+    if not by_staff:
+        if requested not in (None, "external"):
+            raise errors.Forbidden(_("Only staff may add internal files."))
+        return "external"
+    return requested or "internal"
+
+
 # -- priority ---------------------------------------------------------------------------------------
 
 

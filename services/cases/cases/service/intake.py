@@ -19,7 +19,7 @@ from ..domain import Status, number_key
 from ..files import check_allowed, safe_filename, sniff_content_type
 from ..models import Case, DirectoryUser, Message
 from . import directory, lifecycle
-from .attachments import add_attachment
+from .attachments import add_attachment, store_file
 from .changes import Changes, commit_change
 from .common import SYSTEM, Options, follower_ids
 from .creating import create_case
@@ -148,7 +148,7 @@ def _keep_attachments(session: Session, opts: Options, actor: Identity, case: Ca
         try:
             content = base64.b64decode(item.get("content_base64") or "", validate=True)
             check_allowed(content[:8192], name)
-            stored = opts.store.save_chunks([content])
+            stored = store_file(session, opts, [content])
         except (binascii.Error, ValueError, errors.PayloadTooLarge, errors.UnsupportedMediaType) as err:
             log.warning("attachment %r of mail refused: %s", name, err)
             refused.append(name)
