@@ -116,13 +116,24 @@ def automatic_transition(trigger: Trigger, status: str) -> Status | None:
     return AUTOMATIC_TRANSITIONS.get((trigger, Status(status)))
 
 
+def check_may_change(status: str) -> None:
+    """A closed case is final: none of its fields change any more (409)."""
+    if Status(status) == Status.CLOSED:
+        raise errors.InvalidTransition(_("The case is closed, and a closed case cannot be changed."))
+
+
+def check_may_write(status: str) -> None:
+    """Nothing new is written or attached on a closed case: the conversation goes on in a new case (409)."""
+    if Status(status) == Status.CLOSED:
+        raise errors.InvalidTransition(_("The case is closed; write a new case instead."))
+
+
 def check_manual_transition(current: str, target: str) -> None:
     """Refuse a hand-made status change the machine does not allow (409)."""
     current_status, target_status = Status(current), Status(target)
     if current_status == target_status:
         return
-    if current_status == Status.CLOSED:
-        raise errors.InvalidTransition(_("The case is closed, and a closed case cannot be changed."))
+    check_may_change(current)
     if target_status not in MANUAL_TRANSITIONS[current_status]:
         raise errors.InvalidTransition(
             _("A case cannot go from %(current)s to %(target)s.", current=status_name(current_status),
@@ -138,6 +149,23 @@ def reopen_status(status: str) -> Status:
     if target is None:
         raise errors.InvalidTransition(_("Only a resolved case can be reopened."))
     return target
+
+
+def assignee_for_status(status: str, assignee_id: str | None, *, named: bool) -> str | None:
+    """A case set back to registered by hand loses its agent (back in the queue), unless the change names one."""
+    if Status(status) == Status.REGISTERED and not named:
+        return None
+    return assignee_id
+
+
+def check_assignment(status: str, assignee_id: str | None) -> None:
+    """An assigned case has an agent, and a registered one has none yet (422)."""
+    if Status(status) == Status.ASSIGNED and not assignee_id:
+        message = _("An assigned case needs an agent.")
+        raise errors.ValidationFailed(message, errors={"assignee_id": [message]})
+    if Status(status) == Status.REGISTERED and assignee_id:
+        message = _("A registered case has no agent yet: choose another status, or leave the agent out.")
+        raise errors.ValidationFailed(message, errors={"assignee_id": [message]})
 
 
 def status_after_assignment(status: str, old_assignee: str | None, new_assignee: str | None) -> Status:
@@ -192,6 +220,17 @@ class Closer(StrEnum):
     AGENT = "agent"
     ADMIN = "admin"
     SYSTEM = "system"
+
+
+def closer_of(*, system: bool, staff: bool, admin: bool, requester: bool) -> Closer:
+    """Who is closing; of the requester's side only the requester may close (their own case: regret)."""
+    if system:
+        return Closer.SYSTEM
+    if not staff:
+        if not requester:
+            raise errors.Forbidden(_("Only the requester may close their case."))
+        return Closer.REQUESTER
+    return Closer.ADMIN if admin else Closer.AGENT
 
 
 def owning_team_after(owner: str | None, handover: Handover | None) -> str | None:

@@ -15,7 +15,7 @@ from servicekit.auth import Identity
 from servicekit.pagination import fetch_page
 
 from .. import events
-from ..domain import Status, attachment_visibility
+from ..domain import attachment_visibility, check_may_write
 from ..files import CHUNK, StoredFile, check_allowed, safe_filename, sniff_content_type
 from ..i18n import _
 from ..models import Attachment, Case
@@ -32,8 +32,7 @@ def upload(session: Session, opts: Options, actor: Identity, case_id: str, strea
         require_editor(actor, case)
     elif not is_participant(actor, case, follower_ids(session, case.id)):
         raise errors.Forbidden(_("Only the requester and the people the case is shared with may add files."))
-    if case.status == Status.CLOSED:
-        raise errors.InvalidTransition(_("The case is closed; write a new case instead."))
+    check_may_write(case.status)
     message = find_message(session, actor, case, message_id) if message_id else None
     if message is not None and not actor.is_staff and message.author_id != actor.user_id:
         raise errors.Forbidden(_("You may add files only to your own messages."))

@@ -72,6 +72,15 @@ def set_handover(case: Case, handover: Handover | None, changes: Changes) -> Non
     changes.set(case, "owning_team_id", owning_team_after(case.owning_team_id, handover), internal=True)
 
 
+def reopen_into(case: Case, changes: Changes, target: Status, reason: str | None) -> None:
+    """A resolved case back to work: its resolution and solution mark go; told as case.reopened."""
+    changes.set(case, "status", target.value)
+    changes.set(case, "resolved_at", None)
+    changes.set(case, "solution_message_id", None, internal=case.solution_is_internal)
+    case.solution_is_internal = False
+    changes.add_event(events.CASE_REOPENED, reason=reason)
+
+
 def event_types_for(changes: Changes) -> list[str]:
     """One event per aspect that changed; all carry the same version and the full ``changes``."""
     types: list[str] = []

@@ -16,6 +16,7 @@ from ..domain import (
     check_manual_transition,
     check_may_close,
     check_mergeable,
+    closer_of,
     owning_team_after,
     reopen_status,
     resolution_route,
@@ -23,7 +24,7 @@ from ..domain import (
 from ..i18n import _
 from ..models import Attachment, Case, Follower, Message
 from . import directory
-from .changes import Changes, commit_change, handover_of, set_handover
+from .changes import Changes, commit_change, handover_of, reopen_into, set_handover
 from .common import SYSTEM, Options, follower_ids, is_participant, require_editor, visible_to
 from .messages import add_message, set_solution
 from .tasks import open_blocking_tasks
@@ -65,14 +66,10 @@ def close(session: Session, opts: Options, actor: Identity, case: Case, changes:
 
 
 def _closer(actor: Identity, case: Case) -> Closer:
-    if actor is SYSTEM:
-        return Closer.SYSTEM
-    if not actor.is_staff:
-        if actor.user_id != case.requester_id:
-            raise errors.Forbidden(_("Only the requester may close their case."))
-        return Closer.REQUESTER
-    require_editor(actor, case)
-    return Closer.ADMIN if actor.is_admin or actor.is_service else Closer.AGENT
+    if actor.is_staff and actor is not SYSTEM:
+        require_editor(actor, case)
+    return closer_of(system=actor is SYSTEM, staff=actor.is_staff, admin=actor.is_admin or actor.is_service,
+                     requester=actor.user_id == case.requester_id)
 
 
 def refuse_with_open_blocking_tasks(session: Session, case: Case, actor: Identity) -> None:
@@ -89,17 +86,14 @@ def refuse_with_open_blocking_tasks(session: Session, case: Case, actor: Identit
 
 
 def reopen(session: Session, opts: Options, actor: Identity, case: Case, changes: Changes,
-           reason: str | None = None) -> None:
+           reason: str | None = None, target: str | None = None) -> None:
+    """Back to work from resolved: by default in progress, or the open status chosen by hand."""
     if actor.is_staff:
         require_editor(actor, case)
     elif not is_participant(actor, case, follower_ids(session, case.id)):
         raise errors.Forbidden(_("Only the requester, a follower or staff may reopen the case."))
-    target = reopen_status(case.status)
-    changes.set(case, "status", target.value)
-    changes.set(case, "resolved_at", None)
-    changes.set(case, "solution_message_id", None, internal=case.solution_is_internal)
-    case.solution_is_internal = False
-    changes.add_event(events.CASE_REOPENED, reason=reason)
+    destination = reopen_status(case.status)
+    reopen_into(case, changes, Status(target) if target else destination, reason)
 
 
 def change_status(session: Session, opts: Options, actor: Identity, case: Case, changes: Changes,
@@ -114,8 +108,9 @@ def change_status(session: Session, opts: Options, actor: Identity, case: Case, 
     else:
         check_manual_transition(case.status, target)
         if case.status == Status.RESOLVED:
-            reopen(session, opts, actor, case, changes)
-        changes.set(case, "status", target)
+            reopen(session, opts, actor, case, changes, target=target)
+        else:
+            changes.set(case, "status", target)
 
 
 def merge(session: Session, opts: Options, actor: Identity, source: Case, into_id: str) -> Case:

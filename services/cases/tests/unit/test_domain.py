@@ -12,13 +12,21 @@ from cases.domain import (
     STATUS_LABELS_DA,
     Closer,
     Handover,
+    MergeParty,
     Priority,
     Status,
     Trigger,
+    assignee_for_status,
+    attachment_visibility,
     automatic_transition,
+    check_assignment,
     check_manual_transition,
+    check_may_change,
     check_may_close,
+    check_may_write,
+    check_mergeable,
     clean_text,
+    closer_of,
     format_number,
     handover_after_team_change,
     matrix_problems,
@@ -202,3 +210,66 @@ def test_text_that_is_no_number_has_no_key(typed):
 def test_user_text_is_kept_as_plain_text_without_control_characters():
     assert clean_text("  Hej\r\nmed\x00 dig\x1b  ") == "Hej\nmed dig"
     assert clean_text("<script>alert(1)</script>") == "<script>alert(1)</script>"
+
+
+def test_only_the_requester_of_the_requesters_side_closes_a_case_and_staff_close_as_agents_or_admins():
+    assert closer_of(system=False, staff=False, admin=False, requester=True) == Closer.REQUESTER
+    with pytest.raises(errors.Forbidden):
+        closer_of(system=False, staff=False, admin=False, requester=False)
+    assert closer_of(system=False, staff=True, admin=False, requester=False) == Closer.AGENT
+    assert closer_of(system=False, staff=True, admin=True, requester=False) == Closer.ADMIN
+    assert closer_of(system=True, staff=True, admin=True, requester=False) == Closer.SYSTEM
+
+
+@pytest.mark.parametrize("status", [s for s in Status if s != Status.CLOSED])
+def test_an_open_or_resolved_case_takes_messages_and_changes(status):
+    check_may_write(status)
+    check_may_change(status)
+
+
+def test_a_closed_case_takes_no_messages_files_or_changes():
+    with pytest.raises(errors.InvalidTransition):
+        check_may_write("closed")
+    with pytest.raises(errors.InvalidTransition):
+        check_may_change("closed")
+
+
+def test_an_assigned_case_needs_an_agent_and_a_registered_one_has_none():
+    check_assignment("assigned", "anne")
+    check_assignment("registered", None)
+    check_assignment("in_progress", None)
+    for status, assignee in (("assigned", None), ("registered", "anne")):
+        with pytest.raises(errors.ValidationFailed) as refused:
+            check_assignment(status, assignee)
+        assert list(refused.value.errors) == ["assignee_id"]
+
+
+def test_setting_a_case_back_to_registered_takes_its_agent_off_unless_the_change_names_one():
+    assert assignee_for_status("registered", "anne", named=False) is None
+    assert assignee_for_status("registered", "anne", named=True) == "anne"
+    assert assignee_for_status("in_progress", "anne", named=False) == "anne"
+
+
+def test_open_cases_of_one_organisation_merge_and_nothing_else_does():
+    org = MergeParty("registered", "org", "anne")
+    check_mergeable(org, MergeParty("in_progress", "org", "bo"))
+    check_mergeable(MergeParty("resolved", None, "anne"), MergeParty("registered", None, "anne"))
+    with pytest.raises(errors.InvalidTransition):
+        check_mergeable(org, MergeParty("closed", "org", "bo"))
+    for target in (MergeParty("registered", "other", "bo"), MergeParty("registered", None, "anne")):
+        with pytest.raises(errors.ValidationFailed):
+            check_mergeable(org, target)
+    with pytest.raises(errors.ValidationFailed):
+        check_mergeable(MergeParty("registered", None, "anne"), MergeParty("registered", None, "bo"))
+
+
+def test_a_file_has_its_messages_visibility_and_a_loose_one_depends_on_who_adds_it():
+    assert attachment_visibility(True, "internal", None) == "internal"
+    assert attachment_visibility(False, "external", "external") == "external"
+    with pytest.raises(errors.ValidationFailed):
+        attachment_visibility(True, "internal", "external")
+    assert attachment_visibility(True, None, None) == "internal"
+    assert attachment_visibility(True, None, "external") == "external"
+    assert attachment_visibility(False, None, None) == "external"
+    with pytest.raises(errors.Forbidden):
+        attachment_visibility(False, None, "internal")
