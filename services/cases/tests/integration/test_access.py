@@ -33,6 +33,7 @@ def every_case_route(case_id, message_id, attachment_id, user_id):
         ("POST", f"{base}/reopen", {}),
         ("POST", f"{base}/close", None),
         ("POST", f"{base}/merge", {"into_id": str(uuid.uuid4())}),
+        ("POST", f"{base}/route", None),
         ("POST", f"{base}/forward", {"to": ["leverandor@example.com"], "body": "Se sagen"}),
     ]
 
