@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from servicekit.events import Event
 
 from . import events
-from .service import directory, intake, tasks
+from .service import directory, intake
 from .service.common import Options
 
 Handler = Callable[[Session, Event], None]
@@ -22,10 +22,8 @@ Handler = Callable[[Session, Event], None]
 
 def make_handlers(opts: Options) -> dict[str, Handler]:
     def on_task_changed(session: Session, event: Event) -> None:
-        if event.type == "task.commented":  # a comment changes nothing the cases service keeps
-            return
-        for case in tasks.apply_task(session, event):
-            intake.close_when_unblocked(session, opts, case)
+        if event.type != "task.commented":  # a comment changes nothing the cases service keeps
+            intake.apply_task_event(session, opts, event)
 
     def on_user_changed(session: Session, event: Event) -> None:
         user = directory.apply_user(session, event)

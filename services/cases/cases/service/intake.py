@@ -18,7 +18,7 @@ from servicekit.events import Event
 from ..domain import Status, number_key
 from ..files import check_allowed, safe_filename, sniff_content_type
 from ..models import Case, DirectoryUser, Message
-from . import directory, lifecycle
+from . import directory, lifecycle, tasks
 from .attachments import add_attachment, store_file
 from .changes import Changes, commit_change
 from .common import SYSTEM, Options, follower_ids
@@ -180,6 +180,25 @@ def auto_close(session: Session, opts: Options, event: Event) -> None:
         log.info("auto-close of %s waits for its blocking tasks: %s", case.number, err.detail)
         return
     commit_change(session, opts, case, SYSTEM, changes)
+
+
+def apply_task_event(session: Session, opts: Options, event: Event) -> None:
+    """A task changed: each case it touches recounts its open blocking tasks, a change of the case like any
+    other (version, history, ``case.updated``), and closes if an auto-close waited for that."""
+    actor = _task_actor(event.data.get("actor_id"))
+    for case_id in tasks.apply_task(session, event):
+        case = session.get(Case, case_id, with_for_update=True)
+        if case is None:
+            continue
+        changes = Changes()
+        changes.set(case, "open_blocking_tasks", tasks.count_open_blocking(session, case.id), internal=True)
+        commit_change(session, opts, case, actor, changes)
+        close_when_unblocked(session, opts, case)
+
+
+def _task_actor(actor_id: str | None) -> Identity:
+    """Whoever changed the task changed the case's count: only their id is recorded, never rights."""
+    return Identity(user_id=str(actor_id), roles=frozenset()) if actor_id else SYSTEM
 
 
 def close_when_unblocked(session: Session, opts: Options, case: Case) -> None:

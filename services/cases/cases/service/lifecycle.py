@@ -35,6 +35,7 @@ def resolve(session: Session, opts: Options, actor: Identity, case: Case, change
     """Mark the case as resolved; a handed-over case goes back to the team and agent that handed it over."""
     require_editor(actor, case)
     if case.status == Status.RESOLVED:
+        _refuse_another_solution(session, case, solution)
         return
     check_manual_transition(case.status, Status.RESOLVED)
     creator = directory.find_user(session, case.created_by)
@@ -50,6 +51,15 @@ def resolve(session: Session, opts: Options, actor: Identity, case: Case, change
         set_handover(case, None, changes)
     changes.set(case, "status", Status.RESOLVED.value)
     changes.set(case, "resolved_at", changes.at)
+
+
+def _refuse_another_solution(session: Session, case: Case, solution: str | None) -> None:
+    """Resolving a resolved case again changes nothing; a new solution with it would be lost, so it is refused
+    (the same solution again is a repeated request, and answered as done)."""
+    current = session.get(Message, case.solution_message_id) if case.solution_message_id else None
+    if solution and (current is None or current.body != solution):
+        raise errors.InvalidTransition(_("The case is already resolved. To give another solution, write it as a "
+                                         "message and mark that as the solution."))
 
 
 def close(session: Session, opts: Options, actor: Identity, case: Case, changes: Changes) -> None:

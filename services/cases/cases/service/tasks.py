@@ -7,13 +7,13 @@ from sqlalchemy.orm import Session
 
 from servicekit.events import Event
 
-from ..models import BlockingTask, Case
+from ..models import BlockingTask
 
 DONE_TASK_STATUSES = ("resolved", "closed")
 
 
-def apply_task(session: Session, event: Event) -> list[Case]:
-    """Keep the task by version and recount the open blocking tasks of the cases it touches (returned)."""
+def apply_task(session: Session, event: Event) -> list[str]:
+    """Keep the task by version; the ids of the cases it touches (where it is, and where it was)."""
     data = event.data
     task = session.get(BlockingTask, str(data["id"]), with_for_update=True)
     if event.version is None or (task is not None and event.version <= task.version):
@@ -31,17 +31,11 @@ def apply_task(session: Session, event: Event) -> list[Case]:
     task.blocks_case_closure = bool(data.get("blocks_case_closure"))
     task.version = event.version
     session.flush()
-    return [case for case_id in sorted(touched) if (case := recount(session, case_id)) is not None]
+    return sorted(touched)
 
 
-def recount(session: Session, case_id: str) -> Case | None:
-    """The case's ``open_blocking_tasks`` (derived from another aggregate: no version of its own)."""
-    case = session.get(Case, case_id, with_for_update=True)
-    if case is None:
-        return None
-    case.open_blocking_tasks = session.scalar(
-        select(func.count()).select_from(BlockingTask).where(_open_blocking(case_id))) or 0
-    return case
+def count_open_blocking(session: Session, case_id: str) -> int:
+    return session.scalar(select(func.count()).select_from(BlockingTask).where(_open_blocking(case_id))) or 0
 
 
 def open_blocking_tasks(session: Session, case_id: str) -> list[BlockingTask]:

@@ -102,3 +102,23 @@ def test_closing_is_case_closed_and_merging_is_case_merged_on_the_source_and_cas
     assert (closed["type"], closed["data"]["version"]) == ("case.closed", 3)
     assert closed["data"]["changes"]["status"] == {"old": "registered", "new": "closed"}
     assert set(closed["data"]["changes"]) == {"status", "closed_at"}
+
+
+def test_a_change_in_the_open_blocking_tasks_is_a_new_version_told_as_case_updated(api, office, app, world, case):
+    recorder = Recorder(app)
+    task_id = world.task(case["id"], number="TSK 2611-0003")
+    (counted,) = recorder.new()
+    assert (counted["type"], counted["data"]["version"], counted["data"]["open_blocking_tasks"]) == (
+        "case.updated", 2, 1)
+    assert counted["data"]["changes"] == {"open_blocking_tasks": {"old": 0, "new": 1}}
+    assert api.as_(office.agent).get(f"/api/v1/cases/{case['id']}").headers["ETag"] == '"2"'
+    world.task(case["id"], task_id=task_id, version=2, status="in_progress", number="TSK 2611-0003")
+    world.task(case["id"], number="TSK 2611-0004", blocks=False)
+    assert recorder.new() == []
+    world.task(case["id"], task_id=task_id, version=3, status="resolved", number="TSK 2611-0003")
+    (done,) = recorder.new()
+    assert (done["data"]["version"], done["data"]["changes"]) == (3, {"open_blocking_tasks": {"old": 1, "new": 0}})
+    history = api.as_(office.agent).get(f"/api/v1/cases/{case['id']}/history").json["items"]
+    assert [h["new"] for h in history if h["field"] == "open_blocking_tasks"] == [1, 0]
+    requester_history = api.as_(office.requester).get(f"/api/v1/cases/{case['id']}/history").json["items"]
+    assert "open_blocking_tasks" not in [h["field"] for h in requester_history]

@@ -51,6 +51,18 @@ def test_resolving_twice_changes_nothing_the_second_time(api, office):
     assert first["version"] == second["version"]
 
 
+def test_a_new_solution_for_a_resolved_case_is_refused_but_the_same_one_again_is_done(api, office):
+    case = open_case(api, office.requester)
+    url = f"/api/v1/cases/{case['id']}"
+    first = api.as_(office.agent).post(f"{url}/resolve", {"solution": "Genstart routeren"}).json
+    again = api.as_(office.agent).post(f"{url}/resolve", {"solution": "Genstart routeren"})
+    assert (again.status, again.json["version"]) == (200, first["version"])
+    other = api.as_(office.agent).post(f"{url}/resolve", {"solution": "Skift kablet"})
+    assert (other.status, other.json["type"]) == (409, "/problems/invalid-transition")
+    bodies = [m["body"] for m in api.as_(office.agent).get(f"{url}/messages").json["items"]]
+    assert bodies == ["Genstart routeren"]
+
+
 def test_requesters_and_agents_reopen_a_resolved_case_but_never_a_closed_one(api, office):
     case = open_case(api, office.requester)
     url = f"/api/v1/cases/{case['id']}"
