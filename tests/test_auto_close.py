@@ -45,3 +45,24 @@ def test_a_resolved_case_closes_by_itself_and_a_reopened_one_does_not(quick_worl
     assert status_of(world, stays) == "in_progress"
     refused = world.as_("anne").post(f"/api/v1/cases/{closes['id']}/reopen", json={"reason": "for sent"})
     assert refused.status_code == 409
+
+
+def test_a_resolved_case_held_open_by_a_blocking_task_closes_by_itself_once_the_task_is_solved(quick_world):
+    world = quick_world
+    case = world.open_case("anne", title="Venter på opgave")
+    sofie = world.as_("sofie")
+    task = sofie.post(f"/api/v1/cases/{case['id']}/tasks", json={
+        "subject": "Bestil ny licens", "team_id": world.ids["support"], "assignee_id": world.ids["sofie"],
+        "blocks_case_closure": True, "description": "Bestil en ny licens til Annes lønmodul hos leverandøren."})
+    assert task.status_code == 201, task.text
+    wait_for(lambda: sofie.get(f"/api/v1/cases/{case['id']}").json()["open_blocking_tasks"] == 1,
+             message="the case to count its blocking task")
+    resolved = sofie.post(f"/api/v1/cases/{case['id']}/resolve", json={"solution": "Licensen er bestilt."})
+    assert resolved.status_code == 200, resolved.text
+
+    time.sleep(AUTO_CLOSE_AFTER + 3)
+    assert status_of(world, case) == "resolved"
+    solved = sofie.post(f"/api/v1/tasks/{task.json()['id']}/resolve", json={"solution": "Licensen er aktiv."})
+    assert solved.status_code == 200, solved.text
+    wait_for(lambda: status_of(world, case) == "closed", timeout=30,
+             message="the held-back auto-close once the task is solved")

@@ -14,18 +14,17 @@ from sqlalchemy.orm import Session
 from servicekit.events import Event
 
 from . import events
-from .service import directory, intake, tasks
+from .service import directory, intake
 from .service.common import Options
 
 Handler = Callable[[Session, Event], None]
 
 
-def _task_handler(session: Session, event: Event) -> None:
-    if event.type != "task.commented":  # a comment changes nothing the cases service keeps
-        tasks.apply_task(session, event)
-
-
 def make_handlers(opts: Options) -> dict[str, Handler]:
+    def on_task_changed(session: Session, event: Event) -> None:
+        if event.type != "task.commented":  # a comment changes nothing the cases service keeps
+            intake.apply_task_event(session, opts, event)
+
     def on_user_changed(session: Session, event: Event) -> None:
         user = directory.apply_user(session, event)
         if user is not None:
@@ -38,7 +37,7 @@ def make_handlers(opts: Options) -> dict[str, Handler]:
         intake.auto_close(session, opts, event)
 
     return {
-        events.TASK_EVENTS: _task_handler,
+        events.TASK_EVENTS: on_task_changed,
         events.USER_EVENTS: on_user_changed,
         events.ORGANISATION_EVENTS: directory.apply_organisation,
         events.TEAM_EVENTS: directory.apply_team,

@@ -116,13 +116,24 @@ def automatic_transition(trigger: Trigger, status: str) -> Status | None:
     return AUTOMATIC_TRANSITIONS.get((trigger, Status(status)))
 
 
+def check_may_change(status: str) -> None:
+    """A closed case is final: none of its fields change any more (409)."""
+    if Status(status) == Status.CLOSED:
+        raise errors.InvalidTransition(_("The case is closed, and a closed case cannot be changed."))
+
+
+def check_may_write(status: str) -> None:
+    """Nothing new is written or attached on a closed case: the conversation goes on in a new case (409)."""
+    if Status(status) == Status.CLOSED:
+        raise errors.InvalidTransition(_("The case is closed; write a new case instead."))
+
+
 def check_manual_transition(current: str, target: str) -> None:
     """Refuse a hand-made status change the machine does not allow (409)."""
     current_status, target_status = Status(current), Status(target)
     if current_status == target_status:
         return
-    if current_status == Status.CLOSED:
-        raise errors.InvalidTransition(_("The case is closed, and a closed case cannot be changed."))
+    check_may_change(current)
     if target_status not in MANUAL_TRANSITIONS[current_status]:
         raise errors.InvalidTransition(
             _("A case cannot go from %(current)s to %(target)s.", current=status_name(current_status),
@@ -138,6 +149,23 @@ def reopen_status(status: str) -> Status:
     if target is None:
         raise errors.InvalidTransition(_("Only a resolved case can be reopened."))
     return target
+
+
+def assignee_for_status(status: str, assignee_id: str | None, *, named: bool) -> str | None:
+    """A case set back to registered by hand loses its agent (back in the queue), unless the change names one."""
+    if Status(status) == Status.REGISTERED and not named:
+        return None
+    return assignee_id
+
+
+def check_assignment(status: str, assignee_id: str | None) -> None:
+    """An assigned case has an agent, and a registered one has none yet (422)."""
+    if Status(status) == Status.ASSIGNED and not assignee_id:
+        message = _("An assigned case needs an agent.")
+        raise errors.ValidationFailed(message, errors={"assignee_id": [message]})
+    if Status(status) == Status.REGISTERED and assignee_id:
+        message = _("A registered case has no agent yet: choose another status, or leave the agent out.")
+        raise errors.ValidationFailed(message, errors={"assignee_id": [message]})
 
 
 def status_after_assignment(status: str, old_assignee: str | None, new_assignee: str | None) -> Status:
@@ -194,16 +222,87 @@ class Closer(StrEnum):
     SYSTEM = "system"
 
 
-def check_may_close(status: str, closer: Closer, handover: Handover | None, closer_in_owning_team: bool) -> None:
-    """Closing rules apart from blocking tasks (the caller counts those)."""
+def closer_of(*, system: bool, staff: bool, admin: bool, requester: bool) -> Closer:
+    """Who is closing; of the requester's side only the requester may close (their own case: regret)."""
+    if system:
+        return Closer.SYSTEM
+    if not staff:
+        if not requester:
+            raise errors.Forbidden(_("Only the requester may close their case."))
+        return Closer.REQUESTER
+    return Closer.ADMIN if admin else Closer.AGENT
+
+
+def owning_team_after(owner: str | None, handover: Handover | None) -> str | None:
+    """The team that owns a case: the one that handed it over, for good, also once the case is back home."""
+    return owner or (handover.from_team_id if handover else None)
+
+
+def check_may_close(status: str, closer: Closer, owning_team_id: str | None, handed_over: bool,
+                    closer_in_owning_team: bool) -> None:
+    """Closing rules apart from blocking tasks (the caller counts those).
+
+    A case that was ever handed over is closed only by its owning team (or an admin, the requester,
+    the system); one never handed over has no owning team and is closed by any agent.
+    """
     if Status(status) == Status.CLOSED:
         return
     if closer == Closer.SYSTEM and Status(status) != Status.RESOLVED:
         raise errors.InvalidTransition(_("Only a resolved case closes by itself."))
-    if closer == Closer.AGENT and handover is not None and not closer_in_owning_team:
+    if closer != Closer.AGENT or owning_team_id is None or closer_in_owning_team:
+        return
+    if handed_over:
         raise errors.Forbidden(
             _("This case was handed over from another team; only that team may close it. Resolve it to send it back.")
         )
+    raise errors.Forbidden(_("This case belongs to the team that handed it over; only that team may close it."))
+
+
+# -- merging ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MergeParty:
+    """What the merge rules need of each case."""
+
+    status: str
+    organisation_id: str | None
+    requester_id: str | None
+
+
+def check_mergeable(source: MergeParty, target: MergeParty) -> None:
+    """Cases merge only when open and when the source's people may see the target (they follow it after)."""
+    if Status.CLOSED in (Status(source.status), Status(target.status)):
+        raise errors.InvalidTransition(_("Closed cases cannot be merged."))
+    if source.organisation_id != target.organisation_id:
+        raise _into_error(_("Only cases of the same organisation can be merged."))
+    if source.organisation_id is None and source.requester_id != target.requester_id:
+        raise _into_error(_("Cases of different requesters outside any organisation cannot be merged: "
+                            "neither may see the other's case."))
+
+
+def _into_error(message: str) -> errors.ValidationFailed:
+    return errors.ValidationFailed(message, errors={"into_id": [message]})
+
+
+# -- attachments ------------------------------------------------------------------------------------
+
+FILE_VISIBILITIES = ("external", "internal")
+
+
+def attachment_visibility(by_staff: bool, message_visibility: str | None, requested: str | None) -> str:
+    """Who may see a file: that of its message; a loose file from the requester's side is external, and one
+    from staff internal unless they say otherwise (a file an agent drops on a case is a working file)."""
+    if message_visibility is not None:
+        if requested not in (None, message_visibility):
+            message = _("A file on a message has the visibility of its message.")
+            raise errors.ValidationFailed(message, errors={"visibility": [message]})
+        return message_visibility
+    if not by_staff:
+        if requested not in (None, "external"):
+            raise errors.Forbidden(_("Only staff may add internal files."))
+        return "external"
+    return requested or "internal"
 
 
 # -- priority ---------------------------------------------------------------------------------------

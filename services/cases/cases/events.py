@@ -8,7 +8,7 @@ one event per aspect, all with the same version and the same full ``changes``.
 
 from __future__ import annotations
 
-from marshmallow import fields
+from marshmallow import Schema, fields
 
 from .schemas.cases import CaseRead
 from .schemas.messages import AttachmentRead, MessageRead
@@ -40,6 +40,18 @@ class CaseEventData(CaseRead):
     actor_id = fields.String(allow_none=True, metadata={"description": "user id, service:<name>, or null"})
     changes = fields.Dict(keys=fields.String(), values=fields.Dict(), required=True,
                           metadata={"description": '{field: {"old": ..., "new": ...}}'})
+
+
+class MergedFrom(Schema):
+    id = fields.String(required=True)
+    number = fields.String(required=True)
+    message_ids = fields.List(fields.String(), required=True, metadata={"description": "the messages that moved"})
+    attachment_ids = fields.List(fields.String(), required=True)
+
+
+class UpdatedData(CaseEventData):
+    merged_from = fields.Nested(MergedFrom, metadata={
+        "description": "only when another case was merged into this one: what moved here"})
 
 
 class EventMessage(MessageRead):
@@ -79,7 +91,7 @@ class MergedData(CaseEventData):
 
 PUBLISHED_EVENTS = {
     CASE_CREATED: CaseEventData,
-    CASE_UPDATED: CaseEventData,
+    CASE_UPDATED: UpdatedData,
     CASE_STATUS_CHANGED: CaseEventData,
     CASE_ASSIGNED: CaseEventData,
     CASE_MESSAGE_ADDED: MessageAddedData,

@@ -116,6 +116,8 @@ class StoredFile:
     sha256: str
     size: int
     head: bytes
+    created: bool = False  # this save wrote the file (it was not stored before)
+    mtime_ns: int = 0  # the file's modification time after this save
 
 
 class AttachmentStore:
@@ -127,6 +129,15 @@ class AttachmentStore:
         if not re.fullmatch(r"[0-9a-f]{64}", sha256):
             raise ValueError("not a sha256 hex digest")
         return self.root / sha256[:2] / sha256[2:4] / sha256
+
+    def discard(self, stored: StoredFile) -> None:
+        """Remove a file this store created, unless the same bytes were stored again since."""
+        path = self.path_of(stored.sha256)
+        try:
+            if stored.created and path.stat().st_mtime_ns == stored.mtime_ns:
+                path.unlink()
+        except FileNotFoundError:
+            pass
 
     def save_stream(self, stream: BinaryIO) -> StoredFile:
         return self.save_chunks(iter(lambda: stream.read(CHUNK), b""))
@@ -153,11 +164,13 @@ class AttachmentStore:
             sha = digest.hexdigest()
             target = self.path_of(sha)
             target.parent.mkdir(parents=True, exist_ok=True)
-            if target.exists():
-                os.unlink(temp_name)
-            else:
+            created = not target.exists()
+            if created:
                 os.replace(temp_name, target)
-            return StoredFile(sha256=sha, size=size, head=head)
+            else:
+                os.unlink(temp_name)
+                os.utime(target)  # stored again: a failed first save of the same bytes must now leave it
+            return StoredFile(sha256=sha, size=size, head=head, created=created, mtime_ns=target.stat().st_mtime_ns)
         except BaseException:
             if os.path.exists(temp_name):
                 os.unlink(temp_name)

@@ -74,7 +74,12 @@ class Case(Base):
     open_blocking_tasks: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     handed_over_from_team_id: Mapped[str | None] = mapped_column(ID)
     handed_over_by_id: Mapped[str | None] = mapped_column(String(80))
+    # The team that handed the case over: it alone closes the case, also after it came back (seed 001).
+    owning_team_id: Mapped[str | None] = mapped_column(ID)
     source_email_id: Mapped[str | None] = mapped_column(String(255), unique=True)
+    # The resolution (its resolved_at) whose auto-close came due while blocking tasks were open: it closes the
+    # case when the last of them is done, unless the case was reopened meanwhile.
+    auto_close_due_for: Mapped[datetime | None] = mapped_column(UtcDateTime())
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
 
     __table_args__ = (

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from cases import config
 from cases.api.common import OPTIONS_KEY
@@ -15,6 +15,7 @@ from cases.consumers import make_handlers
 from cases.models import Base
 from servicekit.auth import IDENTITY_HEADER, Identity
 from servicekit.events import Event
+from servicekit.outbox import outbox_table
 from servicekit.worker import EventDispatcher
 
 TABLES = [t.name for t in reversed(Base.metadata.sorted_tables)] + ["outbox", "inbox"]
@@ -89,6 +90,15 @@ class Caller:
 
     def delete(self, path: str, **kwargs: Any) -> Answer:
         return self.request("DELETE", path, **kwargs)
+
+
+def outbox_events(app: Flask, subject: str | None = None) -> list[dict[str, Any]]:
+    """The events the service recorded (in order), as CloudEvent dicts; only those about ``subject`` if given."""
+    with app.extensions["servicekit"].database.transaction() as session:
+        bodies = session.scalars(select(outbox_table.c.body).order_by(outbox_table.c.id)).all()
+    events = [Event.from_json(body) for body in bodies]
+    return [{"type": e.type, "subject": e.subject, "id": e.id, "causationid": e.causationid, "data": e.data}
+            for e in events if subject in (None, e.subject)]
 
 
 def event(type_: str, data: dict[str, Any], source: str = "servicedesk/gateway", id: str | None = None) -> Event:

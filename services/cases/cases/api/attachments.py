@@ -28,6 +28,9 @@ UPLOAD_SCHEMA = {
     "properties": {
         "file": {"type": "string", "format": "binary"},
         "message_id": {"type": "string", "format": "uuid", "description": "Attach to this message of the case"},
+        "visibility": {"type": "string", "enum": ["external", "internal"],
+                       "description": "A loose file (no message): staff choose, internal by default; the "
+                                      "requester's side is always external. With a message: that of the message."},
     },
 }
 
@@ -47,7 +50,7 @@ class Attachments(MethodView):
     @blp.alt_response(413, description="Larger than MAX_ATTACHMENT_BYTES")
     @blp.alt_response(415, description="Programs and scripts are refused")
     def post(self, case_id):
-        """Upload a file (multipart field `file`, optional `message_id`)"""
+        """Upload a file (multipart field `file`, optional `message_id` and `visibility`)"""
         upload = request.files.get("file")
         if upload is None:
             raise errors.ValidationFailed(_("Send the file in the multipart field \"file\"."),
@@ -59,7 +62,7 @@ class Attachments(MethodView):
         actor = current_identity()
         with transaction() as session:
             attachment = attachments.upload(session, options(), actor, str(case_id), upload.stream, upload.filename,
-                                            form.get("message_id"))
+                                            form.get("message_id"), form.get("visibility"))
             view = attachment_view(attachment)
         return view, 201
 

@@ -50,8 +50,12 @@ class CaseRead(Schema):
     follower_ids = fields.List(Id(), required=True)
     open_blocking_tasks = fields.Integer(required=True)
     solution_message_id = Id(allow_none=True)
-    handed_over_from_team_id = Id(allow_none=True, metadata={"description": "Staff only: the owning team"})
+    handed_over_from_team_id = Id(allow_none=True, metadata={
+        "description": "Staff only: the team the case was handed over from, while the hand-over lasts"})
     handed_over_by_id = fields.String(allow_none=True, metadata={"description": "Staff only"})
+    owning_team_id = Id(allow_none=True, metadata={
+        "description": "Staff only: the team that handed the case over; it alone closes the case, also after the "
+                       "case came back"})
     version = fields.Integer(required=True)
 
 

@@ -61,6 +61,7 @@ class AttachmentForm(Schema):
         unknown = EXCLUDE
 
     message_id = Id(load_default=None, allow_none=True)
+    visibility = fields.String(load_default=None, validate=validate.OneOf(VISIBILITIES))
 
 
 class ReplyTemplateCreate(Schema):

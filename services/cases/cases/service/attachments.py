@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from servicekit import errors
@@ -14,8 +15,8 @@ from servicekit.auth import Identity
 from servicekit.pagination import fetch_page
 
 from .. import events
-from ..domain import Status
-from ..files import CHUNK, check_allowed, safe_filename, sniff_content_type
+from ..domain import attachment_visibility, check_may_write
+from ..files import CHUNK, StoredFile, check_allowed, safe_filename, sniff_content_type
 from ..i18n import _
 from ..models import Attachment, Case
 from .changes import note_in_history, record_case_event
@@ -25,25 +26,52 @@ from .views import attachment_view
 
 
 def upload(session: Session, opts: Options, actor: Identity, case_id: str, stream: BinaryIO, filename: str | None,
-           message_id: str | None = None) -> Attachment:
+           message_id: str | None = None, visibility: str | None = None) -> Attachment:
     case = get_case(session, actor, case_id, for_update=True)
     if actor.is_staff:
         require_editor(actor, case)
     elif not is_participant(actor, case, follower_ids(session, case.id)):
         raise errors.Forbidden(_("Only the requester and the people the case is shared with may add files."))
-    if case.status == Status.CLOSED:
-        raise errors.InvalidTransition(_("The case is closed; write a new case instead."))
+    check_may_write(case.status)
     message = find_message(session, actor, case, message_id) if message_id else None
     if message is not None and not actor.is_staff and message.author_id != actor.user_id:
         raise errors.Forbidden(_("You may add files only to your own messages."))
+    visibility = attachment_visibility(actor.is_staff, message.visibility if message else None, visibility)
     name = safe_filename(filename)
     first = stream.read(CHUNK)
     check_allowed(first, name)
-    stored = opts.store.save_chunks(itertools.chain([first], iter(lambda: stream.read(CHUNK), b"")))
+    stored = store_file(session, opts, itertools.chain([first], iter(lambda: stream.read(CHUNK), b"")))
     return add_attachment(session, opts, actor, case, name=name, sha256=stored.sha256, size=stored.size,
-                          content_type=sniff_content_type(stored.head, name),
-                          visibility=message.visibility if message else EXTERNAL,
+                          content_type=sniff_content_type(stored.head, name), visibility=visibility,
                           message_id=message.id if message else None)
+
+
+def store_file(session: Session, opts: Options, chunks: Iterable[bytes]) -> StoredFile:
+    """Store the bytes on disk before the transaction that records them; they go again if it rolls back."""
+    stored = opts.store.save_chunks(chunks)
+    if stored.created:
+        session.info.setdefault(_NEW_FILES, []).append((opts.store, stored))
+    return stored
+
+
+_NEW_FILES = "cases.new_files"
+
+
+@event.listens_for(Session, "after_commit")
+def _keep_new_files(session: Session) -> None:
+    session.info.pop(_NEW_FILES, None)
+
+
+@event.listens_for(Session, "after_rollback")
+def _discard_new_files(session: Session) -> None:
+    new_files = session.info.pop(_NEW_FILES, None)
+    if not new_files:
+        return
+    with session.get_bind().connect() as conn:
+        for store, stored in new_files:
+            # The same bytes may belong to an attachment committed meanwhile (the store keeps each content once).
+            if conn.scalar(select(Attachment.id).where(Attachment.sha256 == stored.sha256).limit(1)) is None:
+                store.discard(stored)
 
 
 def add_attachment(session: Session, opts: Options, actor: Identity, case: Case, *, name: str, sha256: str,

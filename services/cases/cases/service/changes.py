@@ -14,7 +14,7 @@ from servicekit.events import Event
 from servicekit.outbox import record_event
 
 from .. import events
-from ..domain import Handover, Status
+from ..domain import Handover, Status, owning_team_after
 from ..models import Case, HistoryEntry
 from .common import Options, actor_id, follower_ids
 from .views import case_view
@@ -52,7 +52,7 @@ class Changes:
         return bool(self.fields) or bool(self.extras)
 
 
-HANDOVER_FIELDS = ("handed_over_from_team_id", "handed_over_by_id")
+HANDOVER_FIELDS = ("handed_over_from_team_id", "handed_over_by_id", "owning_team_id")
 # Fields whose change is told by the status or assignment events themselves.
 _TOLD_BY_STATUS_OR_ASSIGNMENT = {"status", "resolved_at", "closed_at", "merged_into_id", "assignee_id", "team_id",
                                  "solution_message_id", *HANDOVER_FIELDS}
@@ -66,8 +66,19 @@ def handover_of(case: Case) -> Handover | None:
 
 
 def set_handover(case: Case, handover: Handover | None, changes: Changes) -> None:
+    """Start, keep or end a hand-over; the owning team it names stays when the hand-over ends."""
     changes.set(case, "handed_over_from_team_id", handover.from_team_id if handover else None, internal=True)
     changes.set(case, "handed_over_by_id", handover.by_id if handover else None, internal=True)
+    changes.set(case, "owning_team_id", owning_team_after(case.owning_team_id, handover), internal=True)
+
+
+def reopen_into(case: Case, changes: Changes, target: Status, reason: str | None) -> None:
+    """A resolved case back to work: its resolution and solution mark go; told as case.reopened."""
+    changes.set(case, "status", target.value)
+    changes.set(case, "resolved_at", None)
+    changes.set(case, "solution_message_id", None, internal=case.solution_is_internal)
+    case.solution_is_internal = False
+    changes.add_event(events.CASE_REOPENED, reason=reason)
 
 
 def event_types_for(changes: Changes) -> list[str]:

@@ -18,8 +18,8 @@ from servicekit.events import Event
 from ..domain import Status, number_key
 from ..files import check_allowed, safe_filename, sniff_content_type
 from ..models import Case, DirectoryUser, Message
-from . import directory, lifecycle
-from .attachments import add_attachment
+from . import directory, lifecycle, tasks
+from .attachments import add_attachment, store_file
 from .changes import Changes, commit_change
 from .common import SYSTEM, Options, follower_ids
 from .creating import create_case
@@ -79,22 +79,42 @@ def _follow_merges(session: Session, case: Case) -> Case:
 
 def _answer_on_case(session: Session, opts: Options, data: dict[str, Any], case: Case, mail_id: str, email: str,
                     sender: DirectoryUser | None, sender_id: str | None) -> bool:
-    """Post on the named case when the sender belongs there; False when the mail must open a new case."""
-    body = data.get("body") or EMPTY_MAIL
-    actor = _identity(sender_id, sender, email, data) if sender_id else SYSTEM
-    machine_made = bool(data.get("auto_submitted"))  # an out-of-office or a bounce: noted, never acted on
-    if machine_made or _was_forward_recipient(session, case, email) or directory.is_staff_user(sender):
-        message = add_message(session, opts, actor, case, body, INTERNAL, via="email", check_status=False,
-                              email_message_id=mail_id, author_id=sender_id)
-        _keep_attachments(session, opts, actor, case, data, message)
-        return True
+    """Post on the named case when the sender belongs there; False when the mail must open a new case.
+
+    Who sent it is asked first: a case number in a subject is no key, and neither is a From address alone
+    for staff, whose mail posts internal notes only when notify vouches for the sender.
+    """
     followers = follower_ids(session, case.id)
-    if not sender_id or sender_id not in {case.requester_id, *followers} or case.status == Status.CLOSED:
+    if sender_id and sender_id in {case.requester_id, *followers}:
+        return _answer_as_participant(session, opts, data, case, mail_id, email, sender, sender_id, followers)
+    vouched_staff = directory.is_staff_user(sender) and data.get("sender_verified") is True
+    if not (vouched_staff or _was_forward_recipient(session, case, email)):
         return False
+    actor = _identity(sender_id, sender, email, data) if sender_id else SYSTEM
+    _post_internal_note(session, opts, data, case, mail_id, actor, sender_id)
+    return True
+
+
+def _answer_as_participant(session: Session, opts: Options, data: dict[str, Any], case: Case, mail_id: str,
+                           email: str, sender: DirectoryUser | None, sender_id: str, followers: list[str]) -> bool:
+    actor = _identity(sender_id, sender, email, data)
+    if data.get("auto_submitted"):  # an out-of-office or a bounce: noted, never acted on
+        _post_internal_note(session, opts, data, case, mail_id, actor, sender_id)
+        return True
+    if case.status == Status.CLOSED:
+        return False
+    body = data.get("body") or EMPTY_MAIL
     message = add_message(session, opts, actor, case, body, EXTERNAL, via="email", email_message_id=mail_id)
     _keep_attachments(session, opts, actor, case, data, message)
     after_requester_reply(session, opts, actor, case, body, followers)
     return True
+
+
+def _post_internal_note(session: Session, opts: Options, data: dict[str, Any], case: Case, mail_id: str,
+                        actor: Identity, sender_id: str | None) -> None:
+    message = add_message(session, opts, actor, case, data.get("body") or EMPTY_MAIL, INTERNAL, via="email",
+                          check_status=False, email_message_id=mail_id, author_id=sender_id)
+    _keep_attachments(session, opts, actor, case, data, message)
 
 
 def _was_forward_recipient(session: Session, case: Case, email: str) -> bool:
@@ -128,7 +148,7 @@ def _keep_attachments(session: Session, opts: Options, actor: Identity, case: Ca
         try:
             content = base64.b64decode(item.get("content_base64") or "", validate=True)
             check_allowed(content[:8192], name)
-            stored = opts.store.save_chunks([content])
+            stored = store_file(session, opts, [content])
         except (binascii.Error, ValueError, errors.PayloadTooLarge, errors.UnsupportedMediaType) as err:
             log.warning("attachment %r of mail refused: %s", name, err)
             refused.append(name)
@@ -156,8 +176,41 @@ def auto_close(session: Session, opts: Options, event: Event) -> None:
     try:
         lifecycle.close(session, opts, SYSTEM, case, changes)
     except errors.Conflict as err:
-        log.info("auto-close of %s skipped: %s", case.number, err.detail)
+        case.auto_close_due_for = case.resolved_at
+        log.info("auto-close of %s waits for its blocking tasks: %s", case.number, err.detail)
         return
+    commit_change(session, opts, case, SYSTEM, changes)
+
+
+def apply_task_event(session: Session, opts: Options, event: Event) -> None:
+    """A task changed: each case it touches recounts its open blocking tasks, a change of the case like any
+    other (version, history, ``case.updated``), and closes if an auto-close waited for that."""
+    actor = _task_actor(event.data.get("actor_id"))
+    for case_id in tasks.apply_task(session, event):
+        case = session.get(Case, case_id, with_for_update=True)
+        if case is None:
+            continue
+        changes = Changes()
+        changes.set(case, "open_blocking_tasks", tasks.count_open_blocking(session, case.id), internal=True)
+        commit_change(session, opts, case, actor, changes)
+        close_when_unblocked(session, opts, case)
+
+
+def _task_actor(actor_id: str | None) -> Identity:
+    """Whoever changed the task changed the case's count: only their id is recorded, never rights."""
+    return Identity(user_id=str(actor_id), roles=frozenset()) if actor_id else SYSTEM
+
+
+def close_when_unblocked(session: Session, opts: Options, case: Case) -> None:
+    """An auto-close held back by blocking tasks happens when the last one is done, if still the same resolution."""
+    waiting = case.auto_close_due_for
+    if waiting is None or case.open_blocking_tasks or case.status != Status.RESOLVED:
+        return
+    case.auto_close_due_for = None
+    if case.resolved_at != waiting:
+        return  # reopened and resolved again since: that resolution has a timer of its own
+    changes = Changes()
+    lifecycle.close(session, opts, SYSTEM, case, changes)
     commit_change(session, opts, case, SYSTEM, changes)
 
 

@@ -11,19 +11,23 @@ from servicekit.auth import Identity
 from .. import events
 from ..domain import (
     Closer,
+    MergeParty,
     Status,
     check_manual_transition,
     check_may_close,
+    check_mergeable,
+    closer_of,
+    owning_team_after,
     reopen_status,
     resolution_route,
 )
 from ..i18n import _
-from ..models import Attachment, BlockingTask, Case, Follower, Message
+from ..models import Attachment, Case, Follower, Message
 from . import directory
-from .changes import Changes, commit_change, handover_of, note_in_history, set_handover
+from .changes import Changes, commit_change, handover_of, reopen_into, set_handover
 from .common import SYSTEM, Options, follower_ids, is_participant, require_editor, visible_to
 from .messages import add_message, set_solution
-from .tasks import DONE_TASK_STATUSES
+from .tasks import open_blocking_tasks
 
 
 def resolve(session: Session, opts: Options, actor: Identity, case: Case, changes: Changes, *,
@@ -31,6 +35,7 @@ def resolve(session: Session, opts: Options, actor: Identity, case: Case, change
     """Mark the case as resolved; a handed-over case goes back to the team and agent that handed it over."""
     require_editor(actor, case)
     if case.status == Status.RESOLVED:
+        _refuse_another_solution(session, case, solution)
         return
     check_manual_transition(case.status, Status.RESOLVED)
     creator = directory.find_user(session, case.created_by)
@@ -48,36 +53,37 @@ def resolve(session: Session, opts: Options, actor: Identity, case: Case, change
     changes.set(case, "resolved_at", changes.at)
 
 
+def _refuse_another_solution(session: Session, case: Case, solution: str | None) -> None:
+    """Resolving a resolved case again changes nothing; a new solution with it would be lost, so it is refused
+    (the same solution again is a repeated request, and answered as done)."""
+    current = session.get(Message, case.solution_message_id) if case.solution_message_id else None
+    if solution and (current is None or current.body != solution):
+        raise errors.InvalidTransition(_("The case is already resolved. To give another solution, write it as a "
+                                         "message and mark that as the solution."))
+
+
 def close(session: Session, opts: Options, actor: Identity, case: Case, changes: Changes) -> None:
     """Close for good; closing a closed case changes nothing (idempotent)."""
     if case.status == Status.CLOSED:
         return
     closer = _closer(actor, case)
-    check_may_close(case.status, closer, handover_of(case),
-                    directory.in_team(actor, session, case.handed_over_from_team_id))
+    handover = handover_of(case)
+    owner = owning_team_after(case.owning_team_id, handover)
+    check_may_close(case.status, closer, owner, handover is not None, directory.in_team(actor, session, owner))
     refuse_with_open_blocking_tasks(session, case, actor)
     changes.set(case, "status", Status.CLOSED.value)
     changes.set(case, "closed_at", changes.at)
 
 
 def _closer(actor: Identity, case: Case) -> Closer:
-    if actor is SYSTEM:
-        return Closer.SYSTEM
-    if not actor.is_staff:
-        if actor.user_id != case.requester_id:
-            raise errors.Forbidden(_("Only the requester may close their case."))
-        return Closer.REQUESTER
-    require_editor(actor, case)
-    return Closer.ADMIN if actor.is_admin or actor.is_service else Closer.AGENT
+    if actor.is_staff and actor is not SYSTEM:
+        require_editor(actor, case)
+    return closer_of(system=actor is SYSTEM, staff=actor.is_staff, admin=actor.is_admin or actor.is_service,
+                     requester=actor.user_id == case.requester_id)
 
 
 def refuse_with_open_blocking_tasks(session: Session, case: Case, actor: Identity) -> None:
-    tasks = list(session.scalars(
-        select(BlockingTask)
-        .where(BlockingTask.case_id == case.id, BlockingTask.blocks_case_closure.is_(True),
-               BlockingTask.status.not_in(DONE_TASK_STATUSES))
-        .order_by(BlockingTask.number)
-    ))
+    tasks = open_blocking_tasks(session, case.id)
     if not tasks:
         return
     if not actor.is_staff:
@@ -90,17 +96,14 @@ def refuse_with_open_blocking_tasks(session: Session, case: Case, actor: Identit
 
 
 def reopen(session: Session, opts: Options, actor: Identity, case: Case, changes: Changes,
-           reason: str | None = None) -> None:
+           reason: str | None = None, target: str | None = None) -> None:
+    """Back to work from resolved: by default in progress, or the open status chosen by hand."""
     if actor.is_staff:
         require_editor(actor, case)
     elif not is_participant(actor, case, follower_ids(session, case.id)):
         raise errors.Forbidden(_("Only the requester, a follower or staff may reopen the case."))
-    target = reopen_status(case.status)
-    changes.set(case, "status", target.value)
-    changes.set(case, "resolved_at", None)
-    changes.set(case, "solution_message_id", None, internal=case.solution_is_internal)
-    case.solution_is_internal = False
-    changes.add_event(events.CASE_REOPENED, reason=reason)
+    destination = reopen_status(case.status)
+    reopen_into(case, changes, Status(target) if target else destination, reason)
 
 
 def change_status(session: Session, opts: Options, actor: Identity, case: Case, changes: Changes,
@@ -115,12 +118,16 @@ def change_status(session: Session, opts: Options, actor: Identity, case: Case, 
     else:
         check_manual_transition(case.status, target)
         if case.status == Status.RESOLVED:
-            reopen(session, opts, actor, case, changes)
-        changes.set(case, "status", target)
+            reopen(session, opts, actor, case, changes, target=target)
+        else:
+            changes.set(case, "status", target)
 
 
 def merge(session: Session, opts: Options, actor: Identity, source: Case, into_id: str) -> Case:
-    """Move the messages, attachments and followers into ``into_id`` and close the source as merged."""
+    """Move the messages, attachments and followers into ``into_id`` and close the source as merged.
+
+    Closing the source obeys every rule of closing (blocking tasks, the owning team).
+    """
     require_editor(actor, source)
     if str(into_id) == source.id:
         raise errors.ValidationFailed(_("A case cannot be merged into itself."),
@@ -129,38 +136,42 @@ def merge(session: Session, opts: Options, actor: Identity, source: Case, into_i
                              .with_for_update(of=Case)).first()
     if target is None:
         raise errors.NotFound(_("There is no such case, or you may not see it."))
-    if Status.CLOSED in (source.status, target.status):
-        raise errors.InvalidTransition(_("Closed cases cannot be merged."))
-    if source.organisation_id and target.organisation_id and source.organisation_id != target.organisation_id:
-        raise errors.ValidationFailed(_("Only cases of the same organisation can be merged."),
-                                      errors={"into_id": [_("Only cases of the same organisation can be merged.")]})
-    target_followers = follower_ids(session, target.id)
-    _move_conversation(session, source, target)
-    added = _carry_followers(session, actor, source, target, target_followers)
+    check_mergeable(_party(source), _party(target))
     source_changes = Changes()
-    source_changes.set(source, "status", Status.CLOSED.value)
-    source_changes.set(source, "closed_at", source_changes.at)
+    close(session, opts, actor, source, source_changes)
     source_changes.set(source, "merged_into_id", target.id)
     source_changes.add_event(events.CASE_MERGED, into_id=target.id)
+    target_followers = follower_ids(session, target.id)
+    moved = _move_conversation(session, source, target)
+    added = _carry_followers(session, actor, source, target, target_followers)
     commit_change(session, opts, source, actor, source_changes)
     target_changes = Changes()
+    target_changes.note("merged_from", None, source.number)
     if added:
         target_changes.note("follower_ids", target_followers, sorted([*target_followers, *added]))
-    note_in_history(session, target, actor, "merged_from", source.number)
+    target_changes.add_event(events.CASE_UPDATED, merged_from={"id": source.id, "number": source.number, **moved})
     commit_change(session, opts, target, actor, target_changes)
     return target
 
 
-def _move_conversation(session: Session, source: Case, target: Case) -> None:
-    for model in (Message, Attachment):
-        session.execute(update(model).where(model.case_id == source.id).values(case_id=target.id)
-                        .execution_options(synchronize_session=False))
+def _party(case: Case) -> MergeParty:
+    return MergeParty(status=case.status, organisation_id=case.organisation_id, requester_id=case.requester_id)
+
+
+def _move_conversation(session: Session, source: Case, target: Case) -> dict[str, list[str]]:
+    """Move the source's messages and attachments; their ids, for the target's event."""
+    moved = {}
+    for key, model in (("message_ids", Message), ("attachment_ids", Attachment)):
+        moved[key] = sorted(session.scalars(update(model).where(model.case_id == source.id)
+                                            .values(case_id=target.id).returning(model.id)
+                                            .execution_options(synchronize_session=False)))
+    return moved
 
 
 def _carry_followers(session: Session, actor: Identity, source: Case, target: Case,
                      target_followers: list[str]) -> list[str]:
     candidates = follower_ids(session, source.id)
-    if source.requester_id and source.organisation_id == target.organisation_id:
+    if source.requester_id:
         candidates.append(source.requester_id)
     added = []
     for user_id in dict.fromkeys(candidates):

@@ -12,10 +12,10 @@ from servicekit.auth import Identity
 from servicekit.pagination import fetch_page
 
 from .. import events
-from ..domain import Status, Trigger, automatic_transition
+from ..domain import Status, Trigger, automatic_transition, check_may_change, check_may_write
 from ..i18n import _
 from ..models import Attachment, Case, DirectoryUser, Message
-from .changes import Changes, commit_change, note_in_history, record_case_event
+from .changes import Changes, commit_change, note_in_history, record_case_event, reopen_into
 from .common import (
     Options,
     actor_id,
@@ -37,8 +37,8 @@ def add_message(session: Session, opts: Options, actor: Identity, case: Case, bo
                 forwarded_attachment_ids: list[str] | None = None, email_message_id: str | None = None,
                 author_id: str | None = None) -> Message:
     """Append a message (no permission checks: callers decide) and tell the world through the outbox."""
-    if check_status and case.status == Status.CLOSED:
-        raise errors.InvalidTransition(_("The case is closed; write a new case instead."))
+    if check_status:
+        check_may_write(case.status)
     message = Message(case_id=case.id, author_id=author_id or actor_id(actor), visibility=visibility, body=body,
                       via=via, recipients_to=to, recipients_cc=cc if to is not None else None,
                       forwarded_attachment_ids=forwarded_attachment_ids, email_message_id=email_message_id)
@@ -79,11 +79,9 @@ def after_requester_reply(session: Session, opts: Options, actor: Identity, case
         return
     changes = Changes()
     if case.status == Status.RESOLVED:
-        changes.set(case, "resolved_at", None)
-        changes.set(case, "solution_message_id", None, internal=case.solution_is_internal)
-        case.solution_is_internal = False
-        changes.add_event(events.CASE_REOPENED, reason=body)
-    changes.set(case, "status", target.value)
+        reopen_into(case, changes, target, body)
+    else:
+        changes.set(case, "status", target.value)
     commit_change(session, opts, case, actor, changes, followers)
 
 
@@ -100,8 +98,7 @@ def mark_solution(session: Session, opts: Options, actor: Identity, case_id: str
     case = get_case(session, actor, case_id, for_update=True)
     require_editor(actor, case)
     check_if_match(case, if_match)
-    if case.status == Status.CLOSED:
-        raise errors.InvalidTransition(_("The case is closed, and a closed case cannot be changed."))
+    check_may_change(case.status)
     message = find_message(session, actor, case, message_id) if message_id else None
     changes = Changes()
     set_solution(case, message, changes)

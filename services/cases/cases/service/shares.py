@@ -47,8 +47,9 @@ def share(session: Session, opts: Options, actor: Identity, case_id: str, user_i
 def unshare(session: Session, opts: Options, actor: Identity, case_id: str, user_id: str) -> None:
     case = get_case(session, actor, case_id, for_update=True)
     followers = follower_ids(session, case.id)
-    allowed = actor.is_staff or actor.user_id in (case.requester_id, str(user_id))
-    if not allowed:
+    if actor.is_staff and actor.user_id != str(user_id):
+        require_editor(actor, case)
+    elif actor.user_id not in (case.requester_id, str(user_id)):
         raise errors.Forbidden(_("Only the requester, staff or the follower themself may stop the sharing."))
     follower = session.get(Follower, (case.id, str(user_id)))
     if follower is None:

@@ -10,7 +10,14 @@ from sqlalchemy.orm import Session
 from servicekit import errors
 from servicekit.auth import Identity
 
-from ..domain import Status, handover_after_team_change, priority_for, status_after_assignment
+from ..domain import (
+    assignee_for_status,
+    check_assignment,
+    check_may_change,
+    handover_after_team_change,
+    priority_for,
+    status_after_assignment,
+)
 from ..i18n import _
 from ..models import Case
 from . import directory, lifecycle, routing
@@ -34,8 +41,7 @@ def update_case(session: Session, opts: Options, actor: Identity, case_id: str, 
 
 def apply_patch(session: Session, opts: Options, actor: Identity, case: Case, patch: dict[str, Any],
                 changes: Changes) -> None:
-    if case.status == Status.CLOSED:
-        raise errors.InvalidTransition(_("The case is closed, and a closed case cannot be changed."))
+    check_may_change(case.status)
     for name in PLAIN_FIELDS:
         if name in patch:
             changes.set(case, name, patch[name])
@@ -47,11 +53,11 @@ def apply_patch(session: Session, opts: Options, actor: Identity, case: Case, pa
         _apply_assignment(session, actor, case, patch, changes)
     if "status" in patch:
         lifecycle.change_status(session, opts, actor, case, changes, patch["status"])
+        changes.set(case, "assignee_id", assignee_for_status(case.status, case.assignee_id,
+                                                             named=bool(patch.get("assignee_id"))))
     else:
         changes.set(case, "status", status_after_assignment(case.status, old_assignee, case.assignee_id).value)
-    if case.status == Status.ASSIGNED and not case.assignee_id:
-        message = _("An assigned case needs an agent.")
-        raise errors.ValidationFailed(message, errors={"assignee_id": [message]})
+    check_assignment(case.status, case.assignee_id)
 
 
 def _apply_priority(session: Session, case: Case, patch: dict[str, Any], changes: Changes) -> None:

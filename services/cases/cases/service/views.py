@@ -13,7 +13,7 @@ CASE_FIELDS = (
     "category", "product", "origin", "private", "requester_id", "organisation_id", "team_id", "assignee_id",
     "created_by", "created_at", "updated_at", "updated_by", "resolved_at", "closed_at", "parent_id", "merged_into_id",
     "related_case_id", "open_blocking_tasks", "solution_message_id", "handed_over_from_team_id",
-    "handed_over_by_id", "version",
+    "handed_over_by_id", "owning_team_id", "version",
 )
 
 
@@ -24,6 +24,7 @@ def case_view(case: Case, followers: list[str], viewer: Identity | None) -> dict
     if viewer is not None and not viewer.is_staff:
         view["handed_over_from_team_id"] = None
         view["handed_over_by_id"] = None
+        view["owning_team_id"] = None
         if case.solution_is_internal:
             view["solution_message_id"] = None
     return view

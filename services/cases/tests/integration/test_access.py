@@ -33,6 +33,7 @@ def every_case_route(case_id, message_id, attachment_id, user_id):
         ("POST", f"{base}/reopen", {}),
         ("POST", f"{base}/close", None),
         ("POST", f"{base}/merge", {"into_id": str(uuid.uuid4())}),
+        ("POST", f"{base}/route", None),
         ("POST", f"{base}/forward", {"to": ["leverandor@example.com"], "body": "Se sagen"}),
     ]
 
@@ -113,6 +114,16 @@ def test_sharing_bumps_the_version_and_stopping_it_takes_access_away(api, office
     stop = api.as_(office.colleague).delete(f"/api/v1/cases/{case['id']}/shares/{office.colleague.user_id}")
     assert stop.status == 204
     assert api.as_(office.colleague).get(f"/api/v1/cases/{case['id']}").status == 404
+
+
+def test_stopping_a_share_takes_the_same_rights_as_changing_the_case(api, office, world):
+    case = open_case(api, office.requester)
+    url = f"/api/v1/cases/{case['id']}/shares"
+    api.as_(office.requester).post(url, {"user_id": office.colleague.user_id})
+    other_team = world.user(("dispatcher",), dispatcher_of=[office.drift])
+    assert api.as_(other_team).delete(f"{url}/{office.colleague.user_id}").status == 403
+    assert api.as_(office.agent).delete(f"{url}/{office.colleague.user_id}").status == 204
+    assert api.as_(office.requester).get(url).json == []
 
 
 def test_calls_without_the_gateways_signature_are_401(api, office):

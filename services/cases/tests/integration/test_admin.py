@@ -1,9 +1,10 @@
 """Routing rules, the default team, the priority matrix, reply templates and statistics."""
 
+import uuid
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from helpers import make_settings
+from helpers import event, make_settings
 
 from cases.app import build_context, create_app
 
@@ -33,6 +34,22 @@ def test_the_first_matching_rule_in_order_routes_a_new_case(api, office, world):
     assert open_case(api, office.requester, type="incident")["team_id"] == office.support
     assert admin.delete(f"/api/v1/routing-rules/{broad['id']}").status == 204
     assert [r["position"] for r in admin.get("/api/v1/routing-rules").json["items"]] == [1]
+
+
+def test_rules_route_by_origin_also_the_cases_that_mail_opens(api, office, world):
+    phone_desk = world.team("Telefon")
+    admin = api.as_(office.admin)
+    admin.post("/api/v1/routing-rules", {"name": "Mails til drift", "origin": "email", "team_id": office.drift})
+    admin.post("/api/v1/routing-rules", {"name": "Telefon", "origin": "phone", "team_id": phone_desk})
+    assert open_case(api, office.requester)["team_id"] == office.support
+    by_phone = open_case(api, office.agent, requester_id=office.requester.user_id, origin="phone")
+    assert by_phone["team_id"] == phone_desk
+    world.deliver(event("email.received", {
+        "id": str(uuid.uuid4()), "message_id": f"<{uuid.uuid4()}@example.dk>", "from_email": office.requester.email,
+        "from_name": "Rikke", "sender_user_id": office.requester.user_id, "subject": "Printeren", "body": "Virker ikke",
+        "attachments": []}, source="servicedesk/notify"))
+    mailed = api.as_(office.agent).get("/api/v1/cases?origin=email").json["items"]
+    assert [(c["origin"], c["team_id"]) for c in mailed] == [("email", office.drift)]
 
 
 def test_a_rule_needs_a_criterion_and_a_known_team(api, office):

@@ -1,10 +1,14 @@
 """Attachments: upload, the "only attachments" view, safe streamed download, limits."""
 
+import base64
 import hashlib
 import io
+import uuid
 
 import pytest
-from helpers import Api, make_settings
+from helpers import Api, event, make_settings
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 
 from cases.app import build_context, create_app
 
@@ -111,3 +115,69 @@ def test_a_file_past_max_attachment_bytes_is_413_and_nothing_is_kept(small_limit
     assert far_too_big.status == 413
     stored = [p for p in (tmp_path / "small").rglob("*") if p.is_file()]
     assert len(stored) == 1
+
+
+def test_a_loose_file_from_staff_is_internal_unless_they_say_otherwise_and_the_requesters_are_external(api, office):
+    case = open_case(api, office.requester)
+    cid = case["id"]
+    working = upload(api, office.agent, cid, b"intern arbejdsfil", "noter.txt").json
+    shown = upload(api, office.agent, cid, b"vejledning", "vejledning.txt", visibility="external").json
+    theirs = upload(api, office.requester, cid, b"skaermbillede", "fejl.txt").json
+    assert (working["visibility"], shown["visibility"], theirs["visibility"]) == ("internal", "external", "external")
+    seen = api.as_(office.requester).get(f"/api/v1/cases/{cid}/attachments").json["items"]
+    assert {a["id"] for a in seen} == {shown["id"], theirs["id"]}
+    assert upload(api, office.requester, cid, b"x", "x.txt", visibility="internal").status == 403
+    assert upload(api, office.agent, cid, b"x", "x.txt", visibility="secret").status == 422
+
+
+def test_a_file_on_a_message_keeps_the_messages_visibility(api, office):
+    case = open_case(api, office.requester)
+    note = api.as_(office.agent).post(f"/api/v1/cases/{case['id']}/messages",
+                                      {"body": "log", "visibility": "internal"}).json
+    refused = upload(api, office.agent, case["id"], b"log", "log.txt", message_id=note["id"], visibility="external")
+    assert (refused.status, list(refused.json["errors"])) == (422, ["visibility"])
+    assert upload(api, office.agent, case["id"], b"log", "log.txt", message_id=note["id"],
+                  visibility="internal").json["visibility"] == "internal"
+
+
+@pytest.fixture
+def failing_attachment_rows(app):
+    """A database that refuses to record one file name: the transaction fails after the bytes are stored."""
+    engine = app.extensions["servicekit"].database.engine
+    with engine.begin() as conn:
+        conn.execute(text(
+            "CREATE FUNCTION refuse_attachment() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+            "IF NEW.filename = 'afvist.txt' THEN RAISE EXCEPTION 'refused by the test'; END IF; RETURN NEW; END $$"))
+        conn.execute(text("CREATE TRIGGER refuse_attachment BEFORE INSERT ON case_attachments "
+                          "FOR EACH ROW EXECUTE FUNCTION refuse_attachment()"))
+    yield
+    with engine.begin() as conn:
+        conn.execute(text("DROP TRIGGER refuse_attachment ON case_attachments"))
+        conn.execute(text("DROP FUNCTION refuse_attachment()"))
+
+
+def stored_files(tmp_path):
+    return sorted(p.name for p in (tmp_path / "data").rglob("*") if p.is_file())
+
+
+def test_a_file_whose_transaction_fails_is_not_left_on_disk_unless_another_attachment_has_it(
+        api, office, world, tmp_path, failing_attachment_rows):
+    case = open_case(api, office.requester)
+    failed = upload(api, office.requester, case["id"], b"kun denne gang", "afvist.txt")
+    assert failed.status == 500
+    assert stored_files(tmp_path) == []
+
+    kept = upload(api, office.requester, case["id"], b"samme indhold", "ok.txt").json
+    assert upload(api, office.requester, case["id"], b"samme indhold", "afvist.txt").status == 500
+    assert stored_files(tmp_path) == [kept["sha256"]]
+    download = api.as_(office.agent).get(f"/api/v1/cases/{case['id']}/attachments/{kept['id']}")
+    assert download.data == b"samme indhold"
+
+    mail = event("email.received", {
+        "id": str(uuid.uuid4()), "message_id": f"<{uuid.uuid4()}@example.dk>", "from_email": office.requester.email,
+        "from_name": "Rikke", "sender_user_id": office.requester.user_id, "subject": "Ny fejl", "body": "Se fil",
+        "attachments": [{"filename": "afvist.txt", "content_base64": base64.b64encode(b"fra mailen").decode()}]},
+        source="servicedesk/notify")
+    with pytest.raises(DBAPIError):
+        world.deliver(mail)
+    assert stored_files(tmp_path) == [kept["sha256"]]

@@ -234,6 +234,25 @@ def test_an_assigned_case_needs_an_agent(api, office):
     assert "assignee_id" in answer.json["errors"]
 
 
+def test_setting_an_assigned_case_back_to_registered_takes_its_agent_off(api, office):
+    case = open_case(api, office.agent, requester_id=office.requester.user_id, assignee_id=office.agent.user_id)
+    url = f"/api/v1/cases/{case['id']}"
+    contradictory = api.as_(office.agent).patch(url, {"status": "registered", "assignee_id": office.agent.user_id})
+    assert (contradictory.status, list(contradictory.json["errors"])) == (422, ["assignee_id"])
+    back = api.as_(office.agent).patch(url, {"status": "registered"}).json
+    assert (back["status"], back["assignee_id"]) == ("registered", None)
+    assert back["id"] in [c["id"] for c in api.as_(office.agent).get("/api/v1/cases?view=unassigned").json["items"]]
+
+
+def test_a_resolved_case_set_back_to_registered_by_hand_is_reopened_without_its_agent(api, office):
+    case = open_case(api, office.agent, requester_id=office.requester.user_id, assignee_id=office.agent.user_id)
+    url = f"/api/v1/cases/{case['id']}"
+    api.as_(office.agent).post(f"{url}/resolve", {"solution": "Genstartet"})
+    back = api.as_(office.agent).patch(url, {"status": "registered"}).json
+    assert (back["status"], back["assignee_id"], back["resolved_at"], back["solution_message_id"]) == (
+        "registered", None, None, None)
+
+
 def test_merging_two_cases_into_each_other_at_once_never_deadlocks(api, office):
     from concurrent.futures import ThreadPoolExecutor
 

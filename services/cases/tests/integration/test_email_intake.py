@@ -151,3 +151,47 @@ def test_an_automatic_reply_naming_a_case_is_an_internal_note_and_moves_nothing(
     assert [(m["body"], m["visibility"]) for m in messages(api, office.agent, case["id"])] == [
         ("Jeg er på ferie til mandag", "internal")]
     assert api.as_(office.requester).get("/api/v1/cases").json["total"] == 1
+
+
+def test_an_automatic_mail_from_someone_not_on_the_case_opens_a_new_case_and_posts_nothing_there(api, office, world):
+    case = open_case(api, office.requester)
+    bounce = mail(office.outsider, case=case, body="Delivery failed", attachments=[("rapport.txt", b"bounce")])
+    bounce.data["auto_submitted"] = True
+    world.deliver(bounce)
+    assert messages(api, office.agent, case["id"]) == []
+    assert api.as_(office.agent).get(f"/api/v1/cases/{case['id']}/attachments").json["total"] == 0
+    theirs = api.as_(office.outsider).get("/api/v1/cases").json["items"]
+    assert [(c["related_case_id"], c["origin"]) for c in theirs] == [(case["id"], "email")]
+
+
+def test_a_mail_from_a_staff_address_posts_an_internal_note_only_when_notify_vouches_for_the_sender(api, office,
+                                                                                                    world):
+    case = open_case(api, office.requester)
+    for vouched in (None, False, "true"):
+        forged = mail(office.drift_agent, case=case, body=f"Luk bare sagen ({vouched})")
+        if vouched is not None:
+            forged.data["sender_verified"] = vouched
+        world.deliver(forged)
+    assert messages(api, office.agent, case["id"]) == []
+    opened = api.as_(office.agent).get(f"/api/v1/cases?requester_id={office.drift_agent.user_id}").json["items"]
+    assert len(opened) == 3
+    assert {c["related_case_id"] for c in opened} == {case["id"]}
+
+    genuine = mail(office.drift_agent, case=case, body="Serveren er genstartet",
+                   attachments=[("drift.log", b"genstartet")])
+    genuine.data["sender_verified"] = True
+    world.deliver(genuine)
+    posted = messages(api, office.agent, case["id"])
+    assert [(m["body"], m["visibility"], m["author_id"]) for m in posted] == [
+        ("Serveren er genstartet", "internal", office.drift_agent.user_id)]
+    assert len(posted[0]["attachment_ids"]) == 1
+    assert messages(api, office.requester, case["id"]) == []
+
+
+def test_the_requester_is_known_by_address_and_case_number_without_any_vouching(api, office, world):
+    case = open_case(api, office.requester)
+    reply = mail(office.requester, case=case, body="Tak, det virker")
+    reply.data["sender_verified"] = False
+    world.deliver(reply)
+    assert [(m["body"], m["visibility"]) for m in messages(api, office.requester, case["id"])] == [
+        ("Tak, det virker", "external")]

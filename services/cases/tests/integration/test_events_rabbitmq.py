@@ -42,14 +42,15 @@ class Live:
     def publish(self, event_):
         self.bus.publish_many([OutgoingMessage(event_.type, event_.to_json(), event_.id)])
 
-    def published(self, event_type, subject, predicate=lambda data: True, timeout=15.0):
+    def published(self, event_type, subject=None, predicate=lambda data: True, timeout=15.0):
+        """The first case event of ``event_type`` (about ``subject``, if given) whose data passes ``predicate``."""
         def find():
             while (message := self.spy.get(no_ack=True)) is not None:
                 self.seen.append(json.loads(message.body))
-            return next((e for e in self.seen if e["type"] == event_type and e["subject"] == subject
+            return next((e for e in self.seen if e["type"] == event_type and subject in (None, e["subject"])
                          and predicate(e["data"])), None)
 
-        return wait_for(find, timeout, f"{event_type} about {subject}")
+        return wait_for(find, timeout, f"{event_type} about {subject or 'a case'}")
 
 
 @pytest.fixture
@@ -116,6 +117,23 @@ def test_the_outbox_publishes_every_change_with_the_full_case_and_its_version(li
         ["leverandoer@example.com"], ["chef@example.com"], [])
 
 
+def test_resolving_and_merging_reach_the_broker_as_case_resolved_and_case_merged(live, people):
+    requester, agent = live.api.as_(people.requester), live.api.as_(people.agent)
+    source = requester.post("/api/v1/cases", {"title": "Skærm", "description": "Sort"}).json
+    target = requester.post("/api/v1/cases", {"title": "Skærm igen", "description": "Sort"}).json
+    resolved = agent.post(f"/api/v1/cases/{target['id']}/resolve", {"solution": "Kablet skiftet"}).json
+    event_ = live.published("case.resolved", target["id"])["data"]
+    assert (event_["version"], event_["solution_message_id"]) == (resolved["version"], resolved["solution_message_id"])
+    assert event_["changes"]["status"] == {"old": "registered", "new": "resolved"}
+    agent.post(f"/api/v1/cases/{target['id']}/reopen", {})
+    assert agent.post(f"/api/v1/cases/{source['id']}/merge", {"into_id": target["id"]}).status == 200
+    merged = live.published("case.merged", source["id"])["data"]
+    assert (merged["into_id"], merged["status"], merged["merged_into_id"], merged["version"]) == (
+        target["id"], "closed", target["id"], 2)
+    updated = live.published("case.updated", target["id"], lambda data: "merged_from" in data)["data"]
+    assert updated["merged_from"]["number"] == source["number"]
+
+
 def test_closing_with_an_open_blocking_task_is_409_until_the_task_events_say_it_is_resolved(live, people):
     case = live.api.as_(people.requester).post("/api/v1/cases", {"title": "Ny PC", "description": "Bestil"}).json
     url = f"/api/v1/cases/{case['id']}"
@@ -135,26 +153,62 @@ def test_closing_with_an_open_blocking_task_is_409_until_the_task_events_say_it_
     assert live.published("case.closed", case["id"])["data"]["status"] == "closed"
 
 
-def test_an_email_received_event_delivered_twice_adds_one_message(live, people):
-    case = live.api.as_(people.requester).post("/api/v1/cases", {"title": "Mail", "description": "Test"}).json
-    inbound = event("email.received", {
-        "id": str(uuid.uuid4()), "message_id": "<svar-1@example.dk>", "in_reply_to": None, "references": [],
+def reply_mail(people, case, message_id="<svar-1@example.dk>"):
+    return event("email.received", {
+        "id": str(uuid.uuid4()), "message_id": message_id, "in_reply_to": None, "references": [],
         "from_email": people.requester.email, "from_name": "Rikke", "sender_user_id": people.requester.user_id,
         "to": ["support@example.dk"], "cc": [], "subject": f"SV: [{case['number']}]", "body": "Tak for svaret",
         "case_number": case["number"], "case_id": None, "matched_by": "subject", "attachments": [],
         "received_at": "2026-11-25T10:00:00Z"}, source="servicedesk/notify")
-    live.publish(inbound)
-    live.publish(inbound)
 
-    def count(model_filter):
+
+def publish_then_wait_for_a_marker(live, people, *events):
+    """Publish the events and then a marker; the one consumer handles them in order, so when the marker is
+    handled every event before it has been too."""
+    marker = event("organisation.updated", {"id": people.org, "name": "Styrelsen", "case_visibility": "own",
+                                            "mail_domains": [], "version": 1000})
+    live.bus.publish_many([OutgoingMessage(e.type, e.to_json(), e.id) for e in (*events, marker)])
+
+    def handled():
         with live.database.transaction() as session:
-            return session.scalar(model_filter)
+            return session.scalar(select(func.count()).select_from(inbox_table)
+                                  .where(inbox_table.c.event_id == marker.id))
 
-    wait_for(lambda: count(select(func.count()).select_from(inbox_table)
-                           .where(inbox_table.c.event_id == inbound.id)) == 1, what="the mail to be handled")
-    live.published("case.message_added", case["id"])
-    time.sleep(1.0)
-    assert count(select(func.count()).select_from(Message).where(Message.case_id == case["id"])) == 1
+    wait_for(handled, what="the marker after the events")
+
+
+def message_count(live, case):
+    with live.database.transaction() as session:
+        return session.scalar(select(func.count()).select_from(Message).where(Message.case_id == case["id"]))
+
+
+def test_an_email_received_event_delivered_twice_adds_one_message(live, people):
+    case = live.api.as_(people.requester).post("/api/v1/cases", {"title": "Mail", "description": "Test"}).json
+    inbound = reply_mail(people, case)
+    publish_then_wait_for_a_marker(live, people, inbound, inbound)
+    assert message_count(live, case) == 1
+
+
+def test_the_same_mail_in_two_email_received_events_adds_one_message(live, people):
+    case = live.api.as_(people.requester).post("/api/v1/cases", {"title": "Mail", "description": "Test"}).json
+    first, second = reply_mail(people, case, "<samme@example.dk>"), reply_mail(people, case, "<samme@example.dk>")
+    assert first.id != second.id
+    publish_then_wait_for_a_marker(live, people, first, second)
+    assert message_count(live, case) == 1
+
+
+def test_a_case_opened_by_a_machine_made_mail_names_that_mail_as_its_cause(live, people):
+    named = live.api.as_(people.requester).post("/api/v1/cases", {"title": "Mail", "description": "Test"}).json
+    stranger = live.world.user(("requester",), organisation_id=people.org)
+    bounce = event("email.received", {
+        "id": str(uuid.uuid4()), "message_id": f"<{uuid.uuid4()}@bounce.example.dk>", "from_email": stranger.email,
+        "from_name": "Mail Delivery System", "sender_user_id": stranger.user_id, "subject": f"[{named['number']}]",
+        "body": "Delivery failed", "case_number": named["number"], "case_id": None, "auto_submitted": True,
+        "attachments": []}, source="servicedesk/notify")
+    live.publish(bounce)
+    created = live.published("case.created", predicate=lambda data: data["related_case_id"] == named["id"])
+    assert created["causationid"] == bounce.id, "notify finds the machine-made mail behind it: no receipt"
+    assert created["data"]["requester_id"] == stranger.user_id
 
 
 def test_auto_close_closes_a_case_still_resolved_at_the_timed_version_and_only_once(live, people):
@@ -169,9 +223,8 @@ def test_auto_close_closes_a_case_still_resolved_at_the_timed_version_and_only_o
     live.publish(due)
     closed = live.published("case.closed", case["id"])["data"]
     assert (closed["actor_id"], closed["version"]) == (None, resolved["version"] + 1)
-    live.publish(event("sla.case_auto_close_due", {"case_id": case["id"], "case_version": resolved["version"]},
-                       source="servicedesk/sla"))
-    time.sleep(1.0)
+    publish_then_wait_for_a_marker(live, people, event("sla.case_auto_close_due", {
+        "case_id": case["id"], "case_version": resolved["version"]}, source="servicedesk/sla"))
     final = live.api.as_(people.agent).get(url).json
     assert (final["status"], final["version"]) == ("closed", resolved["version"] + 1)
 

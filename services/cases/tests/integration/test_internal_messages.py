@@ -57,9 +57,38 @@ def test_an_internal_message_is_absent_from_every_answer_a_requester_can_get(api
 
 def test_requesters_and_followers_may_only_write_external_messages(api, office):
     case = open_case(api, office.requester)
-    answer = api.as_(office.requester).post(f"/api/v1/cases/{case['id']}/messages",
-                                            {"body": "x", "visibility": "internal"})
-    assert answer.status == 403
+    api.as_(office.requester).post(f"/api/v1/cases/{case['id']}/shares", {"user_id": office.colleague.user_id})
+    for who in (office.requester, office.colleague):
+        answer = api.as_(who).post(f"/api/v1/cases/{case['id']}/messages", {"body": "x", "visibility": "internal"})
+        assert answer.status == 403
+    assert api.as_(office.agent).get(f"/api/v1/cases/{case['id']}/messages").json["total"] == 0
+
+
+def test_no_answer_to_what_a_requester_or_follower_posts_shows_internal_content(api, office):
+    case = open_case(api, office.requester)
+    url = f"/api/v1/cases/{case['id']}"
+    agent = api.as_(office.agent)
+
+    def resolve_with_an_internal_solution():
+        note = agent.post(f"{url}/messages", {"body": f"Rettet i {SECRET}", "visibility": "internal"}).json
+        agent.post(f"{url}/resolve", {})
+        agent.post(f"{url}/messages/{note['id']}/solution")
+        return note["id"]
+
+    hidden = [resolve_with_an_internal_solution()]
+    answers = [api.as_(office.requester).post(f"{url}/shares", {"user_id": office.colleague.user_id})]
+    answers.append(api.as_(office.colleague).post(f"{url}/messages", {"body": "Det virker ikke"}))
+    hidden.append(resolve_with_an_internal_solution())
+    answers.append(api.as_(office.requester).post(f"{url}/reopen", {"reason": "Stadig fejl"}))
+    hidden.append(resolve_with_an_internal_solution())
+    answers.append(api.as_(office.colleague).post(f"{url}/reopen", {}))
+    hidden.append(resolve_with_an_internal_solution())
+    answers.append(api.as_(office.requester).post(f"{url}/close"))
+    assert [a.status for a in answers] == [201, 201, 200, 200, 200]
+    for answer in answers:
+        assert SECRET not in answer.text
+        assert not [message_id for message_id in hidden if message_id in answer.text], answer.text
+    assert answers[-1].json["status"] == "closed"
 
 
 def test_a_message_keeps_its_visibility_for_ever(api, office):

@@ -12,18 +12,27 @@ from cases.domain import (
     STATUS_LABELS_DA,
     Closer,
     Handover,
+    MergeParty,
     Priority,
     Status,
     Trigger,
+    assignee_for_status,
+    attachment_visibility,
     automatic_transition,
+    check_assignment,
     check_manual_transition,
+    check_may_change,
     check_may_close,
+    check_may_write,
+    check_mergeable,
     clean_text,
+    closer_of,
     format_number,
     handover_after_team_change,
     matrix_problems,
     number_key,
     number_period,
+    owning_team_after,
     priority_for,
     reopen_status,
     resolution_route,
@@ -88,7 +97,7 @@ def test_only_a_resolved_case_closes_by_itself():
     assert all(status == Status.RESOLVED for trigger, status in AUTOMATIC_TRANSITIONS
                if trigger == Trigger.AUTO_CLOSE_DUE)
     with pytest.raises(errors.InvalidTransition):
-        check_may_close("in_progress", Closer.SYSTEM, None, False)
+        check_may_close("in_progress", Closer.SYSTEM, None, False, False)
 
 
 def test_only_a_resolved_case_can_be_reopened_and_a_closed_one_never():
@@ -129,18 +138,30 @@ def test_a_case_never_handed_over_or_resolved_at_home_stays_where_it_is():
     assert resolution_route(Handover("support", "anne"), True, "x", True) is None
 
 
-def test_only_the_owning_team_may_close_a_handed_over_case():
-    handover = Handover("support", "anne")
+@pytest.mark.parametrize("handed_over", [True, False])
+def test_only_the_owning_team_may_close_a_case_handed_over_or_back_home(handed_over):
     with pytest.raises(errors.Forbidden):
-        check_may_close("resolved", Closer.AGENT, handover, closer_in_owning_team=False)
-    check_may_close("resolved", Closer.AGENT, handover, closer_in_owning_team=True)
-    check_may_close("resolved", Closer.REQUESTER, handover, closer_in_owning_team=False)
-    check_may_close("resolved", Closer.SYSTEM, handover, closer_in_owning_team=False)
+        check_may_close("resolved", Closer.AGENT, "support", handed_over, closer_in_owning_team=False)
+    check_may_close("resolved", Closer.AGENT, "support", handed_over, closer_in_owning_team=True)
+    check_may_close("resolved", Closer.ADMIN, "support", handed_over, closer_in_owning_team=False)
+    check_may_close("resolved", Closer.REQUESTER, "support", handed_over, closer_in_owning_team=False)
+    check_may_close("resolved", Closer.SYSTEM, "support", handed_over, closer_in_owning_team=False)
+
+
+def test_a_case_never_handed_over_has_no_owner_and_any_agent_closes_it():
+    assert owning_team_after(None, None) is None
+    check_may_close("resolved", Closer.AGENT, None, False, closer_in_owning_team=False)
+
+
+def test_the_owner_is_the_team_that_first_handed_the_case_over_and_stays_when_it_comes_back():
+    assert owning_team_after(None, Handover("support", "anne")) == "support"
+    assert owning_team_after("support", Handover("support", "anne")) == "support"
+    assert owning_team_after("support", None) == "support"
 
 
 def test_closing_a_closed_case_is_allowed_and_changes_nothing():
-    check_may_close("closed", Closer.SYSTEM, None, False)
-    check_may_close("closed", Closer.AGENT, Handover("a", "b"), False)
+    check_may_close("closed", Closer.SYSTEM, None, False, False)
+    check_may_close("closed", Closer.AGENT, "a", True, False)
 
 
 @pytest.mark.parametrize(("urgency", "impact", "priority"), [
@@ -189,3 +210,66 @@ def test_text_that_is_no_number_has_no_key(typed):
 def test_user_text_is_kept_as_plain_text_without_control_characters():
     assert clean_text("  Hej\r\nmed\x00 dig\x1b  ") == "Hej\nmed dig"
     assert clean_text("<script>alert(1)</script>") == "<script>alert(1)</script>"
+
+
+def test_only_the_requester_of_the_requesters_side_closes_a_case_and_staff_close_as_agents_or_admins():
+    assert closer_of(system=False, staff=False, admin=False, requester=True) == Closer.REQUESTER
+    with pytest.raises(errors.Forbidden):
+        closer_of(system=False, staff=False, admin=False, requester=False)
+    assert closer_of(system=False, staff=True, admin=False, requester=False) == Closer.AGENT
+    assert closer_of(system=False, staff=True, admin=True, requester=False) == Closer.ADMIN
+    assert closer_of(system=True, staff=True, admin=True, requester=False) == Closer.SYSTEM
+
+
+@pytest.mark.parametrize("status", [s for s in Status if s != Status.CLOSED])
+def test_an_open_or_resolved_case_takes_messages_and_changes(status):
+    check_may_write(status)
+    check_may_change(status)
+
+
+def test_a_closed_case_takes_no_messages_files_or_changes():
+    with pytest.raises(errors.InvalidTransition):
+        check_may_write("closed")
+    with pytest.raises(errors.InvalidTransition):
+        check_may_change("closed")
+
+
+def test_an_assigned_case_needs_an_agent_and_a_registered_one_has_none():
+    check_assignment("assigned", "anne")
+    check_assignment("registered", None)
+    check_assignment("in_progress", None)
+    for status, assignee in (("assigned", None), ("registered", "anne")):
+        with pytest.raises(errors.ValidationFailed) as refused:
+            check_assignment(status, assignee)
+        assert list(refused.value.errors) == ["assignee_id"]
+
+
+def test_setting_a_case_back_to_registered_takes_its_agent_off_unless_the_change_names_one():
+    assert assignee_for_status("registered", "anne", named=False) is None
+    assert assignee_for_status("registered", "anne", named=True) == "anne"
+    assert assignee_for_status("in_progress", "anne", named=False) == "anne"
+
+
+def test_open_cases_of_one_organisation_merge_and_nothing_else_does():
+    org = MergeParty("registered", "org", "anne")
+    check_mergeable(org, MergeParty("in_progress", "org", "bo"))
+    check_mergeable(MergeParty("resolved", None, "anne"), MergeParty("registered", None, "anne"))
+    with pytest.raises(errors.InvalidTransition):
+        check_mergeable(org, MergeParty("closed", "org", "bo"))
+    for target in (MergeParty("registered", "other", "bo"), MergeParty("registered", None, "anne")):
+        with pytest.raises(errors.ValidationFailed):
+            check_mergeable(org, target)
+    with pytest.raises(errors.ValidationFailed):
+        check_mergeable(MergeParty("registered", None, "anne"), MergeParty("registered", None, "bo"))
+
+
+def test_a_file_has_its_messages_visibility_and_a_loose_one_depends_on_who_adds_it():
+    assert attachment_visibility(True, "internal", None) == "internal"
+    assert attachment_visibility(False, "external", "external") == "external"
+    with pytest.raises(errors.ValidationFailed):
+        attachment_visibility(True, "internal", "external")
+    assert attachment_visibility(True, None, None) == "internal"
+    assert attachment_visibility(True, None, "external") == "external"
+    assert attachment_visibility(False, None, None) == "external"
+    with pytest.raises(errors.Forbidden):
+        attachment_visibility(False, None, "internal")

@@ -70,6 +70,19 @@ def test_the_store_keeps_the_same_content_once_under_its_sha256(tmp_path):
     assert [p.name for p in tmp_path.rglob("*") if p.is_file()] == [first.sha256]
 
 
+def test_a_discarded_file_goes_unless_it_was_not_new_or_was_stored_again_since(tmp_path):
+    store = AttachmentStore(tmp_path, max_bytes=1000)
+    alone = store.save_stream(io.BytesIO(b"alene"))
+    store.discard(alone)
+    assert not store.path_of(alone.sha256).exists()
+    first = store.save_stream(io.BytesIO(b"delt"))
+    again = store.save_stream(io.BytesIO(b"delt"))
+    assert (first.created, again.created) == (True, False)
+    store.discard(again)
+    store.discard(first)
+    assert store.path_of(first.sha256).read_bytes() == b"delt"
+
+
 def test_a_file_past_the_limit_is_refused_and_nothing_is_left_behind(tmp_path):
     store = AttachmentStore(tmp_path, max_bytes=10)
     with pytest.raises(errors.PayloadTooLarge):
