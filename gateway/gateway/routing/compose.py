@@ -21,8 +21,10 @@ from marshmallow import Schema, fields
 from servicekit import errors
 from servicekit.web import current_identity, problem_response
 
+from ..i18n import _
 from ..runtime import gateway
 from .proxy import upstream_headers
+from .table import has_dot_segment
 from .upstream import BadGateway, Upstreams
 
 blp = Blueprint("composition", __name__, url_prefix="/api/v1", description="Composed views over several services")
@@ -52,6 +54,8 @@ def case_overview(case_id: str):
     """The case page in one call: case, messages, tasks (staff) and SLA; a failing part is reported
     under `errors`, not fatal."""
     identity = current_identity()
+    if has_dot_segment(case_id):
+        raise errors.NotFound(_("There is nothing at this address, or you may not see it."))
     case_path = f"/api/v1/cases/{quote(case_id, safe='')}"
     parts = [Part("case", "cases", case_path), Part("messages", "cases", f"{case_path}/messages"),
              Part("sla", "sla", f"{case_path}/sla")]

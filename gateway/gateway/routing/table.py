@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from urllib.parse import unquote
 
 UPSTREAM_SERVICES = ("cases", "tasks", "notify", "sla")
 
@@ -25,3 +26,12 @@ def service_for(path: str) -> str | None:
         if pattern.match(path):
             return service
     return None
+
+
+def has_dot_segment(path: str) -> bool:
+    """Whether ``path`` (decoded or not) has a ``.`` or ``..`` segment.
+
+    An HTTP client removes dot segments before it sends a path, so ``/api/v1/cases/../../metrics`` would be
+    routed as a case path and arrive upstream as ``/metrics``: such a path is refused, never forwarded.
+    """
+    return any(segment in (".", "..") for segment in unquote(path).split("/"))

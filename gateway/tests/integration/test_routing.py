@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import http.client
 import time
+from urllib.parse import urlsplit
 
 import pytest
 import requests
@@ -15,12 +17,18 @@ from servicekit.auth import IDENTITY_HEADER
 
 
 @pytest.fixture(scope="module")
-def upstreams(postgres_databases, rabbitmq_url, bus_namespace, identity_keys):
+def echo_apps(postgres_databases, rabbitmq_url, identity_keys):
+    return {name: create_echo_app(name, identity_keys[1], postgres_databases.create("echo"), rabbitmq_url)
+            for name in ("cases", "sla")}
+
+
+@pytest.fixture(scope="module")
+def upstreams(postgres_databases, rabbitmq_url, bus_namespace, identity_keys, echo_apps):
     public = identity_keys[1]
-    echo = ThreadedServer(create_echo_app("cases", public, postgres_databases.create("echo"), rabbitmq_url))
+    echo = ThreadedServer(echo_apps["cases"])
     tasks = ThreadedServer(start_service_app("tasks", postgres_databases.create("tasks"), rabbitmq_url,
                                              bus_namespace, public))
-    sla = ThreadedServer(create_echo_app("sla", public, postgres_databases.create("echo"), rabbitmq_url))
+    sla = ThreadedServer(echo_apps["sla"])
     with echo, tasks, sla:
         yield {"cases": echo.url, "tasks": tasks.url, "sla": sla.url, "notify": f"http://127.0.0.1:{free_port()}"}
 
@@ -116,6 +124,41 @@ def test_unauthenticated_calls_stop_at_the_gateway(client):
 def test_a_path_no_service_owns_is_404(harness, client):
     response = client.get("/api/v1/nowhere", headers=harness.admin)
     assert response.status_code == 404 and response.mimetype == "application/problem+json"
+
+
+DOT_SEGMENT_PATHS = (
+    "/api/v1/cases/%2E%2E/%2E%2E/%2E%2E/metrics",
+    "/api/v1/cases/%2e%2e/%2e%2e/%2e%2e/healthz",
+    "/api/v1/cases/x/%2E%2E/echo",
+    "/api/v1/cases/./echo",
+    "/api/v1/cases/%2E/echo",
+    "/api/v1/cases/%2E%2E/sla",
+    "/api/v1/cases/%2E%2E/overview",
+)
+
+
+def _raw_get(gateway_url: str, path: str, headers: dict[str, str]) -> tuple[int, str]:
+    """A GET with the path sent exactly as written (no client normalises or re-encodes it)."""
+    connection = http.client.HTTPConnection(urlsplit(gateway_url).netloc, timeout=10)
+    try:
+        connection.request("GET", path, headers=headers)
+        response = connection.getresponse()
+        response.read()
+        return response.status, response.getheader("Content-Type", "")
+    finally:
+        connection.close()
+
+
+def test_a_path_with_dot_segments_is_refused_and_never_reaches_a_service(harness, gateway_url, echo_apps):
+    user = harness.create_user(roles=["agent"])
+    for app in echo_apps.values():
+        app.received_paths.clear()
+    answers = {path: _raw_get(gateway_url, path, harness.as_user(user)) for path in DOT_SEGMENT_PATHS}
+    answers["internal"] = _raw_get(gateway_url, "/internal/v1/cases/%2E%2E/%2E%2E/metrics",
+                                   harness.service_headers())
+    assert {path: status for path, (status, _type) in answers.items()} == dict.fromkeys(answers, 404)
+    assert all(kind.startswith("application/problem+json") for _status, kind in answers.values())
+    assert echo_apps["cases"].received_paths == [] and echo_apps["sla"].received_paths == []
 
 
 def test_a_stopped_service_gives_503_problem_quickly(harness, client):
