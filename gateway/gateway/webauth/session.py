@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import functools
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from flask import g, redirect, request, session
 
@@ -24,6 +25,7 @@ from ..runtime import gateway
 
 LOGIN_PATH = "/log-ind"
 SEEN_RESOLUTION = 60  # seconds: the cookie is rewritten at most once a minute to track idleness
+UNSAFE_IN_NEXT = re.compile(r"[\x00-\x20\x7f\\]")  # control characters, space, backslash
 
 
 @dataclass(frozen=True)
@@ -151,8 +153,16 @@ def roles_required(*roles: str) -> Callable[[Callable], Callable]:
 
 
 def safe_next(target: str | None, default: str = "/") -> str:
-    """A local path to return to after log-in; anything that could leave the site becomes ``default``."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+    """A local path to return to after log-in; anything that could leave the site becomes ``default``.
+
+    Browsers drop tabs and line breaks from a ``Location`` and read a backslash as a slash, so
+    ``/\t/evil.example`` would become ``//evil.example``: such characters are refused outright (a line break
+    would also make the redirect itself fail).
+    """
+    if not target or UNSAFE_IN_NEXT.search(target) or not target.startswith("/") or target.startswith("//"):
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
         return default
     return target.rstrip("?") or default
 

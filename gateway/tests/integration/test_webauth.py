@@ -163,8 +163,14 @@ def test_the_web_log_in_is_throttled_like_the_api(harness, client):
 
 def test_a_next_address_outside_the_site_is_ignored(harness, client):
     user = harness.create_user()
-    for target in ("//evil.example", "https://evil.example/x", "/\\evil.example"):
-        assert _log_in(client, user, target).headers["Location"] == "/"
+    client.environ_base["REMOTE_ADDR"] = "192.0.2.17"  # its own client address: many log-ins, one throttle
+    for target in ("//evil.example", "https://evil.example/x", "/\\evil.example", "/%5Cevil.example",
+                   "/%09/evil.example", "/%0a/evil.example", "/%0d/evil.example", "/%0d%0aSet-Cookie:x=1",
+                   "%2F%2Fevil.example", "/%2F/evil.example", "%20//evil.example", "/%20/evil.example",
+                   "https:evil.example", "javascript:alert(1)", "///evil.example"):
+        response = _log_in(client, user, target)
+        assert (response.status_code, response.headers["Location"]) == (302, "/"), target
+    assert _log_in(client, user, "/sager%3Fvis%3Dalle").headers["Location"] == "/sager?vis=alle"
 
 
 def test_api_calls_act_as_the_signed_in_user_in_process(harness, client):
