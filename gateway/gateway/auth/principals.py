@@ -104,7 +104,7 @@ def _personal_token_identity(token: str) -> Identity:
     if (api_token is None or api_token.revoked_at is not None
             or (api_token.expires_at is not None and api_token.expires_at <= now)):
         raise _refused()
-    user = active_user(api_token.user_id)
+    user = active_user(api_token.user_id, issued_at=api_token.created_at)
     if user is None:
         raise _refused()
     if api_token.last_used_at is None or now - api_token.last_used_at > LAST_USED_RESOLUTION:

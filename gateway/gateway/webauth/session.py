@@ -20,6 +20,7 @@ from servicekit.web import db_session
 from ..auth.login import authenticate_password as _authenticate_password
 from ..auth.principals import active_user, end_read_transaction, user_identity
 from ..i18n import _
+from ..identity.users import end_browser_sessions
 from ..models import User
 from ..runtime import gateway
 
@@ -103,8 +104,9 @@ def session_identity() -> Identity | None:
     if now - signed_in_at > settings.session_max_age or now - seen_at > settings.session_idle_timeout:
         session.clear()
         return None
-    user = active_user(user_id, issued_at=datetime.fromtimestamp(signed_in_at, UTC))
-    if user is None:
+    signed_in = datetime.fromtimestamp(signed_in_at, UTC)
+    user = active_user(user_id, issued_at=signed_in)
+    if user is None or (user.sessions_valid_after is not None and signed_in < user.sessions_valid_after):
         session.clear()
         return None
     if now - seen_at > SEEN_RESOLUTION:
@@ -187,7 +189,10 @@ def sign_in(user: WebUser | User) -> None:
 
 
 def sign_out() -> None:
+    """End the session: this cookie, and any copy of it (the user's sessions signed in before now end)."""
     language = session.get("language")
+    if session.get("uid"):
+        end_browser_sessions(db_session(), session["uid"])
     session.clear()
     if language:
         session["language"] = language

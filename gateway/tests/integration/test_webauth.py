@@ -137,6 +137,17 @@ def test_htmx_sends_the_csrf_token_as_a_header(harness, client):
     assert client.get("/privat").status_code == 302
 
 
+def test_a_copy_of_the_session_cookie_is_void_after_log_out(harness, client):
+    user = harness.create_user()
+    _log_in(client, user)
+    copied = client.get_cookie("servicedesk_session").value
+    assert client.post("/log-ud", headers={"X-CSRFToken": _csrf(client)}).status_code == 302
+    client.set_cookie("servicedesk_session", copied)
+    assert client.get("/privat").status_code == 302
+    assert _log_in(client, user).headers["Location"] == "/privat"
+    assert client.get("/privat").json["id"] == user["id"]
+
+
 def test_htmx_requests_without_a_session_get_an_hx_redirect(client):
     response = client.get("/privat", headers={"HX-Request": "true"})
     assert response.status_code == 401
