@@ -19,6 +19,17 @@ PUBLIC_ROUTES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     )
 )
 
+# The public routes a service principal calls (everything else under /api/ is 403 to it): notify reads
+# the attachments of a case to send them with a forward (services/notify/notify/gateway.py).
+SERVICE_PRINCIPAL_ROUTES: tuple[tuple[frozenset[str], re.Pattern[str]], ...] = (
+    (frozenset({"GET", "HEAD"}), re.compile(rf"^/api/v1/cases/{_ID}/attachments(/{_ID})?$")),
+)
+
+
+def service_may_call(method: str, path: str) -> bool:
+    """Whether a service principal may call this public ``/api/`` route."""
+    return any(method in methods and pattern.match(path) for methods, pattern in SERVICE_PRINCIPAL_ROUTES)
+
 
 def service_for(path: str) -> str | None:
     """The service that answers this public ``/api/v1/...`` path, or None when no service does."""
