@@ -87,6 +87,16 @@ def test_request_id_trace_language_and_conditions_are_passed_on(harness, client)
     assert response.headers["X-Request-ID"] == "req-42"
 
 
+@pytest.mark.parametrize("path", ["/api/v1/cases/echo", "/api/v1/cases/download?size=10", "/api/v1/cases/hidden"])
+def test_a_forwarded_answer_carries_the_security_headers(harness, client, path):
+    headers = client.get(path, headers=harness.as_user(harness.create_user())).headers
+    assert "default-src 'none'" in headers["Content-Security-Policy"]
+    assert "sandbox" in headers["Content-Security-Policy"]
+    assert headers["X-Content-Type-Options"] == "nosniff" and headers["X-Frame-Options"] == "DENY"
+    assert headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
+    assert headers["Cross-Origin-Opener-Policy"] == "same-origin"
+
+
 def test_a_services_problem_passes_through_unchanged(harness, client):
     user = harness.create_user(roles=["agent"])
     response = client.post("/api/v1/cases/conflict", headers=harness.as_user(user))
