@@ -2,14 +2,18 @@
 
 Each route of the merged OpenAPI document must be in the table below (a new route that is not fails the
 test): ``public`` routes answer without a token; every other route is 401 without one. Routes for staff
-are refused to requesters, routes for admins are refused to requesters and agents; the roles a route is
-for are let through (checked on reading routes, whose calls change nothing).
+are refused to requesters, routes for admins are refused to requesters, agents and dispatchers; a service
+principal is refused everywhere but the routes services call (``SERVICE_CALLS``). The roles a route is for
+are let through: reading routes with the world's people, writing routes with minimal valid bodies by
+people made for the purpose (so nothing the other tests rely on changes), on objects made for it.
 """
 
+import time
 import uuid
 
 import pytest
 import requests
+from world import PASSWORD
 
 PUBLIC, USER, STAFF, ADMIN = "public", "user", "staff", "admin"
 
@@ -86,6 +90,11 @@ ROUTES = {
     "/api/v1/webhooks/{webhook_id}/ping": {"post": ADMIN},
 }
 METHODS = ("get", "post", "put", "patch", "delete")
+# the public routes a service principal calls through the gateway (notify: a forward's attachments)
+SERVICE_CALLS = {("get", "/api/v1/cases/{case_id}/attachments"),
+                 ("get", "/api/v1/cases/{case_id}/attachments/{attachment_id}")}
+PRIORITIES = ("critical", "high", "normal", "low")
+WRITE_ORDER = ["post", "put", "patch", "delete"]  # what a route deletes is written to first
 
 
 @pytest.fixture(scope="module")
@@ -156,7 +165,7 @@ def test_a_forged_token_is_refused_everywhere(system, documented, ids):
     assert not wrong, "\n".join(wrong)
 
 
-@pytest.mark.parametrize("person,refused", [("anne", {STAFF, ADMIN}), ("sofie", {ADMIN})])
+@pytest.mark.parametrize("person,refused", [("anne", {STAFF, ADMIN}), ("sofie", {ADMIN}), ("dennis", {ADMIN})])
 def test_routes_for_other_roles_are_refused(system, world, documented, ids, person, refused):
     session = world.as_(person)
     wrong = []
@@ -170,7 +179,7 @@ def test_routes_for_other_roles_are_refused(system, world, documented, ids, pers
     assert not wrong, "\n".join(wrong)
 
 
-@pytest.mark.parametrize("person,allowed", [("anne", {USER}), ("sofie", {USER, STAFF}),
+@pytest.mark.parametrize("person,allowed", [("anne", {USER}), ("sofie", {USER, STAFF}), ("dennis", {USER, STAFF}),
                                             ("admin", {USER, STAFF, ADMIN})])
 def test_reading_routes_let_their_roles_through(system, world, documented, ids, person, allowed):
     session = system.admin() if person == "admin" else world.as_(person)
@@ -180,4 +189,227 @@ def test_reading_routes_let_their_roles_through(system, world, documented, ids, 
             status = call(session, system, "get", fill(path, ids)).status_code
             if status in (401, 403) or status >= 500:
                 wrong.append(f"GET {path}: {status}")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_a_service_principal_is_refused_everywhere_but_the_routes_services_call(system, documented, ids):
+    service = requests.Session()
+    service.headers["Authorization"] = f"Bearer {system.env['notify']['SERVICE_API_KEY']}"
+    wrong = []
+    for path, methods in documented.items():
+        for method in methods:
+            kwargs = {"json": {}} if method in ("post", "put", "patch") else {}
+            status = service.request(method, f"{system.gateway_url}{fill(path, ids)}", timeout=20, **kwargs).status_code
+            let_through = (method, path) in SERVICE_CALLS
+            if (let_through and (status in (401, 403) or status >= 500)) or (not let_through and status != 403):
+                wrong.append(f"{method.upper()} {path}: {status}")
+    assert not wrong, "\n".join(wrong)
+
+
+# -- allowed writes are let through ------------------------------------------------------------------------
+
+WRITERS = {"requester": (["requester"], USER), "agent": (["agent"], STAFF),
+           "dispatcher": (["agent", "dispatcher"], STAFF), "admin": (None, ADMIN)}
+ALLOWED = {USER: {USER}, STAFF: {USER, STAFF}, ADMIN: {USER, STAFF, ADMIN}}
+
+
+def _until(attempt, what: str, timeout: float = 20.0):
+    """The first answer of ``attempt`` that is not None, tried while the services learn of new people."""
+    deadline = time.monotonic() + timeout
+    while (answer := attempt()) is None:
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.3)
+    return answer
+
+
+def _created(response) -> dict:
+    assert response.status_code in (200, 201), response.text
+    return response.json()
+
+
+def _writer(world, kind: str):
+    """A person of this kind made for the write pass, in an organisation or team of the write pass (so that
+    no other test sees more people or cases than it made), and their session."""
+    roles, _level = WRITERS[kind]
+    if roles is None:
+        return world.system.admin()
+    key = f"access-{kind}"
+    if key not in world.emails:
+        admin = world.system.admin()
+        _writers_home(world, admin)
+        domain = world.emails["access-domain"] if kind == "requester" else "servicedesk.test"
+        world.emails[key] = f"{key}.{uuid.uuid4().hex[:8]}@{domain}"
+        world.ids[key] = _created(admin.post("/api/v1/users", json={
+            "email": world.emails[key], "name": f"Adgang {kind}", "password": PASSWORD, "roles": roles,
+            "organisation_id": world.ids["access-organisation"] if kind == "requester" else None}))["id"]
+        if kind != "requester":
+            _created(admin.post(f"/api/v1/teams/{world.ids['access-team']}/members",
+                                json={"user_id": world.ids[key], "dispatcher": kind == "dispatcher"}))
+    return world.as_(key)
+
+
+def _writers_home(world, admin) -> None:
+    if "access-team" in world.ids:
+        return
+    tag = uuid.uuid4().hex[:8]
+    world.emails["access-domain"] = f"adgang-{tag}.test"
+    world.ids["access-organisation"] = _created(admin.post("/api/v1/organisations", json={
+        "name": f"Adgangsprøven {tag}", "mail_domains": [world.emails["access-domain"]]}))["id"]
+    world.ids["access-team"] = _created(admin.post("/api/v1/teams", json={"name": f"Adgangsprøven {tag}"}))["id"]
+    world.emails["access-category"] = f"adgangsprøven-{tag}"
+
+    def route_the_category_to_the_team():  # the writers' cases land in their own team's queue
+        response = admin.post("/api/v1/routing-rules", json={
+            "name": f"Adgangsprøven {tag}", "category": world.emails["access-category"],
+            "team_id": world.ids["access-team"]})
+        return None if response.status_code == 422 else _created(response)
+
+    _until(route_the_category_to_the_team, "the cases service to learn of the team")
+
+
+def _scratch(world, session, level: str) -> dict[str, object]:
+    """Fresh objects for one writer's calls, so that no write touches what other tests use."""
+    admin, tag = world.system.admin(), uuid.uuid4().hex[:8]
+    requester = "access-requester"
+    _writer(world, "requester")
+    cases = {name: world.open_case(requester, category=world.emails["access-category"])
+             for name in ("case", "merged", "into", "resolved", "closed", "bulk")}
+    colleague = _created(admin.post("/api/v1/users", json={
+        "email": f"kollega-{tag}@{world.emails['access-domain']}", "name": "Kollega", "roles": ["requester"],
+        "organisation_id": world.ids["access-organisation"]}))
+    team = _created(admin.post("/api/v1/teams", json={"name": f"Adgang {tag}"}))
+    member = _created(admin.post("/api/v1/users", json={"email": f"medlem-{tag}@servicedesk.test", "name": "Medlem",
+                                                          "roles": ["agent"]}))
+    newcomer = _created(admin.post("/api/v1/users", json={"email": f"ny-{tag}@servicedesk.test", "name": "Ny",
+                                                            "roles": ["agent"]}))
+    _created(admin.post(f"/api/v1/teams/{team['id']}/members", json={"user_id": member["id"]}))
+    ids = {
+        "case_id": cases["case"]["id"], "token_id": _created(session.post("/api/v1/api-tokens",
+                                                                          json={"name": "adgang"}))["id"],
+        "colleague_id": colleague["id"], "team_id": team["id"], "member_id": member["id"],
+        "newcomer_id": newcomer["id"], "user_id": _created(admin.post("/api/v1/users", json={
+            "email": f"bruger-{tag}@servicedesk.test", "name": "Bruger", "roles": ["requester"]}))["id"],
+        "organisation_id": _created(admin.post("/api/v1/organisations", json={"name": f"Adgang {tag}"}))["id"],
+        "cases": {name: case["id"] for name, case in cases.items()}, "tag": tag,
+        "writers_team_id": world.ids["access-team"],
+        "matrix": admin.get("/api/v1/priority-matrix").json()["matrix"],
+        "default_team_id": admin.get("/api/v1/routing-rules").json()["default_team_id"],
+    }
+    if level in (STAFF, ADMIN):
+        ids.update(_staff_scratch(world, admin, session, ids, tag))
+    return ids
+
+
+def _staff_scratch(world, admin, session, ids, tag) -> dict[str, str]:
+    case_id = ids["case_id"]
+    message = _created(session.post(f"/api/v1/cases/{case_id}/messages", json={"body": "Vi kigger på det."}))
+
+    def new_task():
+        response = session.post(f"/api/v1/cases/{case_id}/tasks", json={
+            "subject": "Udskift toner", "description": "Toneren i printeren på 2. sal skal udskiftes.",
+            "team_id": world.ids["access-team"]})
+        not_known_yet = (response.status_code == 409 and response.json().get("type") == "/problems/case-not-known-yet"
+                         or response.status_code == 422 and "team_id" in response.json().get("errors", {}))
+        return None if not_known_yet else _created(response)
+
+    calendar = _created(admin.post("/api/v1/sla/calendars", json={"name": f"Adgang {tag}"}))
+    return {
+        "message_id": message["id"], "task_id": _until(new_task, "the task to be created")["id"],
+        "template_id": _created(admin.post("/api/v1/reply-templates", json={"name": f"Adgang {tag}",
+                                                                            "body": "Hej"}))["id"],
+        "rule_id": _created(admin.post("/api/v1/routing-rules", json={
+            "name": f"Adgang {tag}", "category": f"adgang-{tag}", "team_id": ids["team_id"], "active": False}))["id"],
+        "calendar_id": calendar["id"],
+        "policy_id": _created(admin.post("/api/v1/sla/policies", json=_policy(tag, calendar["id"])))["id"],
+        "webhook_id": _webhook(admin),
+    }
+
+
+def _webhook(admin) -> str:
+    """A webhook of its own; where its host cannot be resolved here (422) an unknown id, answered 404."""
+    response = admin.post("/api/v1/webhooks", json={"url": "https://hooks.example.org/adgang", "events": ["case.*"],
+                                                     "secret": "hemmelig-hemmelig-hemmelig", "active": False})
+    return response.json()["id"] if response.status_code == 201 else str(uuid.uuid4())
+
+
+def _policy(tag: str, calendar_id: str) -> dict:
+    return {"name": f"Adgang {tag}", "category": f"adgang-{tag}", "calendar_id": calendar_id, "active": False,
+            "targets": {p: {"first_response": 3600, "resolution": 86400} for p in PRIORITIES}}
+
+
+def _write(method: str, path: str, ids: dict) -> tuple[str, dict]:
+    """The call for one writing route: the path filled in and a minimal valid body (or none)."""
+    tag, cases = ids["tag"], ids["cases"]
+    case_of = {"/merge": cases["merged"], "/resolve": cases["resolved"], "/close": cases["closed"]}
+    filled = {**ids, "case_id": next((c for end, c in case_of.items() if path.endswith(end)), ids["case_id"]),
+              "user_id": ids["member_id"] if "/teams/" in path else ids["colleague_id"] if "/shares/" in path
+              else ids["user_id"]}
+    bodies = {
+        ("post", "/api/v1/api-tokens"): {"json": {"name": "adgangstest"}},
+        ("post", "/api/v1/cases"): {"json": {"title": "Adgangstest", "description": "En skrivning for rollen."}},
+        ("post", "/api/v1/cases/bulk"): {"json": {"ids": [cases["bulk"]], "changes": {"category": "adgang"}}},
+        ("patch", "/api/v1/cases/{case_id}"): {"json": {"category": "adgang"}},
+        ("post", "/api/v1/cases/{case_id}/attachments"): {"files": {"file": ("note.txt", b"adgang", "text/plain")}},
+        ("post", "/api/v1/cases/{case_id}/forward"): {"json": {"to": ["ekstern@example.org"],
+                                                               "body": "Til orientering."}},
+        ("post", "/api/v1/cases/{case_id}/merge"): {"json": {"into_id": cases["into"]}},
+        ("post", "/api/v1/cases/{case_id}/messages"): {"json": {"body": "Tak for hjælpen."}},
+        ("post", "/api/v1/cases/{case_id}/reopen"): {"json": {"reason": "Det virker stadig ikke."}},
+        ("post", "/api/v1/cases/{case_id}/resolve"): {"json": {"solution": "Printeren er genstartet."}},
+        ("post", "/api/v1/cases/{case_id}/shares"): {"json": {"user_id": ids["colleague_id"]}},
+        ("post", "/api/v1/cases/{case_id}/tasks"): {"json": {
+            "subject": "Bestil toner", "description": "Der skal bestilles toner til printeren på 2. sal.",
+            "team_id": ids["writers_team_id"]}},
+        ("patch", "/api/v1/me"): {"json": {"language": "da"}},
+        # a wrong current password: let through (422) and nothing changes for the people of the other tests
+        ("post", "/api/v1/me/password"): {"json": {"current_password": "not the password", "new_password": "y" * 12}},
+        ("put", "/api/v1/notification-preferences"): {"json": {"items": []}},
+        ("post", "/api/v1/organisations"): {"json": {"name": f"Ny {tag}"}},
+        ("patch", "/api/v1/organisations/{organisation_id}"): {"json": {"case_visibility": "own"}},
+        ("put", "/api/v1/priority-matrix"): {"json": {"matrix": ids["matrix"]}},
+        ("post", "/api/v1/reply-templates"): {"json": {"name": f"Ny {tag}", "body": "Hej"}},
+        ("patch", "/api/v1/reply-templates/{template_id}"): {"json": {"body": "Hej igen"}},
+        ("post", "/api/v1/routing-rules"): {"json": {"name": f"Ny {tag}", "category": f"ny-{tag}",
+                                                     "team_id": ids["team_id"], "active": False}},
+        # the default team as it is (none chosen yet: 422, and nothing changes)
+        ("put", "/api/v1/routing-rules/default-team"): {"json": {"team_id": ids["default_team_id"]}},
+        ("patch", "/api/v1/routing-rules/{rule_id}"): {"json": {"name": f"Ændret {tag}"}},
+        ("post", "/api/v1/sla/calendars"): {"json": {"name": f"Ny {tag}"}},
+        ("patch", "/api/v1/sla/calendars/{calendar_id}"): {"json": {"name": f"Ændret {tag}"}},
+        ("post", "/api/v1/sla/policies"): {"json": _policy(f"ny-{tag}", ids.get("calendar_id", ""))},
+        ("patch", "/api/v1/sla/policies/{policy_id}"): {"json": {"description": "adgangstest"}},
+        ("patch", "/api/v1/tasks/{task_id}"): {"json": {"subject": "Udskift toner nu"}},
+        ("post", "/api/v1/tasks/{task_id}/comments"): {"json": {"body": "Toner er bestilt."}},
+        ("post", "/api/v1/tasks/{task_id}/reopen"): {"json": {"reason": "Toneren kom ikke."}},
+        ("post", "/api/v1/tasks/{task_id}/resolve"): {"json": {"solution": "Toneren er udskiftet."}},
+        ("post", "/api/v1/tasks/{task_id}/return"): {"json": {"comment": "Tilbage til dig."}},
+        ("post", "/api/v1/teams"): {"json": {"name": f"Ny {tag}"}},
+        ("patch", "/api/v1/teams/{team_id}"): {"json": {"email": f"adgang-{tag}@example.org"}},
+        ("post", "/api/v1/teams/{team_id}/members"): {"json": {"user_id": ids["newcomer_id"]}},
+        ("patch", "/api/v1/teams/{team_id}/members/{user_id}"): {"json": {"dispatcher": True}},
+        ("post", "/api/v1/users"): {"json": {"email": f"ny-bruger-{tag}@example.org", "name": "Ny Bruger",
+                                             "roles": ["requester"]}},
+        ("patch", "/api/v1/users/{user_id}"): {"json": {"language": "en"}},
+        ("post", "/api/v1/webhooks"): {"json": {"url": "https://hooks.example.org/ny", "events": ["task.*"],
+                                                "secret": "hemmelig-hemmelig-hemmelig", "active": False}},
+        ("patch", "/api/v1/webhooks/{webhook_id}"): {"json": {"description": "adgangstest"}},
+    }
+    return fill(path, {k: v for k, v in filled.items() if isinstance(v, str)}), bodies.get((method, path), {})
+
+
+@pytest.mark.parametrize("kind", list(WRITERS))
+def test_writing_routes_let_their_roles_through(system, world, documented, kind):
+    """401 or 403 is a refusal; 404, 409 or 422 (a rule of the service, not the role) is let through."""
+    session = _writer(world, kind)
+    level = WRITERS[kind][1]
+    ids = _scratch(world, session, level)
+    wrong = []
+    for path, methods in sorted(documented.items()):
+        for method in sorted((m for m in methods if m != "get"), key=WRITE_ORDER.index):
+            if ROUTES[path][method] not in ALLOWED[level]:
+                continue
+            url, body = _write(method, path, ids)
+            status = session.request(method, url, **body).status_code
+            if status in (401, 403) or status >= 500:
+                wrong.append(f"{method.upper()} {path}: {status}")
     assert not wrong, "\n".join(wrong)

@@ -105,3 +105,44 @@ def test_a_forgotten_password_is_replaced_through_the_mail_the_gateways_worker_s
                               json={"token": token, "password": "a new long password"})
     assert confirmed.status_code == 204
     assert system.session_for(email, "a new long password").get(f"{system.gateway_url}/api/v1/me").ok
+
+
+def _until(attempt, what: str, timeout: float = 30.0):
+    deadline = time.monotonic() + timeout
+    while (answer := attempt()) is None:
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.3)
+    return answer
+
+
+def test_the_case_overview_gathers_the_real_services_parts_as_each_caller_may_see_them(world):
+    case = world.open_case("anne", title="Skærmen flimrer", description="Skærmen på mit skrivebord flimrer.")
+    agent = world.as_("sofie")
+    internal = agent.post(f"/api/v1/cases/{case['id']}/messages",
+                          json={"body": "Intern note: skærmen skal nok skiftes.", "visibility": "internal"})
+    assert internal.status_code == 201, internal.text
+    reply = agent.post(f"/api/v1/cases/{case['id']}/messages", json={"body": "Vi skifter skærmen i morgen."})
+    assert reply.status_code == 201, reply.text
+
+    def new_task():
+        response = agent.post(f"/api/v1/cases/{case['id']}/tasks", json={
+            "subject": "Skift skærm", "description": "Anne skal have en ny skærm på sit skrivebord.",
+            "team_id": world.ids["support"]})
+        return None if response.status_code == 409 else response
+
+    task = _until(new_task, "the tasks service to learn of the case").json()
+    _until(lambda: agent.get(f"/api/v1/cases/{case['id']}/sla").ok or None, "the SLA service to start the clocks")
+
+    staff_view = agent.get(f"/api/v1/cases/{case['id']}/overview")
+    assert staff_view.status_code == 200, staff_view.text
+    overview = staff_view.json()
+    assert overview["errors"] == {}
+    assert overview["case"]["id"] == case["id"] and overview["case"]["number"] == case["number"]
+    assert {internal.json()["id"], reply.json()["id"]} <= {m["id"] for m in overview["messages"]["items"]}
+    assert [t["id"] for t in overview["tasks"]["items"]] == [task["id"]]
+    assert overview["sla"]["case_id"] == case["id"]
+
+    requester_view = world.as_("anne").get(f"/api/v1/cases/{case['id']}/overview").json()
+    assert requester_view["case"]["id"] == case["id"] and requester_view["errors"] == {}
+    assert [m["id"] for m in requester_view["messages"]["items"]] == [reply.json()["id"]]
+    assert requester_view["tasks"] is None and requester_view["sla"] is None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
@@ -13,6 +14,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from servicekit import errors
 from servicekit.auth import IdentitySigner, read_key
 from servicekit.config import ConfigError, Settings
+from servicekit.i18n import _ as kit_gettext
 from servicekit.runtime import build_service_context
 from servicekit.web import ServiceContext, create_service_app, db_session, problem_response
 
@@ -25,6 +27,7 @@ from .auth.throttle import LoginRefused, Throttle, ThrottlePolicy
 from .auth.tokens import AccessTokens
 from .i18n import _
 from .identity.admin import ensure_first_admin
+from .identity.common import is_unique_violation
 from .identity.events import PUBLISHED_EVENTS
 from .metrics import GatewayMetrics
 from .routing.proxy import bp as routing_bp
@@ -35,6 +38,8 @@ from .security import init_security
 from .sso import init_sso
 from .web import bp as web_pages
 from .webauth import init_webauth
+
+log = logging.getLogger(__name__)
 
 PACKAGE_DIR = Path(__file__).parent
 MIGRATIONS_DIR = PACKAGE_DIR / "migrations"
@@ -112,8 +117,12 @@ def _configure(app: Flask) -> None:
         return problem_response(body, {"Retry-After": str(err.retry_after)})
 
     @app.errorhandler(IntegrityError)
-    def on_concurrent_duplicate(_err: IntegrityError):
-        # the checks before a write found it free, but a concurrent request took it first
+    def on_integrity_error(err: IntegrityError):
         db_session().rollback()
+        if not is_unique_violation(err):  # a broken rule of the schema: a bug, not the caller's doing
+            log.error("integrity error", exc_info=err)
+            return problem_response(errors.ServiceError(kit_gettext("Something went wrong on our side."))
+                                    .to_problem())
+        # the checks before a write found it free, but a concurrent request took it first
         return problem_response(errors.Conflict(_("This conflicts with a change saved at the same moment. "
                                                   "Reload and try again.")).to_problem())

@@ -70,6 +70,8 @@ class GatewayConfig(ServiceConfig):
     oidc_client_secret = fields.String(data_key="OIDC_CLIENT_SECRET", load_default=None)
     oidc_scopes = fields.String(data_key="OIDC_SCOPES", load_default="openid email profile")
     oidc_require_password_first = fields.Boolean(data_key="OIDC_REQUIRE_PASSWORD_FIRST", load_default=True)
+    # only for a provider that never sends email_verified but checks every address itself
+    oidc_trust_unverified_email = fields.Boolean(data_key="OIDC_TRUST_UNVERIFIED_EMAIL", load_default=False)
 
     @validates_schema
     def check_oidc_complete(self, data, **_kwargs):

@@ -72,6 +72,8 @@ class User(Versioned, Base):
     last_login_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
     # tokens issued before this moment are void (deactivation, password change)
     tokens_valid_after: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    # browser sessions signed in before this moment are void (log-out: the cookie may have been copied)
+    sessions_valid_after: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
 
     memberships: Mapped[list[TeamMember]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin",

@@ -2,10 +2,17 @@
 
 ``/log-ind/sso?next=/sager`` sends the browser to the provider (authorization code flow with PKCE,
 state and nonce); ``/log-ind/sso/callback`` exchanges the code, verifies the ID token and signs the
-user in. Users are matched by the provider's subject once linked, before that by a verified e-mail
-address. Nobody is created here: the user must exist. As seed 000 says, a user who registered logs in
-with their password the first time (``OIDC_REQUIRE_PASSWORD_FIRST``, on by default) and may use
-SSO afterwards.
+user in. Who the user is:
+
+1. the user linked to the provider's subject (``users.oidc_subject`` = ``<issuer>|<sub>``), if any;
+2. else the user with the e-mail address of the claims, and only if the provider vouches for it
+   (``email_verified`` true; ``OIDC_TRUST_UNVERIFIED_EMAIL=true`` accepts an address without it). That
+   user is then linked to the subject, unless they are linked to another subject already (refused).
+
+Nobody is created here: the user must exist and be active. As seed 000 says, a user who has a password
+logs in with it the first time (``OIDC_REQUIRE_PASSWORD_FIRST``, on by default) and may use SSO
+afterwards; a user without any password (created for SSO only, or from a mail) may use SSO at once.
+The claims of the userinfo endpoint are used only when their ``sub`` is the ID token's.
 
 A refusal or a failure goes back to ``/log-ind?sso=<reason>`` with a flashed message (category
 ``error``) in the user's language.
@@ -14,6 +21,7 @@ A refusal or a failure goes back to ``/log-ind?sso=<reason>`` with a flashed mes
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
@@ -104,11 +112,20 @@ def callback():
 
 
 def _claims(token: dict[str, Any]) -> dict[str, Any]:
-    claims = dict(token.get("userinfo") or {})
-    if not claims.get("email"):
-        claims.update(oauth.oidc.userinfo(token=token))
+    return merged_claims(token.get("userinfo") or {}, lambda: oauth.oidc.userinfo(token=token))
+
+
+def merged_claims(id_token: dict[str, Any], fetch_userinfo: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """The ID token's claims, completed from the userinfo endpoint when they name no e-mail address; the
+    userinfo answer must be about the same subject (OpenID Connect Core 5.3.2)."""
+    claims = dict(id_token)
     if not claims.get("sub"):
         raise ValueError("the provider named no subject")
+    if not claims.get("email"):
+        userinfo = dict(fetch_userinfo())
+        if userinfo.get("sub") != claims["sub"]:
+            raise ValueError("the userinfo answer is about another subject than the ID token")
+        claims.update(userinfo)
     return claims
 
 
@@ -120,19 +137,21 @@ def _match_user(claims: dict[str, Any]) -> User:
     if not user.active:
         raise SsoRefused("inactive", _("Your user is deactivated."))
     if user.oidc_subject is None:
-        if settings.oidc_require_password_first and user.first_password_login_at is None:
+        if (settings.oidc_require_password_first and user.password_hash is not None
+                and user.first_password_login_at is None):
             raise SsoRefused("password_first", _("Log in with your password the first time. After that you "
                                                  "can use single sign-on."))
         user.oidc_subject = subject
         session_db.commit()
     elif user.oidc_subject != subject:
-        raise SsoRefused("unknown_user", _("Your user is linked to another sign-on account."))
+        raise SsoRefused("linked_elsewhere", _("Your user is linked to another sign-on account."))
     return user
 
 
 def _user_by_email(claims: dict[str, Any]) -> User:
     email = claims.get("email")
-    if not email or claims.get("email_verified") is False:
+    vouched = claims.get("email_verified") is True or gateway().settings.oidc_trust_unverified_email
+    if not email or not vouched:
         raise SsoRefused("no_email", _("The sign-on service did not confirm your e-mail address."))
     user = find_user_by_email(db_session(), email)
     if user is None:

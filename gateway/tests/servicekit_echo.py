@@ -109,4 +109,11 @@ def create_echo_app(name: str, public_key: str, database_url: str, amqp_url: str
         verifier=IdentityVerifier(public_key, audience=name),
         metrics=ServiceMetrics(name),
     )
-    return create_service_app(import_name=__name__, context=context, blueprints=[blp, internal], title=name)
+    app = create_service_app(import_name=__name__, context=context, blueprints=[blp, internal], title=name)
+    app.received_paths = []  # every path that reached this service, in order
+
+    @app.before_request
+    def remember_the_path():
+        app.received_paths.append(request.path)
+
+    return app

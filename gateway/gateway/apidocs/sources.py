@@ -9,9 +9,11 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import Executor
 from pathlib import Path
 from typing import Any
 
+import urllib3
 from flask import Flask
 
 from servicekit import errors
@@ -38,42 +40,87 @@ def own_asyncapi(app: Flask) -> dict[str, Any]:
     return app.extensions["servicekit.asyncapi"]
 
 
-def fetch_from_services(upstreams: Upstreams, path: str) -> tuple[dict[str, Any], list[str]]:
-    """Each service's document at ``path``; the names of those that did not answer."""
+# the documents are small: a service that takes longer than this is left out (and asked again soon)
+DOCUMENT_TIMEOUT = urllib3.Timeout(connect=2.0, read=5.0)
+
+
+def fetch_from_services(upstreams: Upstreams, path: str, pool: Executor,
+                        timeout: urllib3.Timeout = DOCUMENT_TIMEOUT) -> tuple[dict[str, Any], list[str]]:
+    """Each service's document at ``path``, asked of all services at once; the names of those that did not
+    answer in time."""
+    futures = {service: pool.submit(_fetch_document, upstreams, service, path, timeout)
+               for service in UPSTREAM_SERVICES}
     documents, missing = {}, []
-    for service in UPSTREAM_SERVICES:
+    for service, future in futures.items():
         try:
-            response = upstreams.request(service, "GET", path, {"Accept": "application/json"})
-            try:
-                body = b"".join(response.body)
-            finally:
-                response.close()
-            if response.status != 200:
-                raise ValueError(f"status {response.status}")
-            documents[service] = json.loads(body)
+            documents[service] = future.result()
         except (errors.ServiceError, ValueError) as err:
             log.warning("no %s from %s: %s", path, service, err)
             missing.append(service)
     return documents, missing
 
 
+def _fetch_document(upstreams: Upstreams, service: str, path: str, timeout: urllib3.Timeout) -> dict[str, Any]:
+    response = upstreams.request(service, "GET", path, {"Accept": "application/json"}, timeout=timeout)
+    try:
+        body = b"".join(response.body)
+    finally:
+        response.close()
+    if response.status != 200:
+        raise ValueError(f"status {response.status}")
+    return json.loads(body)
+
+
 class CachedDocument:
-    """A merged document, rebuilt at most every ``ttl`` seconds (sooner while a service was missing)."""
+    """A merged document, rebuilt at most every ``ttl`` seconds (every ``retry`` seconds while a service was
+    missing).
+
+    Only the first caller waits for a build; after that, callers get the last good copy at once while one
+    background thread rebuilds it. A complete copy is not replaced by one that misses a service.
+    """
 
     def __init__(self, build: Callable[[], tuple[dict[str, Any], list[str]]], ttl: float = 300.0,
                  retry: float = 10.0):
         self._build, self._ttl, self._retry = build, ttl, retry
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # guards the fields below
+        self._first_build = threading.Lock()
         self._value: dict[str, Any] | None = None
+        self._complete = False
         self._expires = 0.0
+        self._rebuilding = False
 
     def get(self) -> dict[str, Any]:
         with self._lock:
-            if self._value is None or time.monotonic() >= self._expires:
-                document, missing = self._build()
-                self._value = document
-                self._expires = time.monotonic() + (self._retry if missing else self._ttl)
+            value = self._value
+            stale = value is not None and time.monotonic() >= self._expires and not self._rebuilding
+            if stale:
+                self._rebuilding = True
+        if stale:
+            threading.Thread(target=self._refresh_in_background, name="gateway-apidocs", daemon=True).start()
+        if value is not None:
+            return value
+        with self._first_build:
+            if self._value is None:
+                self._refresh()
             return self._value
+
+    def _refresh(self) -> None:
+        document, missing = self._build()
+        with self._lock:
+            if not missing or not self._complete:
+                self._value, self._complete = document, not missing
+            self._expires = time.monotonic() + (self._retry if missing else self._ttl)
+
+    def _refresh_in_background(self) -> None:
+        try:
+            self._refresh()
+        except Exception:  # the old copy stays; tried again after ``retry`` seconds
+            log.exception("the merged document could not be rebuilt")
+            with self._lock:
+                self._expires = time.monotonic() + self._retry
+        finally:
+            with self._lock:
+                self._rebuilding = False
 
 
 def in_process_documents() -> tuple[dict[str, dict], dict[str, dict]]:

@@ -59,7 +59,7 @@ def init_apidocs(app: Flask) -> None:
 
 def _merged_openapi(app: Flask):
     with app.app_context():
-        documents, missing = fetch_from_services(gateway().upstreams, "/openapi.json")
+        documents, missing = fetch_from_services(gateway().upstreams, "/openapi.json", gateway().pool)
         documents["gateway"] = own_openapi(app)
         merged = merge_openapi(documents, title=TITLE, version=VERSION, description=DESCRIPTION,
                                server_url=gateway().settings.public_url)
@@ -70,7 +70,7 @@ def _merged_openapi(app: Flask):
 
 def _merged_asyncapi(app: Flask):
     with app.app_context():
-        documents, missing = fetch_from_services(gateway().upstreams, "/asyncapi.json")
+        documents, missing = fetch_from_services(gateway().upstreams, "/asyncapi.json", gateway().pool)
     documents["gateway"] = own_asyncapi(app)
     merged = merge_asyncapi(documents, title=f"{TITLE} events", version=VERSION)
     if missing:

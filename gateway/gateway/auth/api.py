@@ -30,6 +30,7 @@ blp = Blueprint("auth", __name__, url_prefix="/api/v1", description="Log-in, you
 
 
 @blp.route("/auth/token", methods=["POST"])
+@blp.doc(security=[])  # answers without credentials
 @blp.arguments(TokenRequest)
 @blp.response(200, TokenResponse)
 @blp.alt_response(401, description="Wrong e-mail address or password (the answer does not say which)")
@@ -42,6 +43,7 @@ def issue_token(credentials):
 
 
 @blp.route("/auth/password-reset", methods=["POST"])
+@blp.doc(security=[])  # answers without credentials
 @blp.arguments(PasswordResetRequest)
 @blp.response(202)
 @blp.alt_response(429, description="Too many attempts from this client: wait `Retry-After` seconds")
@@ -52,6 +54,7 @@ def request_password_reset(data):
 
 
 @blp.route("/auth/password-reset/confirm", methods=["POST"])
+@blp.doc(security=[])  # answers without credentials
 @blp.arguments(PasswordResetConfirm)
 @blp.response(204)
 def confirm_password_reset(data):
@@ -60,6 +63,7 @@ def confirm_password_reset(data):
 
 
 @blp.route("/auth/register", methods=["POST"])
+@blp.doc(security=[])  # answers without credentials
 @blp.arguments(Registration)
 @blp.response(202)
 @blp.alt_response(422, description="The address's domain belongs to no organisation here")
@@ -87,7 +91,8 @@ class Me(MethodView):
 @blp.arguments(PasswordChange)
 @blp.response(204)
 def change_password(data):
-    """Change my password; my other access tokens stop working."""
+    """Change my password; every session and access token of mine ends and my personal API tokens are
+    revoked."""
     users.change_own_password(db_session(), require_user(), data, gateway().passwords)
 
 

@@ -22,6 +22,7 @@ from servicekit.web import db_session
 
 from ..i18n import _
 from ..models import ApiToken, User
+from ..routing.table import service_may_call
 from ..runtime import gateway
 from .tokens import PERSONAL_TOKEN_PREFIX, digest, looks_like_jwt
 
@@ -56,6 +57,10 @@ def authenticate() -> Identity | None:
             if identity is None and request.method != "OPTIONS" and not request.path.startswith(PUBLIC_API_PREFIXES):
                 # refused before the body is read or validated: a stranger learns nothing of the route
                 raise errors.Unauthorized(kit_gettext("Sign in to use this service."))
+            if (identity is not None and identity.is_service and request.path.startswith("/api/")
+                    and not service_may_call(request.method, request.path)):
+                raise errors.Forbidden(_("A service may call only the public routes it needs, and this is not "
+                                         "one of them."))
             return identity
         from ..webauth import session_identity
 
@@ -104,7 +109,7 @@ def _personal_token_identity(token: str) -> Identity:
     if (api_token is None or api_token.revoked_at is not None
             or (api_token.expires_at is not None and api_token.expires_at <= now)):
         raise _refused()
-    user = active_user(api_token.user_id)
+    user = active_user(api_token.user_id, issued_at=api_token.created_at)
     if user is None:
         raise _refused()
     if api_token.last_used_at is None or now - api_token.last_used_at > LAST_USED_RESOLUTION:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -15,7 +15,7 @@ from servicekit.pagination import paginate
 
 from ..auth.passwords import Passwords
 from ..i18n import _
-from ..models import Organisation, TeamMember, User
+from ..models import ApiToken, Organisation, TeamMember, User
 from . import events
 from .common import commit_unique, contains
 from .organisations import organisation_for_email
@@ -114,7 +114,7 @@ def update_user(session: Session, user_id: str, data: dict[str, Any], passwords:
     if password_changed:
         user.password_hash = passwords.hash(data["password"])
     if data.get("active") is False or password_changed:
-        user.tokens_valid_after = utcnow()
+        end_credentials(session, user)
     return _commit_user_change(session, user, before, actor_id=actor.user_id if actor else None)
 
 
@@ -139,8 +139,25 @@ def set_password(session: Session, user: User, password: str, passwords: Passwor
     """A new password (a reset link): every session and token of the user ends; commits."""
     before = user_view(user)
     user.password_hash = passwords.hash(password)
-    user.tokens_valid_after = utcnow()
+    end_credentials(session, user)
     _commit_user_change(session, user, before, actor_id=actor_id)
+
+
+def end_credentials(session: Session, user: User) -> None:
+    """End every session, access token and personal API token of the user (in the caller's transaction):
+    a new password or a deactivation leaves no way in that was opened before."""
+    now = utcnow()
+    user.tokens_valid_after = now
+    session.execute(update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+                    .values(revoked_at=now))
+
+
+def end_browser_sessions(session: Session, user_id: str) -> None:
+    """Log-out: the user's session cookies signed before now are void, wherever they are kept; commits."""
+    user = session.get(User, user_id)
+    if user is not None:
+        user.sessions_valid_after = utcnow()
+        session.commit()
 
 
 def find_or_create_contact(session: Session, data: dict[str, Any], *, actor_id: str) -> tuple[dict, bool]:

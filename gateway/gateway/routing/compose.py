@@ -3,8 +3,8 @@
 ``GET /api/v1/cases/{id}/overview`` asks cases (the case and its messages), tasks and SLA at the same
 time, each as the caller. The case decides: if the caller may not see it, the answer is the cases
 service's own problem (404). Any other part that fails is reported under ``errors`` with its problem,
-and the rest is still answered. Requesters get no ``tasks`` part (tasks are internal); the services
-themselves keep internal messages from them.
+and the rest is still answered. Requesters get no ``tasks`` and no ``sla`` part (both are for staff only,
+so they are not asked for); the cases service itself keeps internal messages from them.
 """
 
 from __future__ import annotations
@@ -21,8 +21,10 @@ from marshmallow import Schema, fields
 from servicekit import errors
 from servicekit.web import current_identity, problem_response
 
+from ..i18n import _
 from ..runtime import gateway
 from .proxy import upstream_headers
+from .table import has_dot_segment
 from .upstream import BadGateway, Upstreams
 
 blp = Blueprint("composition", __name__, url_prefix="/api/v1", description="Composed views over several services")
@@ -34,7 +36,7 @@ class CaseOverview(Schema):
     case = fields.Dict(required=True, metadata={"description": "the case, as GET /api/v1/cases/{id}"})
     messages = fields.Raw(allow_none=True, metadata={"description": "as GET /api/v1/cases/{id}/messages"})
     tasks = fields.Raw(allow_none=True, metadata={"description": "as GET /api/v1/cases/{id}/tasks (staff only)"})
-    sla = fields.Raw(allow_none=True, metadata={"description": "as GET /api/v1/cases/{id}/sla"})
+    sla = fields.Raw(allow_none=True, metadata={"description": "as GET /api/v1/cases/{id}/sla (staff only)"})
     errors = fields.Dict(required=True, metadata={"description": "{part: problem} for the parts that failed"})
 
 
@@ -49,14 +51,15 @@ class Part:
 @blp.response(200, CaseOverview)
 @blp.alt_response(404, description="The case does not exist or the caller may not see it")
 def case_overview(case_id: str):
-    """The case page in one call: case, messages, tasks (staff) and SLA; a failing part is reported
-    under `errors`, not fatal."""
+    """The case page in one call: case, messages, tasks and SLA (both for staff only); a failing part is
+    reported under `errors`, not fatal."""
     identity = current_identity()
+    if has_dot_segment(case_id):
+        raise errors.NotFound(_("There is nothing at this address, or you may not see it."))
     case_path = f"/api/v1/cases/{quote(case_id, safe='')}"
-    parts = [Part("case", "cases", case_path), Part("messages", "cases", f"{case_path}/messages"),
-             Part("sla", "sla", f"{case_path}/sla")]
+    parts = [Part("case", "cases", case_path), Part("messages", "cases", f"{case_path}/messages")]
     if identity.is_staff:
-        parts.append(Part("tasks", "tasks", f"{case_path}/tasks"))
+        parts += [Part("tasks", "tasks", f"{case_path}/tasks"), Part("sla", "sla", f"{case_path}/sla")]
     headers = {part.name: _json_headers(part.service, identity) for part in parts}
     gw = gateway()
     futures = {part.name: gw.pool.submit(_fetch, gw.upstreams, part, headers[part.name]) for part in parts}

@@ -23,7 +23,7 @@ from servicekit.auth import IDENTITY_HEADER, Identity
 from ..access import require_service
 from ..i18n import _
 from ..runtime import gateway
-from .table import UPSTREAM_SERVICES, service_for
+from .table import UPSTREAM_SERVICES, has_dot_segment, service_for
 from .upstream import BadGateway
 
 log = logging.getLogger(__name__)
@@ -60,7 +60,10 @@ def forward_internal(service: str, rest: str) -> Response:
 
 
 def _target(path: str) -> str:
-    """The path as a well-formed URL (re-encoded: spaces, non-ASCII) with the query string as it came."""
+    """The path as a well-formed URL (re-encoded: spaces, non-ASCII) with the query string as it came;
+    a path with dot segments is refused (the service would be sent another path than the one routed)."""
+    if has_dot_segment(path):
+        raise errors.NotFound(_("There is nothing at this address, or you may not see it."))
     target = quote(path, safe="/:@!$&'()*+,;=-._~")
     if request.query_string:
         target += "?" + request.query_string.decode("latin-1")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from urllib.parse import unquote
 
 UPSTREAM_SERVICES = ("cases", "tasks", "notify", "sla")
 
@@ -18,6 +19,17 @@ PUBLIC_ROUTES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     )
 )
 
+# The public routes a service principal calls (everything else under /api/ is 403 to it): notify reads
+# the attachments of a case to send them with a forward (services/notify/notify/gateway.py).
+SERVICE_PRINCIPAL_ROUTES: tuple[tuple[frozenset[str], re.Pattern[str]], ...] = (
+    (frozenset({"GET", "HEAD"}), re.compile(rf"^/api/v1/cases/{_ID}/attachments(/{_ID})?$")),
+)
+
+
+def service_may_call(method: str, path: str) -> bool:
+    """Whether a service principal may call this public ``/api/`` route."""
+    return any(method in methods and pattern.match(path) for methods, pattern in SERVICE_PRINCIPAL_ROUTES)
+
 
 def service_for(path: str) -> str | None:
     """The service that answers this public ``/api/v1/...`` path, or None when no service does."""
@@ -25,3 +37,12 @@ def service_for(path: str) -> str | None:
         if pattern.match(path):
             return service
     return None
+
+
+def has_dot_segment(path: str) -> bool:
+    """Whether ``path`` (decoded or not) has a ``.`` or ``..`` segment.
+
+    An HTTP client removes dot segments before it sends a path, so ``/api/v1/cases/../../metrics`` would be
+    routed as a case path and arrive upstream as ``/metrics``: such a path is refused, never forwarded.
+    """
+    return any(segment in (".", "..") for segment in unquote(path).split("/"))

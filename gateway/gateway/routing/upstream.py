@@ -28,6 +28,7 @@ from servicekit import errors
 
 from ..i18n import _, _l
 from ..metrics import GatewayMetrics
+from .table import has_dot_segment
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +78,9 @@ class Upstreams:
             self.metrics.upstream_latency.labels(service).observe(time.perf_counter() - started)
 
     def _open(self, service, method, path_and_query, headers, body, chunked, timeout) -> UpstreamResponse:
+        if has_dot_segment(path_and_query.partition("?")[0]):
+            # the last guard: urllib3 would remove the dot segments and call another path than was routed
+            raise errors.NotFound()
         base = self.base_urls.get(service)
         if base is None:
             raise errors.ServiceUnavailable(_("The %(service)s service is not configured.", service=service))

@@ -26,7 +26,8 @@ The interface the pages in ``gateway/web/`` build on:
 
 The session is Flask's signed cookie (``SECRET_KEY``): HttpOnly, SameSite=Lax, Secure when
 ``PUBLIC_URL`` is https, with an idle time-out (``SESSION_IDLE_TIMEOUT``) and an absolute one
-(``SESSION_MAX_AGE``). Changing the password or deactivating the user ends every session.
+(``SESSION_MAX_AGE``). Changing the password or deactivating the user ends every session; ``sign_out()``
+ends every session of the user too (``users.sessions_valid_after``), so a copied cookie is void as well.
 """
 
 

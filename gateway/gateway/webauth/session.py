@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import functools
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from flask import g, redirect, request, session
 
@@ -19,11 +20,13 @@ from servicekit.web import db_session
 from ..auth.login import authenticate_password as _authenticate_password
 from ..auth.principals import active_user, end_read_transaction, user_identity
 from ..i18n import _
+from ..identity.users import end_browser_sessions
 from ..models import User
 from ..runtime import gateway
 
 LOGIN_PATH = "/log-ind"
 SEEN_RESOLUTION = 60  # seconds: the cookie is rewritten at most once a minute to track idleness
+UNSAFE_IN_NEXT = re.compile(r"[\x00-\x20\x7f\\]")  # control characters, space, backslash
 
 
 @dataclass(frozen=True)
@@ -101,8 +104,9 @@ def session_identity() -> Identity | None:
     if now - signed_in_at > settings.session_max_age or now - seen_at > settings.session_idle_timeout:
         session.clear()
         return None
-    user = active_user(user_id, issued_at=datetime.fromtimestamp(signed_in_at, UTC))
-    if user is None:
+    signed_in = datetime.fromtimestamp(signed_in_at, UTC)
+    user = active_user(user_id, issued_at=signed_in)
+    if user is None or (user.sessions_valid_after is not None and signed_in < user.sessions_valid_after):
         session.clear()
         return None
     if now - seen_at > SEEN_RESOLUTION:
@@ -151,8 +155,16 @@ def roles_required(*roles: str) -> Callable[[Callable], Callable]:
 
 
 def safe_next(target: str | None, default: str = "/") -> str:
-    """A local path to return to after log-in; anything that could leave the site becomes ``default``."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+    """A local path to return to after log-in; anything that could leave the site becomes ``default``.
+
+    Browsers drop tabs and line breaks from a ``Location`` and read a backslash as a slash, so
+    ``/\t/evil.example`` would become ``//evil.example``: such characters are refused outright (a line break
+    would also make the redirect itself fail).
+    """
+    if not target or UNSAFE_IN_NEXT.search(target) or not target.startswith("/") or target.startswith("//"):
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
         return default
     return target.rstrip("?") or default
 
@@ -177,7 +189,10 @@ def sign_in(user: WebUser | User) -> None:
 
 
 def sign_out() -> None:
+    """End the session: this cookie, and any copy of it (the user's sessions signed in before now end)."""
     language = session.get("language")
+    if session.get("uid"):
+        end_browser_sessions(db_session(), session["uid"])
     session.clear()
     if language:
         session["language"] = language

@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
+import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+import urllib3
 from gatewaykit import GatewayHarness, start_service_app
 from node_tools import asyncapi_errors
 from openapi_spec_validator import validate
 from servers import ThreadedServer
 
 from gateway.apidocs.files import render, repository_documents
+from gateway.apidocs.sources import fetch_from_services
+from gateway.routing.upstream import Upstreams
 
 SERVICES = ("cases", "tasks", "notify", "sla")
 REPOSITORY = Path(__file__).resolve().parents[3]
@@ -58,6 +64,43 @@ def test_the_merged_openapi_document_validates_and_lists_every_public_route_of_e
     for name, app in {**apps, "gateway": h.app}.items():
         missing = _public_rules(app) - documented
         assert not missing, f"{name} routes missing from /api/openapi.json: {sorted(missing)}"
+
+
+def test_only_the_routes_that_answer_without_credentials_are_documented_without_a_bearer_token(system):
+    h, _apps = system
+    document = h.client.get("/api/openapi.json").json
+    assert document["security"] == [{"bearerAuth": []}]
+    open_routes = {(path, method) for path, item in document["paths"].items() for method, operation in item.items()
+                   if method != "parameters" and operation.get("security") == []}
+    assert open_routes == {("/api/v1/auth/token", "post"), ("/api/v1/auth/password-reset", "post"),
+                           ("/api/v1/auth/password-reset/confirm", "post"), ("/api/v1/auth/register", "post")}
+
+
+def _document_after(seconds: float):
+    """A service whose ``/openapi.json`` answers after ``seconds``."""
+    def app(environ, start_response):
+        time.sleep(seconds)
+        body = json.dumps({"openapi": "3.0.3", "slept": seconds}).encode()
+        start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+        return [body]
+
+    return app
+
+
+def test_the_services_documents_are_fetched_in_parallel_and_a_slow_one_is_left_out():
+    delays = {"cases": 1.0, "tasks": 1.0, "notify": 1.0, "sla": 4.0}
+    servers = {name: ThreadedServer(_document_after(seconds)) for name, seconds in delays.items()}
+    with contextlib.ExitStack() as stack, ThreadPoolExecutor(4) as pool:
+        for server in servers.values():
+            stack.enter_context(server)
+        upstreams = Upstreams({name: server.url for name, server in servers.items()}, connect_timeout=1,
+                              read_timeout=30)
+        started = time.monotonic()
+        documents, missing = fetch_from_services(upstreams, "/openapi.json", pool,
+                                                 timeout=urllib3.Timeout(connect=1, read=2))
+        took = time.monotonic() - started
+    assert missing == ["sla"] and sorted(documents) == ["cases", "notify", "tasks"]
+    assert 1.0 <= took < 3.0  # one second each at the same time (not three), and not the four of the slow one
 
 
 def test_the_merged_asyncapi_document_lists_the_identity_events(system):

@@ -52,6 +52,25 @@ def test_admin_creates_a_user_and_a_duplicate_e_mail_is_409(harness, client, uni
     assert duplicate.status_code == 409
 
 
+def test_admin_creates_a_shared_mailbox_without_a_password(harness, client, unique):
+    email = f"{unique('it-support')}@example.dk"
+    response = client.post("/api/v1/users", headers=harness.admin, json={
+        "email": email, "name": "IT-support (fælles)", "roles": ["requester"], "shared_mailbox": True})
+    assert response.status_code == 201
+    mailbox = response.json
+    assert mailbox["shared_mailbox"] is True and mailbox["has_password"] is False
+    read = client.get(f"/api/v1/users/{mailbox['id']}", headers=harness.admin).json
+    assert read["shared_mailbox"] is True and read["email"] == email
+    found = client.post("/internal/v1/contacts", json={"email": email}, headers=harness.service_headers())
+    assert found.status_code == 200 and found.json["shared_mailbox"] is True
+    assert [e["data"]["shared_mailbox"] for e in harness.outbox("user.created") if e["subject"] == mailbox["id"]] == [
+        True]
+    refused = client.post("/api/v1/auth/token", json={"email": email, "password": "any password at all"})
+    assert refused.status_code == 401
+    ordinary = harness.create_user()
+    assert client.get(f"/api/v1/users/{ordinary['id']}", headers=harness.admin).json["shared_mailbox"] is False
+
+
 def test_a_user_in_an_unknown_organisation_is_422(harness, client):
     response = client.post("/api/v1/users", headers=harness.admin, json={
         "email": "ghost@example.dk", "name": "Ghost", "roles": ["requester"], "organisation_id": "nope"})

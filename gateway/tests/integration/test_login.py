@@ -8,7 +8,9 @@ import pytest
 from gatewaykit import SERVICE_KEYS, GatewayHarness
 
 from gateway.auth.tokens import AccessTokens
+from gateway.models import ApiToken
 from servicekit.auth import IdentitySigner, generate_keypair
+from servicekit.db import utcnow
 
 
 def test_log_in_gives_a_bearer_token_that_identifies_the_user(harness, client):
@@ -165,6 +167,61 @@ def test_personal_api_tokens_are_shown_once_listed_without_secret_and_revocable(
     assert client.delete(f"/api/v1/api-tokens/{created.json['id']}",
                          headers=harness.as_user(user)).status_code == 204
     assert client.get("/api/v1/me", headers=with_token).status_code == 401
+
+
+def _personal_token(client, headers) -> tuple[str, dict[str, str]]:
+    created = client.post("/api/v1/api-tokens", json={"name": "integration"}, headers=headers).json
+    return created["id"], {"Authorization": f"Bearer {created['token']}"}
+
+
+def _end_by(kind: str, harness, client, user) -> str:
+    """End the user's credentials one way; the password that holds afterwards."""
+    if kind == "own password change":
+        client.post("/api/v1/me/password", headers=harness.as_user(user),
+                    json={"current_password": user["password"], "new_password": "my next long password"})
+        return "my next long password"
+    if kind == "password set by an admin":
+        client.patch(f"/api/v1/users/{user['id']}", json={"password": "set by the admin 42"}, headers=harness.admin)
+        return "set by the admin 42"
+    client.post(f"/api/v1/users/{user['id']}/deactivate", headers=harness.admin)
+    client.post(f"/api/v1/users/{user['id']}/activate", headers=harness.admin)
+    return user["password"]
+
+
+@pytest.mark.parametrize("kind", ["own password change", "password set by an admin", "deactivation"])
+def test_a_new_password_or_a_deactivation_revokes_the_personal_api_tokens(harness, client, kind):
+    user = harness.create_user(roles=["agent"])
+    token_id, with_token = _personal_token(client, harness.as_user(user))
+    assert client.get("/api/v1/me", headers=with_token).status_code == 200
+    password = _end_by(kind, harness, client, user)
+    assert client.get("/api/v1/me", headers=with_token).status_code == 401
+    fresh = client.post("/api/v1/auth/token", json={"email": user["email"], "password": password}).json
+    signed_in = {"Authorization": f"Bearer {fresh['access_token']}"}
+    listed = client.get("/api/v1/api-tokens", headers=signed_in).json["items"]
+    assert [t["revoked_at"] is not None for t in listed if t["id"] == token_id] == [True]
+    _new_id, new_token = _personal_token(client, signed_in)
+    assert client.get("/api/v1/me", headers=new_token).status_code == 200
+
+
+def test_an_expired_personal_token_is_401(harness, client):
+    user = harness.create_user()
+    token_id, with_token = _personal_token(client, harness.as_user(user))
+    with harness.context.database.transaction() as session:
+        session.get(ApiToken, token_id).expires_at = utcnow() - timedelta(seconds=1)
+    response = client.get("/api/v1/me", headers=with_token)
+    assert response.status_code == 401 and response.mimetype == "application/problem+json"
+
+
+def test_an_admin_revokes_someone_elses_personal_token(harness, client):
+    user = harness.create_user(roles=["agent"])
+    token_id, with_token = _personal_token(client, harness.as_user(user))
+    colleague = harness.create_user(roles=["agent"])
+    assert client.delete(f"/api/v1/api-tokens/{token_id}", headers=harness.as_user(colleague)).status_code == 404
+    assert client.get("/api/v1/me", headers=with_token).status_code == 200
+    assert client.delete(f"/api/v1/api-tokens/{token_id}", headers=harness.admin).status_code == 204
+    assert client.get("/api/v1/me", headers=with_token).status_code == 401
+    [listed] = client.get("/api/v1/api-tokens", headers=harness.as_user(user)).json["items"]
+    assert listed["revoked_at"] is not None
 
 
 def test_a_service_key_makes_the_caller_a_service_principal(harness, client):

@@ -65,6 +65,7 @@ def test_a_forgotten_password_is_replaced_through_the_mailed_link(harness, clien
     inbox, smtp_url = smtp
     user = harness.create_user(language="da")
     old_token = harness.headers(user["email"], user["password"])
+    personal = client.post("/api/v1/api-tokens", json={"name": "script"}, headers=old_token).json["token"]
     assert client.post("/api/v1/auth/password-reset", json={"email": user["email"].upper()}).status_code == 202
     assert _deliver(harness, smtp_url) == 1
     [message] = inbox.to(user["email"])
@@ -76,6 +77,7 @@ def test_a_forgotten_password_is_replaced_through_the_mailed_link(harness, clien
     assert client.post("/api/v1/auth/token", json={"email": user["email"],
                                                    "password": "my brand new password"}).status_code == 200
     assert client.get("/api/v1/me", headers=old_token).status_code == 401
+    assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {personal}"}).status_code == 401
     again = client.post("/api/v1/auth/password-reset/confirm", json={"token": token, "password": "yet another one!"})
     assert again.status_code == 422
 

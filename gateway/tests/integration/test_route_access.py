@@ -13,12 +13,15 @@ import pytest
 ANONYMOUS, REQUESTER, AGENT, DISPATCHER, ADMIN, SERVICE = "anonymous", "requester", "agent", "dispatcher", \
     "admin", "service"
 CALLERS = (ANONYMOUS, REQUESTER, AGENT, DISPATCHER, ADMIN, SERVICE)
-PUBLIC = frozenset(CALLERS)
+# a service principal may use /internal/ and only the public routes it needs (none of the gateway's own)
+PUBLIC = frozenset(CALLERS) - {SERVICE}
 USERS = frozenset({REQUESTER, AGENT, DISPATCHER, ADMIN})
-SIGNED_IN = USERS | {SERVICE}
-STAFF = frozenset({AGENT, DISPATCHER, ADMIN, SERVICE})
+SIGNED_IN = USERS
+STAFF = frozenset({AGENT, DISPATCHER, ADMIN})
 ADMINS = frozenset({ADMIN})
 SERVICES = frozenset({SERVICE})
+# let through, but answered 5xx here for a documented reason: no cases service runs beside this gateway
+NO_SERVICE_HERE = {("GET", "/api/v1/cases/<case_id>/overview"): 503}
 
 # (method, rule) -> (who may, body)
 ACCESS = {
@@ -120,7 +123,8 @@ def test_each_route_answers_each_caller_by_their_role(harness, callers, caller):
         response = harness.client.open(_path(rule, ids), method=method, headers=headers[caller],
                                        json=body(ids) if body else None)
         if caller in allowed:
-            ok = response.status_code not in (401, 403)
+            ok = response.status_code not in (401, 403) and (
+                response.status_code < 500 or NO_SERVICE_HERE.get((method, rule)) == response.status_code)
         elif caller == ANONYMOUS:
             ok = response.status_code == 401
         else:
@@ -134,8 +138,10 @@ def test_each_route_answers_each_caller_by_their_role(harness, callers, caller):
 def test_forwarded_routes_need_a_caller_of_the_right_kind(harness, callers, caller):
     _org, _people, headers = callers
     public = harness.client.get("/api/v1/cases", headers=headers[caller])
+    attachments = harness.client.get("/api/v1/cases/c-1/attachments/a-1", headers=headers[caller])
     internal = harness.client.get("/internal/v1/cases/anything", headers=headers[caller])
-    expected_public = 401 if caller == ANONYMOUS else 503  # no cases service runs here: the gateway let it by
-    assert public.status_code == expected_public
+    # 503: no cases service runs here, so the gateway let the call by
+    assert public.status_code == {ANONYMOUS: 401, SERVICE: 403}.get(caller, 503)
+    assert attachments.status_code == (401 if caller == ANONYMOUS else 503)
     expected_internal = {ANONYMOUS: 401, SERVICE: 503}.get(caller, 403)
     assert internal.status_code == expected_internal

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import http.client
 import time
+from urllib.parse import urlsplit
 
 import pytest
 import requests
@@ -15,12 +17,18 @@ from servicekit.auth import IDENTITY_HEADER
 
 
 @pytest.fixture(scope="module")
-def upstreams(postgres_databases, rabbitmq_url, bus_namespace, identity_keys):
+def echo_apps(postgres_databases, rabbitmq_url, identity_keys):
+    return {name: create_echo_app(name, identity_keys[1], postgres_databases.create("echo"), rabbitmq_url)
+            for name in ("cases", "sla")}
+
+
+@pytest.fixture(scope="module")
+def upstreams(postgres_databases, rabbitmq_url, bus_namespace, identity_keys, echo_apps):
     public = identity_keys[1]
-    echo = ThreadedServer(create_echo_app("cases", public, postgres_databases.create("echo"), rabbitmq_url))
+    echo = ThreadedServer(echo_apps["cases"])
     tasks = ThreadedServer(start_service_app("tasks", postgres_databases.create("tasks"), rabbitmq_url,
                                              bus_namespace, public))
-    sla = ThreadedServer(create_echo_app("sla", public, postgres_databases.create("echo"), rabbitmq_url))
+    sla = ThreadedServer(echo_apps["sla"])
     with echo, tasks, sla:
         yield {"cases": echo.url, "tasks": tasks.url, "sla": sla.url, "notify": f"http://127.0.0.1:{free_port()}"}
 
@@ -79,6 +87,16 @@ def test_request_id_trace_language_and_conditions_are_passed_on(harness, client)
     assert response.headers["X-Request-ID"] == "req-42"
 
 
+@pytest.mark.parametrize("path", ["/api/v1/cases/echo", "/api/v1/cases/download?size=10", "/api/v1/cases/hidden"])
+def test_a_forwarded_answer_carries_the_security_headers(harness, client, path):
+    headers = client.get(path, headers=harness.as_user(harness.create_user())).headers
+    assert "default-src 'none'" in headers["Content-Security-Policy"]
+    assert "sandbox" in headers["Content-Security-Policy"]
+    assert headers["X-Content-Type-Options"] == "nosniff" and headers["X-Frame-Options"] == "DENY"
+    assert headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
+    assert headers["Cross-Origin-Opener-Policy"] == "same-origin"
+
+
 def test_a_services_problem_passes_through_unchanged(harness, client):
     user = harness.create_user(roles=["agent"])
     response = client.post("/api/v1/cases/conflict", headers=harness.as_user(user))
@@ -116,6 +134,41 @@ def test_unauthenticated_calls_stop_at_the_gateway(client):
 def test_a_path_no_service_owns_is_404(harness, client):
     response = client.get("/api/v1/nowhere", headers=harness.admin)
     assert response.status_code == 404 and response.mimetype == "application/problem+json"
+
+
+DOT_SEGMENT_PATHS = (
+    "/api/v1/cases/%2E%2E/%2E%2E/%2E%2E/metrics",
+    "/api/v1/cases/%2e%2e/%2e%2e/%2e%2e/healthz",
+    "/api/v1/cases/x/%2E%2E/echo",
+    "/api/v1/cases/./echo",
+    "/api/v1/cases/%2E/echo",
+    "/api/v1/cases/%2E%2E/sla",
+    "/api/v1/cases/%2E%2E/overview",
+)
+
+
+def _raw_get(gateway_url: str, path: str, headers: dict[str, str]) -> tuple[int, str]:
+    """A GET with the path sent exactly as written (no client normalises or re-encodes it)."""
+    connection = http.client.HTTPConnection(urlsplit(gateway_url).netloc, timeout=10)
+    try:
+        connection.request("GET", path, headers=headers)
+        response = connection.getresponse()
+        response.read()
+        return response.status, response.getheader("Content-Type", "")
+    finally:
+        connection.close()
+
+
+def test_a_path_with_dot_segments_is_refused_and_never_reaches_a_service(harness, gateway_url, echo_apps):
+    user = harness.create_user(roles=["agent"])
+    for app in echo_apps.values():
+        app.received_paths.clear()
+    answers = {path: _raw_get(gateway_url, path, harness.as_user(user)) for path in DOT_SEGMENT_PATHS}
+    answers["internal"] = _raw_get(gateway_url, "/internal/v1/cases/%2E%2E/%2E%2E/metrics",
+                                   harness.service_headers())
+    assert {path: status for path, (status, _type) in answers.items()} == dict.fromkeys(answers, 404)
+    assert all(kind.startswith("application/problem+json") for _status, kind in answers.values())
+    assert echo_apps["cases"].received_paths == [] and echo_apps["sla"].received_paths == []
 
 
 def test_a_stopped_service_gives_503_problem_quickly(harness, client):
@@ -171,6 +224,22 @@ def test_internal_routes_are_for_service_principals_only(harness, client):
     assert client.get("/internal/v1/nosuch/ping", headers=harness.service_headers()).status_code == 404
 
 
+def test_a_service_principal_reaches_only_the_public_routes_services_call(harness, client, echo_apps):
+    service = harness.service_headers("notify")
+    for app in echo_apps.values():
+        app.received_paths.clear()
+    for method, path in (("GET", "/api/v1/cases/echo"), ("POST", "/api/v1/cases/conflict"),
+                         ("GET", "/api/v1/cases/c-1/sla"), ("GET", "/api/v1/users"), ("GET", "/api/v1/teams"),
+                         ("GET", "/api/v1/cases/c-1/overview"), ("DELETE", "/api/v1/cases/c-1/attachments/a-1")):
+        response = client.open(path, method=method, headers=service)
+        assert (response.status_code, response.mimetype) == (403, "application/problem+json"), (method, path)
+    assert echo_apps["cases"].received_paths == [] and echo_apps["sla"].received_paths == []
+    for path in ("/api/v1/cases/c-1/attachments", "/api/v1/cases/c-1/attachments/a-1"):
+        assert client.get(path, headers=service).status_code == 404  # the echo service has no attachments
+    assert echo_apps["cases"].received_paths == ["/api/v1/cases/c-1/attachments",
+                                                 "/api/v1/cases/c-1/attachments/a-1"]
+
+
 def test_case_numbers_with_spaces_are_routed(harness, client):
     user = harness.create_user()
     response = client.get("/api/v1/cases/by-number/SAG%202611-0042", headers=harness.as_user(user))
@@ -193,11 +262,11 @@ def test_the_case_overview_gathers_case_messages_tasks_and_sla_in_one_call(harne
     assert overview["errors"]["tasks"]["status"] == 404
 
 
-def test_a_requester_gets_no_tasks_and_no_internal_messages_in_the_overview(harness, client):
+def test_a_requester_gets_no_tasks_no_sla_and_no_internal_messages_in_the_overview(harness, client):
     requester = harness.create_user()
     overview = client.get("/api/v1/cases/c-2/overview", headers=harness.as_user(requester)).json
     assert [m["visibility"] for m in overview["messages"]["items"]] == ["external"]
-    assert overview["tasks"] is None and "tasks" not in overview["errors"]
+    assert overview["tasks"] is None and overview["sla"] is None and overview["errors"] == {}
 
 
 def test_an_overview_of_a_case_the_caller_may_not_see_is_404(harness, client):

@@ -137,6 +137,17 @@ def test_htmx_sends_the_csrf_token_as_a_header(harness, client):
     assert client.get("/privat").status_code == 302
 
 
+def test_a_copy_of_the_session_cookie_is_void_after_log_out(harness, client):
+    user = harness.create_user()
+    _log_in(client, user)
+    copied = client.get_cookie("servicedesk_session").value
+    assert client.post("/log-ud", headers={"X-CSRFToken": _csrf(client)}).status_code == 302
+    client.set_cookie("servicedesk_session", copied)
+    assert client.get("/privat").status_code == 302
+    assert _log_in(client, user).headers["Location"] == "/privat"
+    assert client.get("/privat").json["id"] == user["id"]
+
+
 def test_htmx_requests_without_a_session_get_an_hx_redirect(client):
     response = client.get("/privat", headers={"HX-Request": "true"})
     assert response.status_code == 401
@@ -163,8 +174,14 @@ def test_the_web_log_in_is_throttled_like_the_api(harness, client):
 
 def test_a_next_address_outside_the_site_is_ignored(harness, client):
     user = harness.create_user()
-    for target in ("//evil.example", "https://evil.example/x", "/\\evil.example"):
-        assert _log_in(client, user, target).headers["Location"] == "/"
+    client.environ_base["REMOTE_ADDR"] = "192.0.2.17"  # its own client address: many log-ins, one throttle
+    for target in ("//evil.example", "https://evil.example/x", "/\\evil.example", "/%5Cevil.example",
+                   "/%09/evil.example", "/%0a/evil.example", "/%0d/evil.example", "/%0d%0aSet-Cookie:x=1",
+                   "%2F%2Fevil.example", "/%2F/evil.example", "%20//evil.example", "/%20/evil.example",
+                   "https:evil.example", "javascript:alert(1)", "///evil.example"):
+        response = _log_in(client, user, target)
+        assert (response.status_code, response.headers["Location"]) == (302, "/"), target
+    assert _log_in(client, user, "/sager%3Fvis%3Dalle").headers["Location"] == "/sager?vis=alle"
 
 
 def test_api_calls_act_as_the_signed_in_user_in_process(harness, client):
