@@ -23,6 +23,12 @@ SAFE_DOWNLOAD_HEADERS = {
 @bp.get("/sager/<uuid:case_id>")
 @webauth.login_required
 def case_page(case_id):
+    return render_case_page(case_id)
+
+
+def render_case_page(case_id, *, draft: dict | None = None, status: int = 200):
+    """The case page; ``draft`` is a reply that was not sent (its ``visibility``, ``body`` and ``error``),
+    shown again in its own form so nothing the user wrote is lost."""
     user = viewer()
     # One composed call: the case, its messages, SLA and (for staff) tasks, fetched by the gateway in parallel.
     overview = need(page_api().get(f"/api/v1/cases/{case_id}/overview")).data
@@ -33,7 +39,7 @@ def case_page(case_id):
     context = {
         "case": case, "tab": tab, "only_attachments": only_attachments, **conversation,
         "explanations": CASE_STATUS_EXPLANATIONS, "open_statuses": OPEN_CASE_STATUSES,
-        "share_query": (request.args.get("del") or "").strip(),
+        "share_query": (request.args.get("del") or "").strip(), "draft": draft or {},
     }
     context["share_candidates"] = search_colleagues(context["share_query"], case) if context["share_query"] else []
     if user.is_staff:
@@ -46,7 +52,7 @@ def case_page(case_id):
             ids += [entry.get("old"), entry.get("new")]
     ids += [t.get("assignee_id") for t in context.get("tasks", [])]
     context["people"] = people_names(ids)
-    return render_template("web/case_page.html", **context)
+    return render_template("web/case_page.html", **context), status
 
 
 def load_conversation(case_id, first_page: dict | None, only_attachments: bool) -> dict:

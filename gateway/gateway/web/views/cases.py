@@ -11,7 +11,7 @@ from ..client import page_api
 from ..directory import people_names, staff, team_names, teams
 from ..labels import CASE_STATUSES, CASE_TYPES, LEVELS, ORIGINS, PRIORITIES
 from ..pages import form_flag, form_text, page_number
-from ..uploads import upload_attachments
+from ..uploads import chosen_files, refusal, upload_attachments
 from ..viewer import viewer
 
 PER_PAGE = 25
@@ -69,7 +69,7 @@ def _bulk_options() -> dict:
 @bp.route("/sager/ny", methods=["GET", "POST"])
 @webauth.login_required
 def case_new():
-    form: dict = {"urgency": "medium", "impact": "medium", "type": "question"}
+    form = new_case_defaults()
     errors: dict[str, str] = {}
     if request.method == "POST":
         form = {name: form_text(name) for name in
@@ -81,9 +81,16 @@ def case_new():
             created = _create_case(form, errors)
             if created:
                 return created
-    status = 422 if errors else 200
+    return render_case_form(form, errors, 422 if errors else 200)
+
+
+def render_case_form(form: dict, errors: dict[str, str], status: int):
     return render_template("web/case_new.html", form=form, errors=errors, types=CASE_TYPES, levels=LEVELS,
                            origins=ORIGINS, teams=teams() if viewer().is_staff else []), status
+
+
+def new_case_defaults() -> dict:
+    return {"urgency": "medium", "impact": "medium", "type": "question"}
 
 
 def _validate_new_case(form: dict) -> dict[str, str]:
@@ -92,6 +99,8 @@ def _validate_new_case(form: dict) -> dict[str, str]:
         errors["title"] = _("Write a title.")
     if not form["description"]:
         errors["description"] = _("Describe what the case is about.")
+    if problem := refusal(chosen_files()):
+        errors["files"] = problem
     return errors
 
 
@@ -117,7 +126,7 @@ def _create_case(form: dict, errors: dict[str, str]):
         errors.setdefault("form", result.message)
         return None
     case = result.data
-    upload_attachments(case["id"], request.files.getlist("files"))
+    upload_attachments(case["id"], chosen_files())
     flash(_("Your case %(number)s has been created.", number=case.get("number", "")), "success")
     return redirect(url_for("web.case_page", case_id=case["id"]), code=303)
 

@@ -16,6 +16,8 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # webkit: the helpers of the page tests
 
+from webkit import MAX_ATTACHMENT_BYTES  # noqa: E402
+
 ADMIN_EMAIL, ADMIN_PASSWORD = "admin@pages.test", "Pages-Admin-Password-1"
 PASSWORD = "En god lang adgangskode 42"
 SERVICES = ("cases", "tasks", "notify", "sla", "gateway")
@@ -66,6 +68,7 @@ def stack(postgres_databases, rabbitmq_url, bus_namespace, tmp_path_factory):
         "LOG_LEVEL": "WARNING",
         "RETRY_DELAYS": "0.5,1",
         "LOGIN_RATE_PER_CLIENT": "100000",  # every test signs in from 127.0.0.1
+        "MAX_ATTACHMENT_BYTES": str(MAX_ATTACHMENT_BYTES),  # the cases service's and the gateway's alike
         **{f"{name.upper()}_DATABASE_URL": postgres_databases.create(f"web_{name}") for name in SERVICES},
         **{f"{name.upper()}_PORT": str(_free_port()) for name in SERVICES},
     }
