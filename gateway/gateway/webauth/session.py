@@ -24,6 +24,7 @@ from ..runtime import gateway
 
 LOGIN_PATH = "/log-ind"
 SEEN_RESOLUTION = 60  # seconds: the cookie is rewritten at most once a minute to track idleness
+BACKGROUND_POLL_HEADER = "X-Background-Poll"  # sent by a page's own timed refreshes: not the user's activity
 
 
 @dataclass(frozen=True)
@@ -105,7 +106,7 @@ def session_identity() -> Identity | None:
     if user is None:
         session.clear()
         return None
-    if now - seen_at > SEEN_RESOLUTION:
+    if now - seen_at > SEEN_RESOLUTION and not request.headers.get(BACKGROUND_POLL_HEADER):
         session["seen_at"] = int(now)
     return user_identity(user)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+import time
 
 HTML = {"Accept": "text/html,application/xhtml+xml"}
 MAX_ATTACHMENT_BYTES = 3 * 1024 * 1024  # the page tests' system: past it is cheap to send, a 2 MB file is within
@@ -44,3 +45,12 @@ def post_message(client, case_id: str, body: str, visibility: str | None, files=
     if files:
         data["files"] = [(io.BytesIO(content), name) for name, content in files]
     return client.post(f"/sager/{case_id}/svar", headers=HTML, data=data, content_type="multipart/form-data")
+
+
+def wait_for(check, timeout: float = 20.0):
+    """Until check() is true (the services learn of a change from its event): its last answer."""
+    deadline = time.monotonic() + timeout
+    while not (found := check()):
+        assert time.monotonic() < deadline, "timed out waiting for the services' events"
+        time.sleep(0.25)
+    return found

@@ -16,7 +16,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # webkit: the helpers of the page tests
 
-from webkit import MAX_ATTACHMENT_BYTES  # noqa: E402
+from webkit import MAX_ATTACHMENT_BYTES
 
 ADMIN_EMAIL, ADMIN_PASSWORD = "admin@pages.test", "Pages-Admin-Password-1"
 PASSWORD = "En god lang adgangskode 42"

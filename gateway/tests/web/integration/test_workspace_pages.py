@@ -2,24 +2,10 @@
 
 from __future__ import annotations
 
-import importlib.util
 import re
-import time
 
-import pytest
 from webkit import HTML, create_case, csrf_of, text
-
-pytestmark = pytest.mark.skipif(importlib.util.find_spec("tasks.service") is None,
-                                reason="the tasks service has not landed in this checkout yet")
-
-
-def _wait_for(check, timeout: float = 20.0):
-    """Until check() is true: the tasks service learns of a new case from the case's event."""
-    deadline = time.monotonic() + timeout
-    while not (found := check()):
-        assert time.monotonic() < deadline, "timed out waiting for the services' events"
-        time.sleep(0.25)
-    return found
+from webkit import wait_for as _wait_for
 
 
 def create_task(anne, case_id: str, team_id: str, description: str) -> str:
