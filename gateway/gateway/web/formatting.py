@@ -118,5 +118,4 @@ def install_filters(app: Flask) -> None:
         level=lambda code: labels.label(labels.LEVELS, code),
         case_type=lambda code: labels.label(labels.CASE_TYPES, code),
         origin=lambda code: labels.label(labels.ORIGINS, code),
-        history_field=lambda code: labels.label(labels.HISTORY_FIELDS, code),
     )

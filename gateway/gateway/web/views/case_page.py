@@ -8,6 +8,7 @@ from ... import webauth
 from ..blueprint import bp
 from ..client import page_api
 from ..directory import people_names, staff, team_names, teams
+from ..history import Names, case_numbers, history_lines, ids_to_name, organisation_names
 from ..labels import CASE_STATUS_EXPLANATIONS, CASE_STATUSES, CASE_TYPES, LEVELS, OPEN_CASE_STATUSES, PRIORITIES
 from ..pages import is_htmx, need
 from ..viewer import viewer
@@ -46,12 +47,13 @@ def render_case_page(case_id, *, draft: dict | None = None, status: int = 200):
         context.update(load_staff_part(case, tab, overview))
     ids = [case.get("requester_id"), case.get("assignee_id"), case.get("created_by"), *case.get("follower_ids", []),
            *(m.get("author_id") for m in conversation["messages"] if not m.get("author_name"))]
-    for entry in context.get("history", []):
-        ids.append(entry.get("actor_id"))
-        if entry.get("field") in ("assignee_id", "requester_id"):
-            ids += [entry.get("old"), entry.get("new")]
+    named = ids_to_name(context.get("history", []))
     ids += [t.get("assignee_id") for t in context.get("tasks", [])]
-    context["people"] = people_names(ids)
+    context["people"] = people_names([*ids, *named["people"]])
+    if tab == "historik":
+        context["history_lines"] = history_lines(context["history"], Names(
+            people=context["people"], teams=context["team_names"], cases=case_numbers(named["cases"]),
+            organisations=organisation_names(named["organisations"])))
     return render_template("web/case_page.html", **context), status
 
 
