@@ -95,7 +95,8 @@ def _with_people(stack: Stack) -> Stack:
     for team in ("Support", "Drift"):
         stack.teams[team] = created("/api/v1/teams", {"name": f"{team} {suffix}"})
     people = {"rita": ("Rita Rekvirent", ["requester"], own), "rasmus": ("Rasmus Kollega", ["requester"], own),
-              "olga": ("Olga Anden", ["requester"], other), "anne": ("Anne Support", ["agent"], None)}
+              "olga": ("Olga Anden", ["requester"], other), "anne": ("Anne Support", ["agent"], None),
+              "dennis": ("Dennis Drift", ["agent"], None)}
     for key, (name, roles, organisation) in people.items():
         body = {"email": f"{key}.{suffix}@pages.test", "name": name, "password": PASSWORD, "roles": roles}
         if organisation:
@@ -103,6 +104,7 @@ def _with_people(stack: Stack) -> Stack:
         stack.people[key] = {**created("/api/v1/users", body), "password": PASSWORD}
     created(f"/api/v1/teams/{stack.teams['Support']['id']}/members",
             {"user_id": stack.people["anne"]["id"], "dispatcher": True})
+    created(f"/api/v1/teams/{stack.teams['Drift']['id']}/members", {"user_id": stack.people["dennis"]["id"]})
     return stack
 
 
