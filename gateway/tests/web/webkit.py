@@ -54,3 +54,15 @@ def wait_for(check, timeout: float = 20.0):
         assert time.monotonic() < deadline, "timed out waiting for the services' events"
         time.sleep(0.25)
     return found
+
+
+def create_task(anne, case_id: str, team_id: str, description: str) -> str:
+    def created():
+        answer = anne.post(f"/sager/{case_id}/opgaver", headers=HTML, data={
+            "subject": "Tjek printerserveren", "description": description, "team_id": team_id,
+            "csrf_token": csrf_of(anne, f"/sager/{case_id}?fane=opgaver")})
+        assert answer.status_code == 303
+        page = text(anne.get(f"/sager/{case_id}?fane=opgaver", headers=HTML))
+        return re.search(r'href="/opgaver/([0-9a-f-]{36})"', page)
+
+    return wait_for(created).group(1)
