@@ -28,7 +28,7 @@ STAFF_MENU = (
 
 # Pages that belong under a menu entry, so the entry is shown as the active one there.
 SECTIONS = {
-    "web.case_list": ("web.case_page", "web.case_bulk"),
+    "web.case_list": ("web.case_page", "web.case_bulk", "web.case_bulk_result"),
     "web.task_list": ("web.task_page",),
 }
 

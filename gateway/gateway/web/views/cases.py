@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from ... import webauth
 from ...i18n import _, _l
@@ -35,6 +36,8 @@ SORTS = {
     "priority": _l("Priority"),
 }
 BULK_FIELDS = ("status", "team_id", "assignee_id", "priority", "category")
+UNASSIGN = "-"  # the agent choice of the bulk form that takes the agent off the cases
+BULK_RESULT_MAX_AGE = 3600  # seconds the result page of a bulk edit can be reloaded
 
 
 def case_views() -> dict:
@@ -139,9 +142,10 @@ def _find_user_by_email(email: str) -> dict | None:
 @bp.post("/sager/masse")
 @webauth.roles_required("staff")
 def case_bulk():
-    """Seed 003, mass editing: each selected case is changed or refused on its own rules."""
+    """Seed 003, mass editing: each selected case is changed or refused on its own rules. The outcome is shown
+    on a page of its own (post/redirect/get), so reloading it never changes the cases again."""
     ids = [i for i in request.form.getlist("ids") if i]
-    changes = {name: form_text(name) for name in BULK_FIELDS if form_text(name)}
+    changes = _bulk_changes()
     if not ids or not changes:
         flash(_("Select one or more cases and at least one change."), "error")
         return redirect(request.referrer or url_for("web.case_list"), code=303)
@@ -149,7 +153,31 @@ def case_bulk():
     if not result.ok:
         flash(result.message, "error")
         return redirect(url_for("web.case_list"), code=303)
-    numbers = {i: request.form.get(f"number-{i}") or i for i in ids}
-    outcomes = result.data.get("results") or []
-    return render_template("web/case_bulk_result.html", outcomes=outcomes, numbers=numbers,
-                           people=people_names([changes.get("assignee_id")]), teams=team_names(), changes=changes)
+    outcomes = [[o.get("id"), request.form.get(f"number-{o.get('id')}") or o.get("id"), o.get("status"),
+                 o.get("detail") or ""] for o in result.data.get("results") or []]
+    return redirect(url_for("web.case_bulk_result", resultat=_bulk_results().dumps(outcomes)), code=303)
+
+
+def _bulk_changes() -> dict:
+    changes: dict = {name: form_text(name) for name in BULK_FIELDS if form_text(name)}
+    if changes.get("assignee_id") == UNASSIGN:
+        changes["assignee_id"] = None
+    return changes
+
+
+def _bulk_results() -> URLSafeTimedSerializer:
+    """The outcome of a bulk edit, signed for the agent who made it, carried to the result page in its link."""
+    return URLSafeTimedSerializer(current_app.secret_key, salt=f"web.bulk-result:{viewer().id}")
+
+
+@bp.get("/sager/masse/resultat")
+@webauth.roles_required("staff")
+def case_bulk_result():
+    try:
+        outcomes = _bulk_results().loads(request.args.get("resultat", ""), max_age=BULK_RESULT_MAX_AGE)
+    except BadSignature:
+        flash(_("The result of the change is no longer available. Look at the cases in the list."), "info")
+        return redirect(url_for("web.case_list"), code=303)
+    rows = [{"id": case_id, "number": number, "status": status, "detail": detail}
+            for case_id, number, status, detail in outcomes]
+    return render_template("web/case_bulk_result.html", outcomes=rows)
