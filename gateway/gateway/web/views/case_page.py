@@ -85,7 +85,7 @@ def load_staff_part(case: dict, tab: str, overview: dict) -> dict:
     part = {
         "tasks": tasks.get("items") or [], "task_count": tasks.get("total") or len(tasks.get("items") or []),
         "sla": overview.get("sla"),
-        "templates": api.get("/api/v1/reply-templates", {"per_page": 200}, cached=True).items,
+        "templates": reply_templates(case),
         "teams": teams(), "team_names": team_names(), "agents": staff(),
         "statuses": CASE_STATUSES, "priorities": PRIORITIES, "levels": LEVELS, "types": CASE_TYPES,
         "history": [], "children": [], "parent": None,
@@ -102,6 +102,21 @@ def load_staff_part(case: dict, tab: str, overview: dict) -> dict:
         merged = api.get(f"/api/v1/cases/{case['merged_into_id']}")
         part["merged_into"] = merged.data if merged.ok else None
     return part
+
+
+def reply_templates(case: dict) -> list[dict]:
+    """The templates in the requester's language, or all of them when there are none in it.
+
+    Inserted as they are: notify's mail of a reply already says "Kære <navn>" and signs with the agent and
+    the team (seed 001's header and footer), so a template carries neither."""
+    api = page_api()
+    requester = api.get(f"/api/v1/users/{case.get('requester_id')}", cached=True) if case.get("requester_id") else None
+    language = requester.data.get("language") if requester is not None and requester.ok else None
+    if language:
+        in_language = api.get("/api/v1/reply-templates", {"language": language, "per_page": 200}).items
+        if in_language:
+            return in_language
+    return api.get("/api/v1/reply-templates", {"per_page": 200}).items
 
 
 def search_colleagues(query: str, case: dict) -> list[dict]:

@@ -186,3 +186,21 @@ def test_the_sla_box_shows_a_breached_clock(browser_of, stack):
     wait_for(lambda: _clock_of(stack, case_id, lambda sla: sla["first_response"]["breached"]), timeout=90)
     box = _sla_box(anne, case_id)
     assert '<span class="badge badge-error">Overskredet</span>' in box and "(frist " in box
+
+
+def test_reply_templates_are_offered_in_the_requesters_language(browser_of, stack):
+    rita, anne = browser_of("rita"), browser_of("anne")
+    suffix = uuid.uuid4().hex[:6]
+    for name, language in ((f"Genstart-{suffix}", "da"), (f"Restart-{suffix}", "en")):
+        assert stack.api("POST", "/api/v1/reply-templates", json={
+            "name": name, "body": f"Tekst {name}", "language": language}).status_code == 201
+    english = stack.api("POST", "/api/v1/users", json={
+        "email": f"emma.{suffix}@pages.test", "name": "Emma English", "roles": ["requester"], "language": "en",
+        "organisation_id": stack.people["rita"]["organisation_id"]}).json
+    danish_case = create_case(rita)
+    english_case = stack.api("POST", "/api/v1/cases", user=stack.people["anne"], json={
+        "title": "Printer", "description": "It blinks.", "requester_id": english["id"]}).json["id"]
+    danish_page = text(anne.get(f"/sager/{danish_case}", headers=HTML))
+    english_page = text(anne.get(f"/sager/{english_case}", headers=HTML))
+    assert f"Genstart-{suffix}" in danish_page and f"Restart-{suffix}" not in danish_page
+    assert f"Restart-{suffix}" in english_page and f"Genstart-{suffix}" not in english_page
