@@ -29,6 +29,9 @@ class GatewayConfig(ServiceConfig):
                                             validate=validate.Range(min=0.1))
     upstream_read_timeout = fields.Float(data_key="UPSTREAM_READ_TIMEOUT", load_default=30.0,
                                          validate=validate.Range(min=0.1))
+    # the cases service's limit of one attachment (same variable, same default): the web front end's upload
+    # forms take this many bytes per file
+    max_attachment_bytes = _positive(data_key="MAX_ATTACHMENT_BYTES", load_default=25 * 1024 * 1024)
 
     # who may come in
     service_api_keys = CommaList(data_key="SERVICE_API_KEYS", load_default=[])

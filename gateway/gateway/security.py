@@ -18,10 +18,20 @@ PAGE_POLICY = (
 )
 HSTS = "max-age=31536000; includeSubDomains"
 OWN_BODY_LIMIT = 1024 * 1024
+# The web pages that take files (create a case, reply): each file goes on to the cases API on its own, so
+# such a form may carry MAX_FILES_PER_FORM attachments of the cases service's size (MAX_ATTACHMENT_BYTES).
+UPLOAD_PAGES = frozenset({"web.case_new", "web.case_reply"})
+MAX_FILES_PER_FORM = 10
+MULTIPART_OVERHEAD = 64 * 1024
 
 CORS_ALLOWED_HEADERS = ["Authorization", "Content-Type", "Accept", "Accept-Language", "If-Match", "If-None-Match",
                         "X-Request-ID", "traceparent", "tracestate", "Idempotency-Key"]
 CORS_EXPOSED_HEADERS = ["ETag", "Location", "Retry-After", "X-Request-ID", "Content-Disposition", "Content-Length"]
+
+
+def upload_body_limit(max_attachment_bytes: int) -> int:
+    """The largest body an upload page takes: its files at their largest, and the rest of the form."""
+    return max_attachment_bytes * MAX_FILES_PER_FORM + MULTIPART_OVERHEAD
 
 
 def init_security(app: Flask) -> None:
@@ -33,12 +43,17 @@ def init_security(app: Flask) -> None:
              expose_headers=CORS_EXPOSED_HEADERS, supports_credentials=False, max_age=600,
              methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"])
 
-    @app.before_request
+    upload_limit = upload_body_limit(settings.max_attachment_bytes)
+
     def limit_own_request_bodies() -> None:
         # forwarded calls stream to the services, which hold their own limits (attachments); the
-        # gateway's own endpoints take small JSON or forms only
-        if not (request.endpoint or "").startswith("routing."):
-            request.max_content_length = OWN_BODY_LIMIT
+        # gateway's own endpoints take small JSON or forms only, but for the upload pages
+        endpoint = request.endpoint or ""
+        if not endpoint.startswith("routing."):
+            request.max_content_length = upload_limit if endpoint in UPLOAD_PAGES else OWN_BODY_LIMIT
+
+    # first of all hooks: the CSRF check reads the form, and a limit set after that is never applied
+    app.before_request_funcs.setdefault(None, []).insert(0, limit_own_request_bodies)
 
     @app.after_request
     def add_security_headers(response: Response) -> Response:

@@ -25,6 +25,7 @@ AXE = ROOT / "gateway" / "node_modules" / "axe-core" / "axe.min.js"
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
 ADMIN_EMAIL, ADMIN_PASSWORD = "admin@browser.test", "Browser-Admin-Password-1"
 PASSWORD = "En god lang adgangskode 42"
+DESKTOP = {"width": 1280, "height": 900}
 
 
 @dataclass
@@ -131,8 +132,8 @@ def browser(embedded):
 class Person:
     """One user in a browser context of their own (their own cookies), checked with axe on every page."""
 
-    def __init__(self, browser, system: Embedded, key: str, accessibility: list):
-        self.context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="da-DK")
+    def __init__(self, browser, system: Embedded, key: str, accessibility: list, viewport: dict | None = None):
+        self.context = browser.new_context(viewport=viewport or DESKTOP, locale="da-DK")
         self.page = self.context.new_page()
         self.system = system
         self.user = system.people[key]
@@ -193,8 +194,8 @@ def accessibility_findings():
 def person(browser, embedded, accessibility_findings):
     opened: list[Person] = []
 
-    def open_as(key: str) -> Person:
-        someone = Person(browser, embedded, key, accessibility_findings)
+    def open_as(key: str, viewport: dict | None = None) -> Person:
+        someone = Person(browser, embedded, key, accessibility_findings, viewport)
         opened.append(someone)
         return someone
 

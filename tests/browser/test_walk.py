@@ -28,9 +28,7 @@ def test_a_case_walks_from_the_requester_through_support_and_drift_to_resolved(p
 
     rasmus = person("rasmus")
     rasmus.log_in()
-    rasmus.open("/sager?visning=delt")
-    expect(rasmus.page.get_by_role("link", name=re.compile("Lønsystemet"))).to_be_visible(timeout=TIMEOUT)
-    rasmus.checked("04-delt-med-mig")
+    colleague_opens_the_shared_case(rasmus, number)
 
     anne = person("anne")
     anne.log_in()
@@ -38,12 +36,14 @@ def test_a_case_walks_from_the_requester_through_support_and_drift_to_resolved(p
     write_internal_note(anne, "Intern: tjek serverloggen før vi svarer.")
     write_external_reply(anne, "Kære Rita, vi er i gang med at undersøge fejlen.")
     create_task_for_drift(anne)
+    look_at_the_other_tabs(anne, case_url)
 
     rita.page.goto(case_url)
     rita.checked("08-sag-rekvirent-efter-svar")
     expect(rita.page.get_by_text("vi er i gang med at undersøge fejlen")).to_be_visible()
     expect(rita.page.get_by_text("tjek serverloggen")).to_have_count(0)
     expect(rita.page.get_by_text("Intern note")).to_have_count(0)
+    drop_a_file_on_the_reply(rita, tmp_path)
 
     dennis = person("dennis")
     dennis.log_in()
@@ -51,11 +51,16 @@ def test_a_case_walks_from_the_requester_through_support_and_drift_to_resolved(p
 
     resolve_case(anne, case_url)
     rita.page.goto(case_url)
+    rita.checked()
     expect(rita.page.locator(".web-side-box").first).to_contain_text("Udført")
 
+    quick_open_with_ctrl_o(anne, number, case_url)
+    visit_statistics_and_notifications(anne)
+    staff_page_in_english(anne, case_url)
     speak_english(rita, number)
     assert not accessibility_findings, accessibility_findings
-    assert not (rita.csp_errors + anne.csp_errors + dennis.csp_errors), "a page broke the Content-Security-Policy"
+    csp_errors = rita.csp_errors + rasmus.csp_errors + anne.csp_errors + dennis.csp_errors
+    assert not csp_errors, f"a page broke the Content-Security-Policy: {csp_errors}"
 
 
 def create_case_with_attachment(rita, tmp_path) -> tuple[str, str]:
@@ -105,6 +110,17 @@ def share_with_colleague(rita, name: str) -> None:
     expect(page.locator(".web-followers")).to_contain_text(name)
 
 
+def colleague_opens_the_shared_case(rasmus, number: str) -> None:
+    rasmus.open("/sager?visning=delt")
+    link = rasmus.page.get_by_role("link", name=re.compile("Lønsystemet"))
+    expect(link).to_be_visible(timeout=TIMEOUT)
+    rasmus.checked("04-delt-med-mig")
+    link.click()
+    rasmus.checked("04b-delt-sag-kollega")
+    expect(rasmus.page.locator(".web-case-number")).to_have_text(number)
+    expect(rasmus.page.get_by_text("Jeg har vedhæftet fejlbeskeden")).to_be_visible()
+
+
 def pick_from_the_queue(anne, number: str) -> None:
     anne.open("/arbejdsbord")
     anne.checked("05-arbejdsbord")
@@ -146,6 +162,75 @@ def create_task_for_drift(anne) -> None:
     anne.checked("07-opgaver-paa-sag")
     expect(page.get_by_role("link", name="Genstart lønserveren")).to_be_visible()
     expect(page.get_by_role("link", name=re.compile(r"Opgaver \(1\)"))).to_be_visible()
+
+
+def look_at_the_other_tabs(anne, case_url: str) -> None:
+    anne.page.goto(case_url + "?fane=historik")
+    anne.checked()
+    expect(anne.page.locator(".web-timeline")).to_contain_text("oprettede sagen")
+    anne.checked("07b-historik")
+    anne.page.goto(case_url + "?fane=detaljer")
+    anne.checked()
+    expect(anne.page.get_by_role("heading", name="Relationer")).to_be_visible()
+    anne.checked("07c-detaljer")
+
+
+def drop_a_file_on_the_reply(rita, tmp_path) -> None:
+    """Files dropped on the reply's file field become its files; one past the size limit is left out at once."""
+    page = rita.page
+    zone = "form.web-writer-external [data-file-drop]"
+    files = page.evaluate_handle("""() => {
+        const transfer = new DataTransfer();
+        transfer.items.add(new File(["Logfil fra lønsystemet\\n"], "trukket.txt", {type: "text/plain"}));
+        const limit = Number(document.querySelector("[data-file-drop]").dataset.maxBytes);
+        transfer.items.add(new File([new Uint8Array(limit + 1)], "for-stor.bin"));
+        return transfer;
+    }""")
+    page.dispatch_event(zone, "drop", {"dataTransfer": files})
+    expect(page.locator(f"{zone} .web-file-list")).to_have_text("trukket.txt")
+    expect(page.locator(f"{zone} [data-file-error]")).to_contain_text("for-stor.bin er for stor")
+    rita.checked()
+    page.get_by_label("Dit svar").fill("Her er logfilen, trukket ind.")
+    page.get_by_role("button", name="Send", exact=True).click()
+    rita.checked()
+    expect(page.get_by_role("link", name="trukket.txt")).to_be_visible()
+    expect(page.get_by_role("link", name="for-stor.bin")).to_have_count(0)
+
+
+def quick_open_with_ctrl_o(anne, number: str, case_url: str) -> None:
+    page = anne.page
+    anne.open("/arbejdsbord")
+    page.keyboard.press("Control+o")
+    expect(page.locator("#quick-open-dialog")).to_be_visible()
+    expect(page.locator("#quick-open-number")).to_be_focused()
+    anne.checked()
+    page.keyboard.type(number.replace(" ", "").lower())
+    page.keyboard.press("Enter")
+    page.wait_for_url(case_url)
+    anne.checked()
+
+
+def visit_statistics_and_notifications(anne) -> None:
+    anne.open("/statistik")
+    expect(anne.page.locator("figcaption", has_text="Løsning inden for SLA pr. uge")).to_be_visible()
+    anne.checked("13-statistik")
+    anne.open("/notifikationer")
+    expect(anne.page.get_by_role("heading", level=1)).to_have_text("Notifikationer")
+    anne.checked("14-notifikationer")
+
+
+def staff_page_in_english(anne, case_url: str) -> None:
+    page = anne.page
+    page.goto(case_url)
+    page.get_by_role("button", name="English").click()
+    anne.checked("15-case-staff-english")
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.get_by_role("heading", name="Write on the case")).to_be_visible()
+    anne.open("/arbejdsbord")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Workspace")
+    anne.checked()
+    page.get_by_role("button", name="Dansk").click()
+    anne.checked()
 
 
 def resolve_task_as_drift(dennis) -> None:

@@ -15,8 +15,13 @@ from servicekit import errors
 from servicekit.web import problem_response
 
 from ..i18n import _
+from ..security import UPLOAD_PAGES
 from .blueprint import bp
 from .pages import PageError, SignInAgain
+from .uploads import too_large_body
+from .viewer import viewer
+from .views.case_page import render_case_page
+from .views.cases import new_case_defaults, render_case_form
 
 log = logging.getLogger(__name__)
 
@@ -62,9 +67,18 @@ def wants_html() -> bool:
 @bp.errorhandler(HTTPException)
 def on_http_error(err: HTTPException):
     status = err.code or 500
+    if status == 413 and request.endpoint in UPLOAD_PAGES and viewer() is not None:
+        return _upload_page_again()
     if status == 413:
         return _page(413, _("The upload is larger than the service accepts."))
     return _page(status, None if status == 404 else err.description)
+
+
+def _upload_page_again():
+    """Files too large together to read the form: the same page again, saying so, instead of an error page."""
+    if request.endpoint == "web.case_new":
+        return render_case_form(new_case_defaults(), {"files": too_large_body()}, 413)
+    return render_case_page(request.view_args["case_id"], draft={"error": too_large_body()}, status=413)
 
 
 @bp.errorhandler(errors.ServiceError)

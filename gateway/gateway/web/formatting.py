@@ -6,8 +6,9 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_skeleton
 from flask import Flask
-from flask_babel import format_datetime, format_decimal, format_timedelta
+from flask_babel import format_datetime, format_decimal, format_timedelta, get_locale, to_user_timezone
 
 from ..i18n import _
 from . import labels
@@ -54,6 +55,16 @@ def when(value: Any, style: str = "medium") -> str:
     if current_language() == "en":
         pattern = {"medium": "d MMMM y, HH:mm", "short": "dd/MM/yy HH:mm", "date": "d MMM y"}.get(style, style)
     return format_datetime(moment, pattern)
+
+
+def day(value: Any) -> str:
+    """A day as a chart's axis names it, the page's language's way: "2. dec." in Danish, "Dec 2" in English.
+
+    A time is the day it is in Danish time (a plain date, read as its midnight UTC, stays that day)."""
+    moment = parse_time(value)
+    if moment is None:
+        return str(value or "")
+    return format_skeleton("MMMd", to_user_timezone(moment).date(), locale=get_locale())
 
 
 def iso(value: Any) -> str:
@@ -118,5 +129,4 @@ def install_filters(app: Flask) -> None:
         level=lambda code: labels.label(labels.LEVELS, code),
         case_type=lambda code: labels.label(labels.CASE_TYPES, code),
         origin=lambda code: labels.label(labels.ORIGINS, code),
-        history_field=lambda code: labels.label(labels.HISTORY_FIELDS, code),
     )

@@ -82,6 +82,14 @@ HISTORY_FIELDS = {
     "merged_into_id": _l("Merged into"),
     "requester_id": _l("Requester"),
     "follower_ids": _l("Shared with"),
+    "priority_overridden": _l("Priority set by hand"),
+    "organisation_id": _l("Organisation"),
+    "origin": _l("Channel"),
+    "resolved_at": _l("Resolved at"),
+    "closed_at": _l("Closed at"),
+    "handed_over_from_team_id": _l("Handed over from team"),
+    "related_case_id": _l("Related case"),
+    "solution_message_id": _l("Solution"),
 }
 
 

@@ -7,6 +7,7 @@ from flask import Flask, request, url_for
 from .. import webauth
 from ..i18n import _l
 from .language import current_language
+from .uploads import upload_rules
 from .viewer import viewer
 
 REQUESTER_MENU = (
@@ -27,7 +28,7 @@ STAFF_MENU = (
 
 # Pages that belong under a menu entry, so the entry is shown as the active one there.
 SECTIONS = {
-    "web.case_list": ("web.case_page", "web.case_bulk"),
+    "web.case_list": ("web.case_page", "web.case_bulk", "web.case_bulk_result"),
     "web.task_list": ("web.task_page",),
 }
 
@@ -55,6 +56,7 @@ def install_template_globals(app: Flask) -> None:
             "viewer": viewer(),
             "main_menu": main_menu,
             "page_language": current_language(),
+            "upload_rules": upload_rules,
         }
         return context
 

@@ -27,6 +27,7 @@ from ..runtime import gateway
 LOGIN_PATH = "/log-ind"
 SEEN_RESOLUTION = 60  # seconds: the cookie is rewritten at most once a minute to track idleness
 UNSAFE_IN_NEXT = re.compile(r"[\x00-\x20\x7f\\]")  # control characters, space, backslash
+BACKGROUND_POLL_HEADER = "X-Background-Poll"  # sent by a page's own timed refreshes: not the user's activity
 
 
 @dataclass(frozen=True)
@@ -109,7 +110,7 @@ def session_identity() -> Identity | None:
     if user is None or (user.sessions_valid_after is not None and signed_in < user.sessions_valid_after):
         session.clear()
         return None
-    if now - seen_at > SEEN_RESOLUTION:
+    if now - seen_at > SEEN_RESOLUTION and not request.headers.get(BACKGROUND_POLL_HEADER):
         session["seen_at"] = int(now)
     return user_identity(user)
 

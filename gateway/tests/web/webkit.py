@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import io
 import re
+import time
 
 HTML = {"Accept": "text/html,application/xhtml+xml"}
+MAX_ATTACHMENT_BYTES = 3 * 1024 * 1024  # the page tests' system: past it is cheap to send, a 2 MB file is within
 
 
 def csrf_of(client, path: str = "/log-ind") -> str:
@@ -36,8 +38,31 @@ def create_case(client, title="Printeren skriver ikke ud", description="Den blin
     return _case_id(answer.headers["Location"])
 
 
-def post_message(client, case_id: str, body: str, visibility: str | None):
+def post_message(client, case_id: str, body: str, visibility: str | None, files=()):
     data = {"body": body, "csrf_token": csrf_of(client, f"/sager/{case_id}")}
     if visibility:
         data["visibility"] = visibility
-    return client.post(f"/sager/{case_id}/svar", headers=HTML, data=data)
+    if files:
+        data["files"] = [(io.BytesIO(content), name) for name, content in files]
+    return client.post(f"/sager/{case_id}/svar", headers=HTML, data=data, content_type="multipart/form-data")
+
+
+def wait_for(check, timeout: float = 20.0):
+    """Until check() is true (the services learn of a change from its event): its last answer."""
+    deadline = time.monotonic() + timeout
+    while not (found := check()):
+        assert time.monotonic() < deadline, "timed out waiting for the services' events"
+        time.sleep(0.25)
+    return found
+
+
+def create_task(anne, case_id: str, team_id: str, description: str) -> str:
+    def created():
+        answer = anne.post(f"/sager/{case_id}/opgaver", headers=HTML, data={
+            "subject": "Tjek printerserveren", "description": description, "team_id": team_id,
+            "csrf_token": csrf_of(anne, f"/sager/{case_id}?fane=opgaver")})
+        assert answer.status_code == 303
+        page = text(anne.get(f"/sager/{case_id}?fane=opgaver", headers=HTML))
+        return re.search(r'href="/opgaver/([0-9a-f-]{36})"', page)
+
+    return wait_for(created).group(1)

@@ -23,14 +23,40 @@
     });
   }
 
-  /* Drag and drop onto the plain file input: dropped files become the input's files. */
+  /* Drag and drop onto the plain file input: dropped files become the input's files. Files past the limits
+     of the page (data-max-bytes each, data-max-files in all) are left out at once and said so, so a form is
+     never sent only to be refused for its size. */
   function fileDrops(scope) {
     scope.querySelectorAll("[data-file-drop]").forEach(function (zone) {
       if (zone.dataset.ready) { return; }
       zone.dataset.ready = "1";
       var input = zone.querySelector("input[type=file]");
       var list = zone.querySelector(".web-file-list");
-      function show() {
+      var maxBytes = parseInt(zone.dataset.maxBytes, 10) || Infinity;
+      var maxFiles = parseInt(zone.dataset.maxFiles, 10) || Infinity;
+      function showProblems(problems) {
+        var box = zone.querySelector("[data-file-error]");
+        var hint = input.id + "-hint";
+        box.querySelector("[data-file-error-text]").textContent = problems.join(" ");
+        box.hidden = problems.length === 0;
+        zone.classList.toggle("form-error", problems.length > 0);
+        input.setAttribute("aria-describedby", problems.length ? hint + " " + box.id : hint);
+        if (problems.length) { input.setAttribute("aria-invalid", "true"); } else { input.removeAttribute("aria-invalid"); }
+      }
+      function keep(files) {
+        var transfer = new DataTransfer();
+        var problems = [];
+        Array.prototype.forEach.call(files, function (file) {
+          if (file.size > maxBytes) {
+            problems.push(zone.dataset.tooLarge.replace("{file}", file.name));
+          } else if (transfer.items.length >= maxFiles) {
+            if (problems.indexOf(zone.dataset.tooMany) < 0) { problems.push(zone.dataset.tooMany); }
+          } else {
+            transfer.items.add(file);
+          }
+        });
+        input.files = transfer.files;
+        showProblems(problems);
         list.textContent = "";
         Array.prototype.forEach.call(input.files, function (file) {
           var item = document.createElement("li");
@@ -38,7 +64,7 @@
           list.appendChild(item);
         });
       }
-      input.addEventListener("change", show);
+      input.addEventListener("change", function () { keep(input.files); });
       ["dragenter", "dragover"].forEach(function (name) {
         zone.addEventListener(name, function (event) { event.preventDefault(); zone.classList.add("web-dragging"); });
       });
@@ -48,11 +74,7 @@
       zone.addEventListener("drop", function (event) {
         event.preventDefault();
         if (!event.dataTransfer || !event.dataTransfer.files.length) { return; }
-        var transfer = new DataTransfer();
-        Array.prototype.forEach.call(input.files, function (file) { transfer.items.add(file); });
-        Array.prototype.forEach.call(event.dataTransfer.files, function (file) { transfer.items.add(file); });
-        input.files = transfer.files;
-        show();
+        keep(Array.prototype.slice.call(input.files).concat(Array.prototype.slice.call(event.dataTransfer.files)));
       });
     });
   }

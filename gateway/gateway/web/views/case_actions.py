@@ -11,8 +11,9 @@ from ..client import page_api
 from ..formatting import local_to_rfc3339
 from ..numbers import parse_number
 from ..pages import back_to, changed_fields, form_flag, form_text, patch_as_read, report
-from ..uploads import upload_attachments
+from ..uploads import chosen_files, refusal, upload_attachments
 from ..viewer import viewer
+from .case_page import render_case_page
 
 EDITABLE = ("title", "status", "priority", "urgency", "impact", "type", "category", "product", "team_id",
             "assignee_id")
@@ -36,7 +37,10 @@ def case_reply(case_id):
         flash(_("Choose whether you write to the requester or an internal note."), "error")
         return _to_case(case_id)
     body = form_text("body")
-    files = [f for f in request.files.getlist("files") if f and f.filename]
+    files = chosen_files()
+    if problem := refusal(files):
+        return render_case_page(case_id, draft={"visibility": visibility, "body": body, "error": problem},
+                                status=422)
     if not body and not files:
         flash(_("Write a message or attach a file."), "error")
         return _to_case(case_id, anchor="svar")

@@ -8,6 +8,7 @@ from ... import webauth
 from ..blueprint import bp
 from ..client import page_api
 from ..directory import people_names, staff, team_names, teams
+from ..history import Names, case_numbers, history_lines, ids_to_name, organisation_names
 from ..labels import CASE_STATUS_EXPLANATIONS, CASE_STATUSES, CASE_TYPES, LEVELS, OPEN_CASE_STATUSES, PRIORITIES
 from ..pages import is_htmx, need
 from ..viewer import viewer
@@ -23,6 +24,12 @@ SAFE_DOWNLOAD_HEADERS = {
 @bp.get("/sager/<uuid:case_id>")
 @webauth.login_required
 def case_page(case_id):
+    return render_case_page(case_id)
+
+
+def render_case_page(case_id, *, draft: dict | None = None, status: int = 200):
+    """The case page; ``draft`` is a reply that was not sent (its ``visibility``, ``body`` and ``error``),
+    shown again in its own form so nothing the user wrote is lost."""
     user = viewer()
     # One composed call: the case, its messages, SLA and (for staff) tasks, fetched by the gateway in parallel.
     overview = need(page_api().get(f"/api/v1/cases/{case_id}/overview")).data
@@ -33,20 +40,21 @@ def case_page(case_id):
     context = {
         "case": case, "tab": tab, "only_attachments": only_attachments, **conversation,
         "explanations": CASE_STATUS_EXPLANATIONS, "open_statuses": OPEN_CASE_STATUSES,
-        "share_query": (request.args.get("del") or "").strip(),
+        "share_query": (request.args.get("del") or "").strip(), "draft": draft or {},
     }
     context["share_candidates"] = search_colleagues(context["share_query"], case) if context["share_query"] else []
     if user.is_staff:
         context.update(load_staff_part(case, tab, overview))
     ids = [case.get("requester_id"), case.get("assignee_id"), case.get("created_by"), *case.get("follower_ids", []),
            *(m.get("author_id") for m in conversation["messages"] if not m.get("author_name"))]
-    for entry in context.get("history", []):
-        ids.append(entry.get("actor_id"))
-        if entry.get("field") in ("assignee_id", "requester_id"):
-            ids += [entry.get("old"), entry.get("new")]
+    named = ids_to_name(context.get("history", []))
     ids += [t.get("assignee_id") for t in context.get("tasks", [])]
-    context["people"] = people_names(ids)
-    return render_template("web/case_page.html", **context)
+    context["people"] = people_names([*ids, *named["people"]])
+    if tab == "historik":
+        context["history_lines"] = history_lines(context["history"], Names(
+            people=context["people"], teams=context["team_names"], cases=case_numbers(named["cases"]),
+            organisations=organisation_names(named["organisations"])))
+    return render_template("web/case_page.html", **context), status
 
 
 def load_conversation(case_id, first_page: dict | None, only_attachments: bool) -> dict:
@@ -77,7 +85,7 @@ def load_staff_part(case: dict, tab: str, overview: dict) -> dict:
     part = {
         "tasks": tasks.get("items") or [], "task_count": tasks.get("total") or len(tasks.get("items") or []),
         "sla": overview.get("sla"),
-        "templates": api.get("/api/v1/reply-templates", {"per_page": 200}, cached=True).items,
+        "templates": reply_templates(case),
         "teams": teams(), "team_names": team_names(), "agents": staff(),
         "statuses": CASE_STATUSES, "priorities": PRIORITIES, "levels": LEVELS, "types": CASE_TYPES,
         "history": [], "children": [], "parent": None,
@@ -94,6 +102,21 @@ def load_staff_part(case: dict, tab: str, overview: dict) -> dict:
         merged = api.get(f"/api/v1/cases/{case['merged_into_id']}")
         part["merged_into"] = merged.data if merged.ok else None
     return part
+
+
+def reply_templates(case: dict) -> list[dict]:
+    """The templates in the requester's language, or all of them when there are none in it.
+
+    Inserted as they are: notify's mail of a reply already says "Kære <navn>" and signs with the agent and
+    the team (seed 001's header and footer), so a template carries neither."""
+    api = page_api()
+    requester = api.get(f"/api/v1/users/{case.get('requester_id')}", cached=True) if case.get("requester_id") else None
+    language = requester.data.get("language") if requester is not None and requester.ok else None
+    if language:
+        in_language = api.get("/api/v1/reply-templates", {"language": language, "per_page": 200}).items
+        if in_language:
+            return in_language
+    return api.get("/api/v1/reply-templates", {"per_page": 200}).items
 
 
 def search_colleagues(query: str, case: dict) -> list[dict]:

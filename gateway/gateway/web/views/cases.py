@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from ... import webauth
 from ...i18n import _, _l
@@ -11,7 +12,7 @@ from ..client import page_api
 from ..directory import people_names, staff, team_names, teams
 from ..labels import CASE_STATUSES, CASE_TYPES, LEVELS, ORIGINS, PRIORITIES
 from ..pages import form_flag, form_text, page_number
-from ..uploads import upload_attachments
+from ..uploads import chosen_files, refusal, upload_attachments
 from ..viewer import viewer
 
 PER_PAGE = 25
@@ -35,6 +36,8 @@ SORTS = {
     "priority": _l("Priority"),
 }
 BULK_FIELDS = ("status", "team_id", "assignee_id", "priority", "category")
+UNASSIGN = "-"  # the agent choice of the bulk form that takes the agent off the cases
+BULK_RESULT_MAX_AGE = 3600  # seconds the result page of a bulk edit can be reloaded
 
 
 def case_views() -> dict:
@@ -69,7 +72,7 @@ def _bulk_options() -> dict:
 @bp.route("/sager/ny", methods=["GET", "POST"])
 @webauth.login_required
 def case_new():
-    form: dict = {"urgency": "medium", "impact": "medium", "type": "question"}
+    form = new_case_defaults()
     errors: dict[str, str] = {}
     if request.method == "POST":
         form = {name: form_text(name) for name in
@@ -81,9 +84,16 @@ def case_new():
             created = _create_case(form, errors)
             if created:
                 return created
-    status = 422 if errors else 200
+    return render_case_form(form, errors, 422 if errors else 200)
+
+
+def render_case_form(form: dict, errors: dict[str, str], status: int):
     return render_template("web/case_new.html", form=form, errors=errors, types=CASE_TYPES, levels=LEVELS,
                            origins=ORIGINS, teams=teams() if viewer().is_staff else []), status
+
+
+def new_case_defaults() -> dict:
+    return {"urgency": "medium", "impact": "medium", "type": "question"}
 
 
 def _validate_new_case(form: dict) -> dict[str, str]:
@@ -92,6 +102,8 @@ def _validate_new_case(form: dict) -> dict[str, str]:
         errors["title"] = _("Write a title.")
     if not form["description"]:
         errors["description"] = _("Describe what the case is about.")
+    if problem := refusal(chosen_files()):
+        errors["files"] = problem
     return errors
 
 
@@ -117,7 +129,7 @@ def _create_case(form: dict, errors: dict[str, str]):
         errors.setdefault("form", result.message)
         return None
     case = result.data
-    upload_attachments(case["id"], request.files.getlist("files"))
+    upload_attachments(case["id"], chosen_files())
     flash(_("Your case %(number)s has been created.", number=case.get("number", "")), "success")
     return redirect(url_for("web.case_page", case_id=case["id"]), code=303)
 
@@ -130,9 +142,10 @@ def _find_user_by_email(email: str) -> dict | None:
 @bp.post("/sager/masse")
 @webauth.roles_required("staff")
 def case_bulk():
-    """Seed 003, mass editing: each selected case is changed or refused on its own rules."""
+    """Seed 003, mass editing: each selected case is changed or refused on its own rules. The outcome is shown
+    on a page of its own (post/redirect/get), so reloading it never changes the cases again."""
     ids = [i for i in request.form.getlist("ids") if i]
-    changes = {name: form_text(name) for name in BULK_FIELDS if form_text(name)}
+    changes = _bulk_changes()
     if not ids or not changes:
         flash(_("Select one or more cases and at least one change."), "error")
         return redirect(request.referrer or url_for("web.case_list"), code=303)
@@ -140,7 +153,31 @@ def case_bulk():
     if not result.ok:
         flash(result.message, "error")
         return redirect(url_for("web.case_list"), code=303)
-    numbers = {i: request.form.get(f"number-{i}") or i for i in ids}
-    outcomes = result.data.get("results") or []
-    return render_template("web/case_bulk_result.html", outcomes=outcomes, numbers=numbers,
-                           people=people_names([changes.get("assignee_id")]), teams=team_names(), changes=changes)
+    outcomes = [[o.get("id"), request.form.get(f"number-{o.get('id')}") or o.get("id"), o.get("status"),
+                 o.get("detail") or ""] for o in result.data.get("results") or []]
+    return redirect(url_for("web.case_bulk_result", resultat=_bulk_results().dumps(outcomes)), code=303)
+
+
+def _bulk_changes() -> dict:
+    changes: dict = {name: form_text(name) for name in BULK_FIELDS if form_text(name)}
+    if changes.get("assignee_id") == UNASSIGN:
+        changes["assignee_id"] = None
+    return changes
+
+
+def _bulk_results() -> URLSafeTimedSerializer:
+    """The outcome of a bulk edit, signed for the agent who made it, carried to the result page in its link."""
+    return URLSafeTimedSerializer(current_app.secret_key, salt=f"web.bulk-result:{viewer().id}")
+
+
+@bp.get("/sager/masse/resultat")
+@webauth.roles_required("staff")
+def case_bulk_result():
+    try:
+        outcomes = _bulk_results().loads(request.args.get("resultat", ""), max_age=BULK_RESULT_MAX_AGE)
+    except BadSignature:
+        flash(_("The result of the change is no longer available. Look at the cases in the list."), "info")
+        return redirect(url_for("web.case_list"), code=303)
+    rows = [{"id": case_id, "number": number, "status": status, "detail": detail}
+            for case_id, number, status, detail in outcomes]
+    return render_template("web/case_bulk_result.html", outcomes=rows)

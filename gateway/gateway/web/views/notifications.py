@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import render_template, request
+from flask import render_template, request, url_for
 
 from ... import webauth
 from ...i18n import _
@@ -23,7 +23,20 @@ def notifications():
     result = page_api().get("/api/v1/notifications", params)
     preferences = page_api().get("/api/v1/notification-preferences")
     return render_template("web/notifications.html", result=result, unread_only=unread_only, page=page_number(),
-                           per_page=PER_PAGE, preferences=preferences.items if preferences.ok else [])
+                           per_page=PER_PAGE, preferences=preferences.items if preferences.ok else [],
+                           links={n.get("id"): notice_link(n) for n in result.items})
+
+
+def notice_link(notice: dict) -> str | None:
+    """Where a notice leads: its own link when that stays on this site, else its case or task page."""
+    if notice.get("case_id"):
+        own_page = url_for("web.case_page", case_id=notice["case_id"])
+    elif notice.get("task_id"):
+        own_page = url_for("web.task_page", task_id=notice["task_id"])
+    else:
+        own_page = None
+    link = webauth.safe_next(notice.get("link"), default="") if notice.get("link") else ""
+    return link or own_page
 
 
 @bp.get("/notifikationer/antal")

@@ -10,7 +10,7 @@ from ..blueprint import bp
 from ..charts import Series, columns, horizontal_bars
 from ..client import page_api
 from ..directory import team_names
-from ..formatting import parse_time
+from ..formatting import day, parse_time
 from ..labels import CASE_STATUSES, label
 
 DAY_CHOICES = (7, 14, 30, 90)
@@ -39,7 +39,7 @@ def load_case_stats(days: int = 30) -> dict:
                                             [n for _t, n in ordered], css_class="chart-series-2")
     per_day = data.get("per_day") or data.get("created_vs_resolved") or data.get("daily")
     if isinstance(per_day, list) and per_day:
-        labels = [_short_day(d.get("date") or d.get("day")) for d in per_day]
+        labels = [day(d.get("date") or d.get("day")) for d in per_day]
         charts["per_day"] = columns(_("Created and resolved cases per day"), labels, [
             Series(_("Created"), [d.get("created", 0) for d in per_day], "chart-series-1"),
             Series(_("Resolved"), [d.get("resolved", 0) for d in per_day], "chart-series-3"),
@@ -75,11 +75,6 @@ def _pairs(value, key: str) -> dict | None:
     if isinstance(value, list):
         return {str(row.get("key", row.get(key))): int(row.get("count") or 0) for row in value}
     return None
-
-
-def _short_day(value) -> str:
-    moment = parse_time(value)
-    return moment.strftime("%d/%m") if moment else str(value or "")
 
 
 def _week_label(row: dict) -> str:

@@ -16,6 +16,8 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # webkit: the helpers of the page tests
 
+from webkit import MAX_ATTACHMENT_BYTES
+
 ADMIN_EMAIL, ADMIN_PASSWORD = "admin@pages.test", "Pages-Admin-Password-1"
 PASSWORD = "En god lang adgangskode 42"
 SERVICES = ("cases", "tasks", "notify", "sla", "gateway")
@@ -66,6 +68,7 @@ def stack(postgres_databases, rabbitmq_url, bus_namespace, tmp_path_factory):
         "LOG_LEVEL": "WARNING",
         "RETRY_DELAYS": "0.5,1",
         "LOGIN_RATE_PER_CLIENT": "100000",  # every test signs in from 127.0.0.1
+        "MAX_ATTACHMENT_BYTES": str(MAX_ATTACHMENT_BYTES),  # the cases service's and the gateway's alike
         **{f"{name.upper()}_DATABASE_URL": postgres_databases.create(f"web_{name}") for name in SERVICES},
         **{f"{name.upper()}_PORT": str(_free_port()) for name in SERVICES},
     }
@@ -92,7 +95,8 @@ def _with_people(stack: Stack) -> Stack:
     for team in ("Support", "Drift"):
         stack.teams[team] = created("/api/v1/teams", {"name": f"{team} {suffix}"})
     people = {"rita": ("Rita Rekvirent", ["requester"], own), "rasmus": ("Rasmus Kollega", ["requester"], own),
-              "olga": ("Olga Anden", ["requester"], other), "anne": ("Anne Support", ["agent"], None)}
+              "olga": ("Olga Anden", ["requester"], other), "anne": ("Anne Support", ["agent"], None),
+              "dennis": ("Dennis Drift", ["agent"], None)}
     for key, (name, roles, organisation) in people.items():
         body = {"email": f"{key}.{suffix}@pages.test", "name": name, "password": PASSWORD, "roles": roles}
         if organisation:
@@ -100,6 +104,7 @@ def _with_people(stack: Stack) -> Stack:
         stack.people[key] = {**created("/api/v1/users", body), "password": PASSWORD}
     created(f"/api/v1/teams/{stack.teams['Support']['id']}/members",
             {"user_id": stack.people["anne"]["id"], "dispatcher": True})
+    created(f"/api/v1/teams/{stack.teams['Drift']['id']}/members", {"user_id": stack.people["dennis"]["id"]})
     return stack
 
 

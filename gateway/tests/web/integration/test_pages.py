@@ -91,6 +91,8 @@ def test_an_agent_sees_the_workspace_in_the_menu(harness, client):
     page = text(client.get("/", headers=HTML))
     assert 'href="/arbejdsbord"' in page and 'href="/opgaver"' in page and 'href="/statistik"' in page
     assert 'id="quick-open-dialog"' in page
+    assert 'title="Ctrl+O">Åbn</button>' in page and ">Åben</button>" not in page  # the verb, not the status
+    assert '<button type="submit" class="button button-primary">Åbn</button>' in page
 
 
 def test_the_language_switch_is_kept_in_the_session_and_as_the_users_preference(harness, client, requester):

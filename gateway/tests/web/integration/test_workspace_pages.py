@@ -2,36 +2,10 @@
 
 from __future__ import annotations
 
-import importlib.util
 import re
-import time
 
-import pytest
-from webkit import HTML, create_case, csrf_of, text
-
-pytestmark = pytest.mark.skipif(importlib.util.find_spec("tasks.service") is None,
-                                reason="the tasks service has not landed in this checkout yet")
-
-
-def _wait_for(check, timeout: float = 20.0):
-    """Until check() is true: the tasks service learns of a new case from the case's event."""
-    deadline = time.monotonic() + timeout
-    while not (found := check()):
-        assert time.monotonic() < deadline, "timed out waiting for the services' events"
-        time.sleep(0.25)
-    return found
-
-
-def create_task(anne, case_id: str, team_id: str, description: str) -> str:
-    def created():
-        answer = anne.post(f"/sager/{case_id}/opgaver", headers=HTML, data={
-            "subject": "Tjek printerserveren", "description": description, "team_id": team_id,
-            "csrf_token": csrf_of(anne, f"/sager/{case_id}?fane=opgaver")})
-        assert answer.status_code == 303
-        page = text(anne.get(f"/sager/{case_id}?fane=opgaver", headers=HTML))
-        return re.search(r'href="/opgaver/([0-9a-f-]{36})"', page)
-
-    return _wait_for(created).group(1)
+from webkit import HTML, create_case, create_task, csrf_of, text
+from webkit import wait_for as _wait_for
 
 
 def test_a_task_with_a_thin_description_is_refused_with_the_reason(browser_of, stack):

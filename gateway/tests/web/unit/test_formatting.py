@@ -7,7 +7,7 @@ from flask import Flask
 from flask_babel import get_babel
 
 from gateway.web import formatting
-from gateway.web.formatting import filesize, local_to_rfc3339, remaining, to_local_input, when
+from gateway.web.formatting import day, filesize, local_to_rfc3339, remaining, to_local_input, when
 from servicekit.i18n import init_babel
 
 GATEWAY_PACKAGE = Path(formatting.__file__).resolve().parents[1]  # holds the translations/ catalogue
@@ -46,3 +46,17 @@ def test_file_sizes_are_short_and_human(danish):
     assert filesize(512) == "512 B"
     assert filesize(123456) == "123,5 kB"
     assert filesize(5_000_000) == "5 MB"
+
+
+def test_a_charts_day_is_written_the_way_the_language_writes_it(danish):
+    assert day("2026-12-02") == "2. dec."
+    assert day("2026-11-30T23:30:00Z") == "1. dec."  # already 1 December in Copenhagen
+
+
+def test_a_charts_day_in_english():
+    app = Flask("gateway.app", root_path=str(GATEWAY_PACKAGE))
+    init_babel(app)
+    app.secret_key = "x"
+    with app.test_request_context("/", headers={"Accept-Language": "en"}):
+        get_babel().timezone_selector = lambda: "Europe/Copenhagen"
+        assert day("2026-12-02") == "Dec 2"
