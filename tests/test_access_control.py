@@ -90,8 +90,9 @@ ROUTES = {
     "/api/v1/webhooks/{webhook_id}/ping": {"post": ADMIN},
 }
 METHODS = ("get", "post", "put", "patch", "delete")
-# the public routes a service principal calls through the gateway (notify: a forward's attachments)
-SERVICE_CALLS = {("get", "/api/v1/cases/{case_id}/attachments"),
+# the public routes a service principal calls through the gateway (notify: a forward's attachments;
+# tasks: a case its replica does not hold yet)
+SERVICE_CALLS = {("get", "/api/v1/cases/{case_id}"), ("get", "/api/v1/cases/{case_id}/attachments"),
                  ("get", "/api/v1/cases/{case_id}/attachments/{attachment_id}")}
 PRIORITIES = ("critical", "high", "normal", "low")
 WRITE_ORDER = ["post", "put", "patch", "delete"]  # what a route deletes is written to first

@@ -20,8 +20,10 @@ PUBLIC_ROUTES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
 )
 
 # The public routes a service principal calls (everything else under /api/ is 403 to it): notify reads
-# the attachments of a case to send them with a forward (services/notify/notify/gateway.py).
+# the attachments of a case to send them with a forward (services/notify/notify/gateway.py); tasks reads
+# a case its replica does not hold yet (services/tasks/tasks/gateway.py).
 SERVICE_PRINCIPAL_ROUTES: tuple[tuple[frozenset[str], re.Pattern[str]], ...] = (
+    (frozenset({"GET", "HEAD"}), re.compile(rf"^/api/v1/cases/{_ID}$")),
     (frozenset({"GET", "HEAD"}), re.compile(rf"^/api/v1/cases/{_ID}/attachments(/{_ID})?$")),
 )
 

@@ -73,5 +73,7 @@ def upload_attachments(case_id: str, files: Iterable[FileStorage], message_id: s
 
 
 def upload_one(case_id: str, upload: FileStorage, message_id: str | None) -> ApiResult:
-    data = {"message_id": message_id} if message_id else {}
+    # a file on a message takes the message's visibility; one on the new-case form belongs to the description,
+    # which the requester sees, also when an agent opens the case for them (a loose staff file is internal)
+    data = {"message_id": message_id} if message_id else {"visibility": "external"}
     return page_api().post(f"/api/v1/cases/{case_id}/attachments", data=data, files={"file": upload})

@@ -228,15 +228,16 @@ def test_a_service_principal_reaches_only_the_public_routes_services_call(harnes
     service = harness.service_headers("notify")
     for app in echo_apps.values():
         app.received_paths.clear()
-    for method, path in (("GET", "/api/v1/cases/echo"), ("POST", "/api/v1/cases/conflict"),
+    for method, path in (("GET", "/api/v1/cases"), ("POST", "/api/v1/cases/conflict"),
                          ("GET", "/api/v1/cases/c-1/sla"), ("GET", "/api/v1/users"), ("GET", "/api/v1/teams"),
                          ("GET", "/api/v1/cases/c-1/overview"), ("DELETE", "/api/v1/cases/c-1/attachments/a-1")):
         response = client.open(path, method=method, headers=service)
         assert (response.status_code, response.mimetype) == (403, "application/problem+json"), (method, path)
     assert echo_apps["cases"].received_paths == [] and echo_apps["sla"].received_paths == []
+    assert client.get("/api/v1/cases/c-1", headers=service).status_code == 200
     for path in ("/api/v1/cases/c-1/attachments", "/api/v1/cases/c-1/attachments/a-1"):
         assert client.get(path, headers=service).status_code == 404  # the echo service has no attachments
-    assert echo_apps["cases"].received_paths == ["/api/v1/cases/c-1/attachments",
+    assert echo_apps["cases"].received_paths == ["/api/v1/cases/c-1", "/api/v1/cases/c-1/attachments",
                                                  "/api/v1/cases/c-1/attachments/a-1"]
 
 

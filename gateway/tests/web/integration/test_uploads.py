@@ -82,3 +82,17 @@ def test_the_other_forms_take_small_bodies_only(browser_of):
     answer = anne.post("/sager/masse", headers=HTML, data={
         "ids": "x", "category": "a" * (1024 * 1024), "csrf_token": csrf_of(anne, "/sager")})
     assert answer.status_code == 413
+
+
+def test_a_file_an_agent_attaches_on_the_new_case_form_is_shown_to_the_requester(browser_of, stack):
+    """The form's files belong to the description; a loose file an agent uploads elsewhere is internal."""
+    anne = browser_of("anne")
+    data = _new_case_form(anne, "Telefonsag med bilag", [("kvittering.pdf", b"%PDF-1.4 kvittering")])
+    data["requester_email"] = stack.people["rita"]["email"]
+    answer = anne.post("/sager/ny", headers=HTML, data=data, content_type="multipart/form-data")
+    assert answer.status_code == 303, text(answer)[:2000]
+    case_id = answer.headers["Location"].rstrip("/").split("/")[-1]
+    [attachment] = _attachments(stack, case_id)
+    assert attachment["visibility"] == "external"
+    rita_page = text(browser_of("rita").get(f"/sager/{case_id}", headers=HTML))
+    assert "kvittering.pdf" in rita_page
