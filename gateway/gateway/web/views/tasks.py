@@ -22,7 +22,8 @@ TASK_VIEWS = {
     "godkender": ("approver", _l("I approve")),
     "oprettet": ("created_by_me", _l("Created by me")),
 }
-COMMENT_KINDS = {"solution": _l("Solution"), "reopen": _l("Reopened"), "return": _l("Sent back")}
+COMMENT_KINDS = {"solution": _l("Solution"), "reopen": _l("Reopened"), "return": _l("Sent back"),
+                 "case_closed": _l("Case closed")}
 STATES = {"aabne": ("open", _l("Open")), "lukkede": ("closed", _l("Closed")), "alle": ("any", _l("All"))}
 
 
