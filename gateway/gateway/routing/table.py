@@ -8,6 +8,7 @@ from urllib.parse import unquote
 UPSTREAM_SERVICES = ("cases", "tasks", "notify", "sla")
 
 _ID = r"[^/]+"
+_UUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 PUBLIC_ROUTES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(pattern), service) for pattern, service in (
         (rf"^/api/v1/cases/{_ID}/tasks(/.*)?$", "tasks"),
@@ -23,7 +24,7 @@ PUBLIC_ROUTES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
 # the attachments of a case to send them with a forward (services/notify/notify/gateway.py); tasks reads
 # a case its replica does not hold yet (services/tasks/tasks/gateway.py).
 SERVICE_PRINCIPAL_ROUTES: tuple[tuple[frozenset[str], re.Pattern[str]], ...] = (
-    (frozenset({"GET", "HEAD"}), re.compile(rf"^/api/v1/cases/{_ID}$")),
+    (frozenset({"GET", "HEAD"}), re.compile(rf"^/api/v1/cases/{_UUID}$")),
     (frozenset({"GET", "HEAD"}), re.compile(rf"^/api/v1/cases/{_ID}/attachments(/{_ID})?$")),
 )
 

@@ -128,7 +128,7 @@ def _shown_as(field: str, names: Names) -> Callable[[Any], str]:
               "impact": labels.LEVELS, "type": labels.CASE_TYPES, "origin": labels.ORIGINS}
     if field in tables:
         return _or_dash(lambda v: labels.label(tables[field], v))
-    if field in ("team_id", "handed_over_from_team_id"):
+    if field in ("team_id", "handed_over_from_team_id", "owning_team_id"):
         return _or_dash(lambda v: names.teams.get(str(v), _("Unknown team")))
     if field in PEOPLE_FIELDS:
         return _or_dash(lambda v: names.people.get(str(v), _("Unknown")))

@@ -88,6 +88,7 @@ HISTORY_FIELDS = {
     "resolved_at": _l("Resolved at"),
     "closed_at": _l("Closed at"),
     "handed_over_from_team_id": _l("Handed over from team"),
+    "owning_team_id": _l("Owning team"),
     "related_case_id": _l("Related case"),
     "solution_message_id": _l("Solution"),
 }

@@ -234,10 +234,12 @@ def test_a_service_principal_reaches_only_the_public_routes_services_call(harnes
         response = client.open(path, method=method, headers=service)
         assert (response.status_code, response.mimetype) == (403, "application/problem+json"), (method, path)
     assert echo_apps["cases"].received_paths == [] and echo_apps["sla"].received_paths == []
-    assert client.get("/api/v1/cases/c-1", headers=service).status_code == 200
+    case_id = "0b6f0d52-6a8e-4c1e-9d55-2f4f4b8c1a10"
+    assert client.get(f"/api/v1/cases/{case_id}", headers=service).status_code == 200
+    assert client.get("/api/v1/cases/stats", headers=service).status_code == 403
     for path in ("/api/v1/cases/c-1/attachments", "/api/v1/cases/c-1/attachments/a-1"):
         assert client.get(path, headers=service).status_code == 404  # the echo service has no attachments
-    assert echo_apps["cases"].received_paths == ["/api/v1/cases/c-1", "/api/v1/cases/c-1/attachments",
+    assert echo_apps["cases"].received_paths == [f"/api/v1/cases/{case_id}", "/api/v1/cases/c-1/attachments",
                                                  "/api/v1/cases/c-1/attachments/a-1"]
 
 
