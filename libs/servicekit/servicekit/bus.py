@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import partial
 
 from amqp import spec
 from kombu import Connection, Exchange, Queue
@@ -50,8 +52,9 @@ class EventBus:
     """Connections to the broker and the shared exchange."""
 
     def __init__(self, url: str, *, exchange: str = "servicedesk.events", queue_prefix: str = "",
-                 confirm_timeout: float = 30.0, queue_expires_ms: int | None = None):
+                 confirm_timeout: float = 30.0, queue_expires_ms: int | None = None, heartbeat: int = 30):
         self.url = url
+        self.heartbeat = heartbeat
         self.queue_prefix = queue_prefix
         # Queues unused this long are deleted by the broker: for test runs and short-lived deployments only.
         self.queue_expires_ms = queue_expires_ms
@@ -62,7 +65,7 @@ class EventBus:
     def connect(self) -> Connection:
         if self.is_memory:
             return Connection("memory://", transport_options={"polling_interval": 0.005})
-        return Connection(self.url, heartbeat=30, connect_timeout=10)
+        return Connection(self.url, heartbeat=self.heartbeat, connect_timeout=10)
 
     def ping(self) -> None:
         with self.connect() as conn:
@@ -88,7 +91,7 @@ class EventBus:
         return len(batch)
 
     def send(self, channel, batch: list[OutgoingMessage], *, exchange: str | None = None,
-             routing_key: str | None = None, headers: dict | None = None) -> None:
+             routing_key: str | None = None, headers: dict | None = None, mandatory: bool = False) -> None:
         """Publish on ``channel`` (the events exchange unless told otherwise), confirmed on AMQP."""
         target = self.exchange.name if exchange is None else exchange
 
@@ -103,6 +106,7 @@ class EventBus:
                 ),
                 exchange=target,
                 routing_key=routing_key or message.routing_key,
+                mandatory=mandatory,
             )
 
         if self.is_memory:
@@ -113,18 +117,64 @@ class EventBus:
 
     def send_to_queue(self, conn: Connection, queue_name: str, body: bytes, message_id: str,
                       headers: dict | None = None) -> None:
-        """Put one message straight onto a named queue (retries, dead letters, replays)."""
+        """Put one message straight onto a named queue (retries, dead letters, replays).
+
+        The publish is mandatory: a missing queue is a :class:`PublishFailed`, never a silent drop,
+        so the caller keeps the original.
+        """
         channel = conn.channel()
         try:
-            self.send(channel, [OutgoingMessage(queue_name, body, message_id)], exchange="", headers=headers)
+            self.send(channel, [OutgoingMessage(queue_name, body, message_id)], exchange="", headers=headers,
+                      mandatory=True)
         finally:
             channel.close()
 
 
+class PublishConnection:
+    """A broker connection kept for publishing, replaced before the broker can have dropped it.
+
+    Nothing reads from a connection that only publishes, so it answers no heartbeats; after two
+    silent heartbeat intervals the broker closes it.  Rather than a heartbeat thread, a connection
+    idle for half a heartbeat is replaced on its next use: one cheap reconnect after a quiet spell,
+    and never a publish on a dead socket (nor a half-open one the heartbeat would not catch).
+    """
+
+    def __init__(self, bus: EventBus):
+        self.bus = bus
+        self._conn: Connection | None = None
+        self._last_used = 0.0
+
+    @property
+    def max_idle(self) -> float | None:
+        return None if self.bus.is_memory or not self.bus.heartbeat else self.bus.heartbeat / 2
+
+    def get(self) -> Connection:
+        """The connection to publish on now; call :meth:`used` after publishing on it."""
+        max_idle = self.max_idle
+        if self._conn is not None and max_idle is not None and time.monotonic() - self._last_used > max_idle:
+            self.release()
+        if self._conn is None:
+            self._conn = self.bus.connect()
+            self.used()
+        return self._conn
+
+    def used(self) -> None:
+        self._last_used = time.monotonic()
+
+    def release(self) -> None:
+        if self._conn is not None:
+            self._conn.release()
+            self._conn = None
+
+
 def _publish_confirmed(channel, batch: list, publish_one: Callable, timeout: float) -> None:
-    """Publish a batch on a confirm channel and wait for all acks once (much faster than one by one)."""
+    """Publish a batch on a confirm channel and wait for all acks once (much faster than one by one).
+
+    A mandatory message no queue took comes back (basic.return, before its ack): that is a failure too.
+    """
     pending: set[int] = set()
     nacked: list[int] = []
+    returned: list[str] = []
 
     def on_ack(tag: int, multiple: bool) -> None:
         pending.difference_update({t for t in pending if t <= tag} if multiple else {tag})
@@ -134,9 +184,13 @@ def _publish_confirmed(channel, batch: list, publish_one: Callable, timeout: flo
         nacked.extend(settled)
         pending.difference_update(settled)
 
+    def on_return(exc, exchange, routing_key, message) -> None:
+        returned.append(routing_key)
+
     channel.confirm_select()
     channel.events["basic_ack"].add(on_ack)
     channel.events["basic_nack"].add(on_nack)
+    channel.events["basic_return"].add(on_return)
     for tag, item in enumerate(batch, start=1):
         pending.add(tag)
         publish_one(item)
@@ -144,6 +198,8 @@ def _publish_confirmed(channel, batch: list, publish_one: Callable, timeout: flo
         channel.wait([spec.Basic.Ack, spec.Basic.Nack], timeout=timeout)
     if nacked:
         raise PublishFailed(f"broker refused {len(nacked)} of {len(batch)} messages")
+    if returned:
+        raise PublishFailed(f"no queue took {len(returned)} message(s) for {', '.join(sorted(set(returned)))}")
 
 
 @dataclass(frozen=True)
@@ -240,7 +296,8 @@ class EventConsumer(ConsumerMixin):
         self.handle = handle
         self.prefetch = prefetch
         self.on_outcome = on_outcome or (lambda outcome: None)
-        self.connection = self.bus.connect()
+        self.connection = self.bus.connect()  # kombu's consume loop works on a clone of it
+        self._copies = PublishConnection(self.bus)  # retry and dead-letter copies
         self._timers: list[threading.Timer] = []
         self.ready = threading.Event()
 
@@ -257,22 +314,37 @@ class EventConsumer(ConsumerMixin):
             event = Event.from_json(message.body)
         except MalformedEvent as err:
             log.error("malformed event dead-lettered: %s", err)
-            self._dead_letter(message, f"malformed: {err}")
-            message.ack()
-            self.on_outcome("malformed")
+            if self._set_aside(message, partial(self._dead_letter, message, f"malformed: {err}")):
+                self.on_outcome("malformed")
             return
         token = event_id_var.set(event.id)
         try:
             self.handle(event)
         except Exception as err:  # any handler failure is retried; the queue keeps flowing
             log.warning("handling %s %s failed: %r", event.type, event.id, err, exc_info=True)
-            self._retry_or_dead_letter(message, err)
-            message.ack()
+            self._set_aside(message, partial(self._retry_or_dead_letter, message, err))
         else:
             message.ack()
             self.on_outcome("handled")
         finally:
             event_id_var.reset(token)
+
+    def _set_aside(self, message, put_copy: Callable[[], None]) -> bool:
+        """Ack ``message`` once its copy (retry or dead letter) is confirmed; else give it back to the queue.
+
+        Given back, it is delivered again and counts towards the queue's delivery limit, past which
+        the broker dead-letters it: a copy that cannot be made never loses the event.
+        """
+        try:
+            put_copy()
+        except Exception:
+            log.error("could not set a failed event aside; it goes back to the queue", exc_info=True)
+            self._copies.release()
+            message.requeue()
+            self.on_outcome("requeued")
+            return False
+        message.ack()
+        return True
 
     def _retry_or_dead_letter(self, message, err: Exception) -> None:
         retries = int((message.headers or {}).get(RETRY_HEADER, 0))
@@ -293,7 +365,8 @@ class EventConsumer(ConsumerMixin):
         self._republish(message, self.topology.dlq_name, headers)
 
     def _republish(self, message, queue_name: str, headers: dict) -> None:
-        self.bus.send_to_queue(self.connection, queue_name, message.body, _message_id(message), headers)
+        self.bus.send_to_queue(self._copies.get(), queue_name, message.body, _message_id(message), headers)
+        self._copies.used()
 
     def _retry_in_process(self, message, headers: dict, delay: float) -> None:
         body, message_id = message.body, _message_id(message)
@@ -313,6 +386,7 @@ class EventConsumer(ConsumerMixin):
     def close(self) -> None:
         for timer in self._timers:
             timer.cancel()
+        self._copies.release()
         self.connection.release()
 
 

@@ -36,7 +36,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
-from .bus import EventBus, OutgoingMessage
+from .bus import EventBus, OutgoingMessage, PublishConnection
 from .db import Database, UtcDateTime, kit_metadata, utcnow
 from .events import Event
 
@@ -172,28 +172,25 @@ class OutboxRelay:
         """Publish until ``stop`` is set, waking on commits and polling every ``idle_wait`` seconds."""
         listener = _PostgresListener(self.database.url) if self.database.is_postgres else None
         backoff = 0.5
-        conn = None
+        publisher = PublishConnection(self.bus)
         try:
             while not stop.is_set():
                 try:
-                    if conn is None:
-                        conn = self.bus.connect()
-                    published = self.publish_pending(conn)
+                    published = self.publish_pending(publisher.get())
+                    if published:
+                        publisher.used()
                     backoff = 0.5
                     self._purge_now_and_then()
                 except Exception:
                     log.exception("outbox relay failed; retrying in %.1fs", backoff)
-                    if conn is not None:
-                        conn.release()
-                        conn = None
+                    publisher.release()
                     stop.wait(backoff)
                     backoff = min(backoff * 2, 30.0)
                     continue
                 if published < self.batch_size:
                     self._wait_for_work(stop, listener)
         finally:
-            if conn is not None:
-                conn.release()
+            publisher.release()
             if listener:
                 listener.close()
 

@@ -1,5 +1,6 @@
 """Consumers on RabbitMQ: idempotent, retried with back-off, dead-lettered, replayable, stopped gracefully."""
 
+import logging
 import os
 import signal
 import subprocess
@@ -12,7 +13,14 @@ from pathlib import Path
 import pytest
 from ledger import entries, make_handlers
 
-from servicekit.bus import ConsumerTopology, EventBus, EventConsumer, OutgoingMessage, replay_dead_letters
+from servicekit.bus import (
+    ConsumerTopology,
+    EventBus,
+    EventConsumer,
+    OutgoingMessage,
+    PublishFailed,
+    replay_dead_letters,
+)
 from servicekit.events import Event
 from servicekit.worker import EventDispatcher
 
@@ -170,3 +178,47 @@ def _queue_exists(conn, name):
         return True
     except Exception:
         return False
+
+
+def test_a_retry_after_an_idle_spell_longer_than_the_heartbeat_goes_out_on_a_live_connection(database, service_bus,
+                                                                                           caplog):
+    bus = EventBus(service_bus.url, exchange=service_bus.exchange.name, queue_prefix=service_bus.queue_prefix,
+                   heartbeat=2)
+    topology = ConsumerTopology(bus, "ledger", ("ledger.#",), retry_delays=(0.2,), max_deliveries=5)
+    outcomes, stop = start_consumer(topology, database, fail_kinds=("flaky",))
+    try:
+        publish(bus, ledger_event("flaky"))
+        assert wait_for(lambda: "dead_lettered" in outcomes)
+        time.sleep(7)  # the connection for retry copies sits idle for more than three heartbeats
+        with caplog.at_level(logging.WARNING):
+            publish(bus, ledger_event("flaky"))
+            assert wait_for(lambda: outcomes.count("dead_lettered") == 2)
+    finally:
+        stop()
+        with bus.connect() as conn:
+            topology.delete(conn.channel())
+    assert outcomes.count("retried") == 2, "each failing event was retried once, not redelivered"
+    assert [f"{r.name}: {r.getMessage()}" for r in caplog.records
+            if r.name != "servicekit.bus" or "dead-lettered" not in r.getMessage() and r.levelno >= logging.ERROR] == []
+
+
+def test_a_copy_to_a_queue_that_does_not_exist_fails_instead_of_vanishing(service_bus):
+    with service_bus.connect() as conn, pytest.raises(PublishFailed, match="no queue took"):
+        service_bus.send_to_queue(conn, f"{service_bus.queue_prefix}nobody.here", b"{}", "m-1")
+
+
+def test_an_event_whose_retry_queue_is_gone_is_not_lost_but_dead_lettered_by_the_broker(database, topology):
+    outcomes, stop = start_consumer(topology, database, fail_kinds=("poison",))
+    try:
+        with topology.bus.connect() as conn:
+            topology.retry_queues()[0](conn.channel()).delete()
+        poison = ledger_event("poison")
+        publish(topology.bus, poison)
+        assert wait_for(lambda: outcomes.count("requeued") > topology.max_deliveries, timeout=20)
+    finally:
+        stop()
+    assert "retried" not in outcomes
+    with topology.bus.connect() as conn:
+        dead = wait_for(lambda: topology.dead_letter_queue()(conn.channel()).get(no_ack=True), timeout=5)
+    assert dead.properties["message_id"] == poison.id
+    assert dead.headers["x-death"][0]["reason"] == "delivery_limit"

@@ -1,6 +1,7 @@
 """The outbox on PostgreSQL publishing to RabbitMQ: an event goes out if and only if its change committed."""
 
 import json
+import logging
 import subprocess
 import sys
 import textwrap
@@ -10,6 +11,7 @@ from pathlib import Path
 
 from ledger import add_entry_and_event
 
+from servicekit.bus import EventBus
 from servicekit.db import Database
 from servicekit.outbox import OutboxRelay
 
@@ -132,3 +134,26 @@ def test_a_running_relay_wakes_on_notify_not_on_a_slow_poll(database, rabbit_bus
     finally:
         stop.set()
         thread.join(5)
+
+
+def test_a_relay_idle_longer_than_its_heartbeat_still_publishes_without_an_error(database, rabbit_bus, spy, caplog):
+    """Nothing reads on a publishing connection, so the broker drops it after two silent heartbeats."""
+    bus = EventBus(rabbit_bus.url, exchange=rabbit_bus.exchange.name, heartbeat=2)
+    relay = OutboxRelay(database, bus, idle_wait=0.2)
+    stop = threading.Event()
+    thread = threading.Thread(target=relay.run, args=(stop,))
+    thread.start()
+    try:
+        with database.transaction() as session:
+            add_entry_and_event(session, "before")
+        assert wait_for(spy, timeout=5)
+        time.sleep(7)  # more than three heartbeats with nothing to publish
+        with caplog.at_level(logging.WARNING, logger="servicekit"):
+            with database.transaction() as session:
+                after = add_entry_and_event(session, "after")
+            [message] = wait_for(spy, timeout=5)
+    finally:
+        stop.set()
+        thread.join(5)
+    assert message.properties["message_id"] == after.id
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
