@@ -6,9 +6,16 @@ Topology for a consuming service ``cases`` (names carry ``QUEUE_PREFIX``):
 * ``cases.events`` - quorum queue bound to the exchange by the service's
   patterns; its delivery limit dead-letters a message that keeps crashing the
   process into the DLQ.
-* ``cases.events.retry.<n>`` - one queue per delay step, no consumers; the
-  message waits out the TTL and is dead-lettered back to ``cases.events``.
+* ``cases.events.retry.<delay>`` (``retry.10s``, ``retry.500ms``) - one queue
+  per delay step, no consumers; the message waits out the TTL and is
+  dead-lettered back to ``cases.events``.  Named by their delay, so changing
+  ``RETRY_DELAYS`` declares new queues instead of clashing with the old ones.
 * ``cases.events.dlq`` - where a message lands after its last retry.
+
+Queue arguments cannot change once a queue exists (the broker answers 406
+PRECONDITION_FAILED): when the main queue was declared with another delivery
+limit (``MAX_DELIVERIES``), the consumer stops with :class:`QueueArgumentsChanged`
+saying what to do, rather than retrying a declaration that can never succeed.
 
 On the in-process ``memory://`` transport (the embedded mode) queue arguments
 mean nothing, so a delayed retry is a timer in the process instead.
@@ -24,6 +31,7 @@ from dataclasses import dataclass
 from functools import partial
 
 from amqp import spec
+from amqp.exceptions import PreconditionFailed
 from kombu import Connection, Exchange, Queue
 from kombu.mixins import ConsumerMixin
 
@@ -39,6 +47,14 @@ ERROR_HEADER = "x-servicekit-error"
 
 class PublishFailed(Exception):
     """The broker did not confirm every message of a batch."""
+
+
+class QueueArgumentsChanged(Exception):
+    """The broker holds one of our queues with other arguments: no restart fixes that, an operator must."""
+
+
+# which setting decides a queue argument, to name it when the broker holds another value
+_SETTING_OF_ARGUMENT = {"x-delivery-limit": "MAX_DELIVERIES", "x-expires": "QUEUE_EXPIRES"}
 
 
 @dataclass(frozen=True)
@@ -220,8 +236,10 @@ class ConsumerTopology:
     def dlq_name(self) -> str:
         return f"{self.queue_name}.dlq"
 
-    def retry_queue_name(self, step: int) -> str:
-        return f"{self.queue_name}.retry.{step}"
+    def retry_queue_name(self, delay: float) -> str:
+        milliseconds = int(delay * 1000)
+        label = f"{milliseconds // 1000}s" if milliseconds % 1000 == 0 else f"{milliseconds}ms"
+        return f"{self.queue_name}.retry.{label}"
 
     def main_queue(self) -> Queue:
         return Queue(
@@ -243,7 +261,7 @@ class ConsumerTopology:
     def retry_queues(self) -> list[Queue]:
         return [
             Queue(
-                self.retry_queue_name(step),
+                self.retry_queue_name(delay),
                 durable=True,
                 queue_arguments=self._arguments({
                     "x-message-ttl": int(delay * 1000),
@@ -251,7 +269,7 @@ class ConsumerTopology:
                     "x-dead-letter-routing-key": self.queue_name,
                 }),
             )
-            for step, delay in enumerate(self.retry_delays)
+            for delay in dict.fromkeys(self.retry_delays)
         ]
 
     def _arguments(self, arguments: dict) -> dict:
@@ -265,7 +283,17 @@ class ConsumerTopology:
     def declare(self, channel) -> None:
         self.bus.declare_exchange(channel)
         for queue in self.all_queues():
-            queue(channel).declare()
+            try:
+                queue(channel).declare()
+            except PreconditionFailed as err:
+                raise QueueArgumentsChanged(self._arguments_changed(queue.name, str(err))) from None
+
+    def _arguments_changed(self, queue_name: str, reply: str) -> str:
+        setting = next((name for arg, name in _SETTING_OF_ARGUMENT.items() if f"'{arg}'" in reply), None)
+        cause = f"{setting} differs from when it was declared" if setting else "it was declared by another version"
+        return (f"the broker holds queue {queue_name} with other arguments than this worker declares: {cause} "
+                f"(broker: {reply}). Set {setting or 'the setting'} back, or let the queue drain, delete it "
+                f"(rabbitmqctl delete_queue {queue_name}) and start the worker again to declare it anew.")
 
     def delete(self, channel) -> None:
         """Remove every queue of this topology (tests and decommissioning)."""
@@ -357,7 +385,7 @@ class EventConsumer(ConsumerMixin):
         if self.bus.is_memory:
             self._retry_in_process(message, headers, self.topology.retry_delays[retries])
         else:
-            self._republish(message, self.topology.retry_queue_name(retries), headers)
+            self._republish(message, self.topology.retry_queue_name(self.topology.retry_delays[retries]), headers)
         self.on_outcome("retried")
 
     def _dead_letter(self, message, reason: str) -> None:

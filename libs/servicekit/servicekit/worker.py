@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from prometheus_client import start_http_server
 from sqlalchemy.orm import Session
 
-from .bus import ConsumerTopology, EventConsumer, topic_matches
+from .bus import ConsumerTopology, EventConsumer, QueueArgumentsChanged, topic_matches
 from .db import Database
 from .events import Event, correlation_id_var
 from .inbox import claim
@@ -67,6 +67,7 @@ class Worker:
 
     def __post_init__(self) -> None:
         self.stop_event = threading.Event()
+        self.failure: str | None = None  # why the worker stopped by itself, if it did
         self._threads: list[threading.Thread] = []
         settings = self.context.settings
         metrics = self.context.metrics
@@ -107,6 +108,11 @@ class Worker:
             service_var.set(service)
             try:
                 target(self.stop_event)
+            except QueueArgumentsChanged as err:
+                # a restart cannot fix this: stop the whole worker, loudly, so it is not left half running
+                log.error("%s of %s cannot run: %s", name, service, err)
+                self.failure = str(err)
+                self.stop_event.set()
             except Exception:
                 log.exception("%s loop of %s stopped by an error", name, service)
 
@@ -127,7 +133,8 @@ class Worker:
         if self.consumer is not None:
             self.consumer.close()
 
-    def run_forever(self) -> None:
+    def run_forever(self) -> int:
+        """Run until SIGTERM or SIGINT (exit status 0) or until the worker cannot run (1)."""
         port = self.context.settings.worker_metrics_port
         if port:
             start_http_server(port, registry=self.context.metrics.registry)
@@ -139,3 +146,4 @@ class Worker:
         self.stop_event.wait()
         log.info("worker of %s stopping", self.context.name)
         self.stop()
+        return 1 if self.failure else 0

@@ -222,3 +222,32 @@ def test_an_event_whose_retry_queue_is_gone_is_not_lost_but_dead_lettered_by_the
         dead = wait_for(lambda: topology.dead_letter_queue()(conn.channel()).get(no_ack=True), timeout=5)
     assert dead.properties["message_id"] == poison.id
     assert dead.headers["x-death"][0]["reason"] == "delivery_limit"
+
+
+def test_new_retry_delays_after_a_deployment_get_queues_of_their_own_and_consumption_goes_on(database, topology):
+    outcomes, stop = start_consumer(topology, database)  # the first deployment: delays 0.2 s and 0.4 s
+    stop()
+    redeployed = ConsumerTopology(topology.bus, "ledger", ("ledger.#",), retry_delays=(0.3, 1.0), max_deliveries=5)
+    outcomes, stop = start_consumer(redeployed, database, fail_kinds=("flaky",))
+    try:
+        publish(topology.bus, ledger_event("flaky"))
+        assert wait_for(lambda: "dead_lettered" in outcomes)
+    finally:
+        stop()
+        with topology.bus.connect() as conn:
+            redeployed.delete(conn.channel())
+    assert outcomes.count("retried") == 2
+    assert [q.name.rsplit(".", 1)[-1] for q in redeployed.retry_queues()] == ["300ms", "1s"]
+
+
+def test_a_worker_whose_queue_holds_another_delivery_limit_stops_and_says_what_to_do(topology, ledger_db_url):
+    with topology.bus.connect() as conn:
+        topology.declare(conn.channel())  # deployed with MAX_DELIVERIES=5
+    env = {**os.environ, "DATABASE_URL": ledger_db_url, "AMQP_URL": topology.bus.url,
+           "EVENTS_EXCHANGE": topology.bus.exchange.name, "QUEUE_PREFIX": topology.bus.queue_prefix,
+           "LEDGER_MAX_DELIVERIES": "7"}
+    result = subprocess.run([sys.executable, str(HERE / "ledger.py")], env=env, capture_output=True, text=True,
+                            timeout=20)
+    assert result.returncode == 1
+    assert "MAX_DELIVERIES differs" in result.stderr
+    assert f"rabbitmqctl delete_queue {topology.queue_name}" in result.stderr
