@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 from ledger import add_entry_and_event
+from sqlalchemy import text
 
 from servicekit.bus import EventBus
 from servicekit.db import Database
@@ -115,25 +116,68 @@ def test_two_relays_at_once_publish_every_row_exactly_once(database, rabbit_bus,
     assert all(published), f"both relays should have worked: {published}"
 
 
-def test_a_running_relay_wakes_on_notify_not_on_a_slow_poll(database, rabbit_bus, spy):
+def test_a_running_relay_wakes_on_notify_not_on_a_slow_poll(database, rabbit_bus, spy, ledger_db_url):
+    """The write comes from another process: only PostgreSQL's NOTIFY can wake the relay."""
     relay = OutboxRelay(database, rabbit_bus, idle_wait=30)
     stop = threading.Event()
     thread = threading.Thread(target=relay.run, args=(stop,))
     thread.start()
     try:
-        time.sleep(0.5)
-        other_process_style = Database(database.url)  # a separate engine: only NOTIFY can wake the relay
-        from servicekit.outbox import wakeups
+        assert wait_for(lambda: _listening(database), timeout=10), "the relay listens from its start"
+        time.sleep(0.3)  # the relay has looked at the (empty) outbox and waits
+        script = textwrap.dedent(
+            f"""
+            import sys
+            sys.path.insert(0, {str(HERE)!r})
+            from servicekit.db import Database
+            from ledger import add_entry_and_event
 
-        with other_process_style.transaction() as session:
-            add_entry_and_event(session, "woken")
-        wakeups.signal_for(other_process_style.engine.url.render_as_string(hide_password=False)).clear()
-        started = time.monotonic()
+            with Database({ledger_db_url!r}).transaction() as session:
+                add_entry_and_event(session, "woken")
+            """
+        )
+        subprocess.run([sys.executable, "-c", script], check=True, timeout=30)
+        committed = time.monotonic()
         assert wait_for(spy, timeout=5)
-        assert time.monotonic() - started < 2.0
+        assert time.monotonic() - committed < 2.0
     finally:
         stop.set()
         thread.join(5)
+
+
+def test_a_commit_between_the_relays_start_and_its_first_wait_is_heard(database, rabbit_bus, spy, ledger_db_url):
+    relay = OutboxRelay(database, rabbit_bus, idle_wait=30)
+    original = relay.publish_pending
+
+    def first_look_then_a_commit_elsewhere(conn=None):
+        published = original(conn)
+        if not getattr(relay, "_committed", False):
+            relay._committed = True
+            with Database(ledger_db_url).transaction() as session:  # another engine: no in-process wake-up
+                add_entry_and_event(session, "early")
+            from servicekit.outbox import wakeups
+
+            wakeups.signal_for(Database(ledger_db_url).engine.url.render_as_string(hide_password=False)).clear()
+        return published
+
+    relay.publish_pending = first_look_then_a_commit_elsewhere
+    stop = threading.Event()
+    thread = threading.Thread(target=relay.run, args=(stop,))
+    started = time.monotonic()
+    thread.start()
+    try:
+        assert wait_for(spy, timeout=5)
+        assert time.monotonic() - started < 3.0
+    finally:
+        stop.set()
+        thread.join(5)
+
+
+def _listening(database) -> bool:
+    with database.transaction() as session:
+        return bool(session.scalar(text(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND query = :q"
+        ), {"q": "LISTEN servicekit_outbox"}))
 
 
 def test_a_relay_idle_longer_than_its_heartbeat_still_publishes_without_an_error(database, rabbit_bus, spy, caplog):
