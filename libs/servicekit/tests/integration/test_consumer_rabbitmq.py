@@ -11,7 +11,9 @@ import uuid
 from pathlib import Path
 
 import pytest
-from ledger import entries, make_handlers
+from click.testing import CliRunner
+from kombu import Queue
+from ledger import entries, make_context, make_handlers
 
 from servicekit.bus import (
     ConsumerTopology,
@@ -21,8 +23,9 @@ from servicekit.bus import (
     PublishFailed,
     replay_dead_letters,
 )
+from servicekit.cli import service_cli
 from servicekit.events import Event
-from servicekit.worker import EventDispatcher
+from servicekit.worker import EventDispatcher, Worker
 
 HERE = Path(__file__).parent.parent
 
@@ -75,16 +78,68 @@ def ledger_event(kind):
     return Event.new(f"ledger.{kind}", service="elsewhere", subject="s", data={"kind": kind, "version": 1})
 
 
-def test_main_queue_is_a_quorum_queue_with_a_delivery_limit(topology):
+def test_the_queues_hold_their_delivery_limit_dead_letter_route_and_delays_on_the_broker(topology):
+    """A declaration is accepted only with the arguments the broker holds, so each one is there as declared."""
     with topology.bus.connect() as conn:
-        channel = conn.channel()
-        topology.declare(channel)
-        # Declaring again with other arguments would fail with PRECONDITION_FAILED: the arguments stuck.
-        from kombu import Queue
+        topology.declare(conn.channel())
+        for queue in topology.all_queues():
+            queue(conn.channel()).declare()  # the same arguments again: accepted
+        main = topology.main_queue()
+        assert main.queue_arguments["x-queue-type"] == "quorum"
+        for argument, other in (("x-queue-type", "classic"), ("x-delivery-limit", 99),
+                                ("x-dead-letter-exchange", "elsewhere"), ("x-dead-letter-routing-key", "elsewhere")):
+            for changed in ({**main.queue_arguments, argument: other},
+                            {k: v for k, v in main.queue_arguments.items() if k != argument}):
+                with pytest.raises(Exception, match=f"PRECONDITION_FAILED.*'{argument}'"):
+                    Queue(topology.queue_name, durable=True, queue_arguments=changed)(conn.channel()).declare()
+        for retry in topology.retry_queues():
+            changed = {**retry.queue_arguments, "x-message-ttl": retry.queue_arguments["x-message-ttl"] + 1}
+            with pytest.raises(Exception, match="PRECONDITION_FAILED.*'x-message-ttl'"):
+                Queue(retry.name, durable=True, queue_arguments=changed)(conn.channel()).declare()
+        assert [r.queue_arguments["x-dead-letter-routing-key"] for r in topology.retry_queues()] == [
+            topology.queue_name] * 2
+        assert main.queue_arguments["x-dead-letter-routing-key"] == topology.dlq_name
 
-        with pytest.raises(Exception, match="PRECONDITION_FAILED|inequivalent"):
-            Queue(topology.queue_name, durable=True, queue_arguments={"x-queue-type": "classic"})(
-                conn.channel()).declare()
+
+def test_dead_lettering_waits_out_every_retry_delay_first(database, service_bus):
+    topology = ConsumerTopology(service_bus, "ledger", ("ledger.#",), retry_delays=(0.5, 1.0), max_deliveries=5)
+    outcomes, stop = start_consumer(topology, database, fail_kinds=("poison",))
+    try:
+        started = time.monotonic()
+        publish(topology.bus, ledger_event("poison"))
+        assert wait_for(lambda: "dead_lettered" in outcomes)
+        waited = time.monotonic() - started
+    finally:
+        stop()
+        with service_bus.connect() as conn:
+            topology.delete(conn.channel())
+    assert outcomes == ["retried", "retried", "dead_lettered"]
+    assert waited >= 1.5, "back-off: 0.5 s and then 1 s in the delay queues"
+
+
+def test_the_replay_dlq_command_moves_dead_letters_back(database, service_bus, ledger_db_url):
+    context = make_context(ledger_db_url, service_bus.url, service_bus.exchange.name, service_bus.queue_prefix)
+    cli = service_cli("ledger", load_settings=lambda: context.settings, build_context=lambda settings: context,
+                      build_worker=lambda ctx: Worker(ctx, handlers=make_handlers()), migrations_dir=HERE)
+    topology = Worker(context, handlers=make_handlers()).consumer.topology
+    with service_bus.connect() as conn:
+        topology.declare(conn.channel())
+        dead = ledger_event("fixed")
+        service_bus.send_to_queue(conn, topology.dlq_name, dead.to_json(), dead.id,
+                                  {"x-servicekit-retries": 2, "x-servicekit-error": "RuntimeError()"})
+    try:
+        result = CliRunner().invoke(cli, ["replay-dlq"])
+        assert result.exit_code == 0, result.output
+        assert f"1 event(s) moved back from {topology.dlq_name}" in result.output
+        with service_bus.connect() as conn:
+            moved = wait_for(lambda: topology.main_queue()(conn.channel()).get(no_ack=True))
+            assert topology.dead_letter_queue()(conn.channel()).get(no_ack=True) is None
+        assert moved.properties["message_id"] == dead.id
+        assert "x-servicekit-retries" not in moved.headers, "the retries start again"
+    finally:
+        with service_bus.connect() as conn:
+            topology.delete(conn.channel())
+        context.database.dispose()
 
 
 def test_the_same_event_delivered_twice_is_applied_once(database, topology):

@@ -9,10 +9,12 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
+from kombu import Queue
 from ledger import add_entry_and_event
 from sqlalchemy import text
 
-from servicekit.bus import EventBus
+from servicekit.bus import EventBus, PublishFailed
 from servicekit.db import Database
 from servicekit.outbox import OutboxRelay
 
@@ -201,3 +203,27 @@ def test_a_relay_idle_longer_than_its_heartbeat_still_publishes_without_an_error
         thread.join(5)
     assert message.properties["message_id"] == after.id
     assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
+
+
+def test_a_batch_the_broker_refuses_stays_pending_and_goes_out_once_it_is_accepted(database, rabbit_bus):
+    bus = EventBus(rabbit_bus.url, exchange=f"{rabbit_bus.exchange.name}.refusing")
+    with bus.connect() as conn:
+        channel = conn.channel()
+        bus.declare_exchange(channel)
+        full = Queue(f"{rabbit_bus.queue_prefix}always-full", exchange=bus.exchange, routing_key="#",
+                     queue_arguments={"x-max-length": 0, "x-overflow": "reject-publish"})(channel)
+        full.declare()
+        try:
+            with database.transaction() as session:
+                add_entry_and_event(session, "refused")
+            relay = OutboxRelay(database, bus)
+            with pytest.raises(PublishFailed, match="refused 1 of 1"):
+                relay.publish_pending()
+            assert relay.pending_count() == 1
+        finally:
+            full.delete()
+        try:
+            assert relay.publish_pending() == 1
+            assert relay.pending_count() == 0
+        finally:
+            bus.exchange(channel).delete()
