@@ -327,6 +327,7 @@ class EventConsumer(ConsumerMixin):
         self.connection = self.bus.connect()  # kombu's consume loop works on a clone of it
         self._copies = PublishConnection(self.bus)  # retry and dead-letter copies
         self._timers: list[threading.Timer] = []
+        self._in_hand = 0
         self.ready = threading.Event()
 
     def get_consumers(self, Consumer, channel):
@@ -338,6 +339,13 @@ class EventConsumer(ConsumerMixin):
         self.ready.set()
 
     def on_message(self, message) -> None:
+        self._in_hand += 1
+        try:
+            self._on_message(message)
+        finally:
+            self._in_hand -= 1
+
+    def _on_message(self, message) -> None:
         try:
             event = Event.from_json(message.body)
         except MalformedEvent as err:
@@ -407,6 +415,19 @@ class EventConsumer(ConsumerMixin):
         timer.daemon = True
         self._timers = [t for t in self._timers if t.is_alive()] + [timer]
         timer.start()
+
+    @property
+    def pending_retries(self) -> int:
+        """In-process retries not yet put back (``memory://`` only; on RabbitMQ they wait in the broker)."""
+        return sum(1 for timer in self._timers if timer.is_alive())
+
+    def is_idle(self) -> bool:
+        """Nothing in hand, nothing waiting in the queue, no in-process retry pending."""
+        return self._in_hand == 0 and self.pending_retries == 0 and self.queued() == 0
+
+    def queued(self) -> int:
+        with self.bus.connect() as conn:
+            return conn.default_channel.queue_declare(queue=self.topology.queue_name, passive=True).message_count
 
     def stop(self) -> None:
         self.should_stop = True

@@ -6,7 +6,8 @@ from __future__ import annotations
 import logging
 import signal
 import threading
-from collections.abc import Callable, Mapping, Sequence
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from prometheus_client import start_http_server
@@ -120,6 +121,12 @@ class Worker:
         thread.start()
         self._threads.append(thread)
 
+    def is_idle(self) -> bool:
+        """The outbox is published and the consumer has nothing in hand or queued."""
+        if self.relay.pending_count():
+            return False
+        return self.consumer is None or self.consumer.is_idle()
+
     def wait_until_consuming(self, timeout: float = 30.0) -> bool:
         return self.consumer is None or self.consumer.ready.wait(timeout)
 
@@ -147,3 +154,27 @@ class Worker:
         log.info("worker of %s stopping", self.context.name)
         self.stop()
         return 1 if self.failure else 0
+
+
+def drain_workers(workers: Iterable[Worker], timeout: float) -> list[Worker]:
+    """Wait until every worker is idle on two looks in a row (a handler's new events may be on their way
+    between two looks); return the workers still busy when ``timeout`` ran out (none: drained).
+
+    For the in-process broker, which keeps nothing: what its queues hold when the workers stop is gone.
+    """
+    workers = list(workers)
+    deadline = time.monotonic() + timeout
+    idle_looks = 0
+    while True:
+        busy = [w for w in workers if not _is_idle(w)]
+        idle_looks = 0 if busy else idle_looks + 1
+        if idle_looks >= 2 or time.monotonic() >= deadline:
+            return busy
+        time.sleep(0.05)
+
+
+def _is_idle(worker: Worker) -> bool:
+    try:
+        return worker.is_idle()
+    except Exception:  # a database we cannot look at now: not known to be idle
+        return False
