@@ -18,7 +18,7 @@ run: install
 test: install
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-# The unit tier alone: no servers, a minute or so (see docs/development.md).
+# The unit tier alone: no servers, some seconds (see docs/development.md).
 unit: install
 	$(BIN)/pytest $(UNIT_TESTS) $(PYTEST_ARGS)
 
