@@ -8,13 +8,19 @@ PACKAGES := libs/servicekit services/cases services/tasks services/notify servic
 INPUTS := constraints.txt requirements-dev.txt $(addsuffix /pyproject.toml,$(PACKAGES)) gateway/package-lock.json
 STAMP := $(VENV)/.installed-$(shell cat $(INPUTS) 2>/dev/null | sha1sum | cut -c1-12)
 
-.PHONY: run test install lint translations clean-data bench
+UNIT_TESTS := $(wildcard libs/servicekit/tests/unit services/*/tests/unit gateway/tests/unit gateway/tests/web/unit)
+
+.PHONY: run test unit install lint translations clean-data bench
 
 run: install
 	$(BIN)/servicedesk-embedded
 
 test: install
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# The unit tier alone: no servers, some seconds (see docs/development.md).
+unit: install
+	$(BIN)/pytest $(UNIT_TESTS) $(PYTEST_ARGS)
 
 install: $(STAMP)
 

@@ -16,8 +16,8 @@ def system(postgres_databases, rabbitmq_url, bus_namespace, test_run_id):
     """One running system for the whole test session (start-up costs seconds).
 
     Its queues get a prefix of their own: a service's tests may have left queues of the same service
-    name on this run's exchange, declared with other arguments (retry delays), which RabbitMQ would
-    refuse to declare again (PRECONDITION_FAILED), leaving that worker without a queue.
+    name on this run's exchange, holding their messages (which the system's workers would take) and
+    possibly declared with another delivery limit, which RabbitMQ refuses to declare again.
     """
     namespace = {**bus_namespace, "QUEUE_PREFIX": f"{bus_namespace['QUEUE_PREFIX']}system."}
     running = System.start(postgres_databases, rabbitmq_url, namespace, ARTIFACTS / "system" / test_run_id)

@@ -21,6 +21,7 @@ from werkzeug.serving import BaseWSGIServer, make_server
 
 from servicekit.auth import generate_keypair
 from servicekit.migrations import upgrade
+from servicekit.worker import drain_workers
 
 log = logging.getLogger("servicedesk.embedded")
 
@@ -148,10 +149,19 @@ class EmbeddedSystem:
     def wait_until_consuming(self, timeout: float = 30.0) -> bool:
         return all(c.worker.wait_until_consuming(timeout) for c in self.components)
 
-    def stop(self) -> None:
+    def stop(self, drain_timeout: float = 10.0) -> None:
+        """Take no more requests, let the events in flight reach their consumers, then stop the workers.
+
+        The in-process broker keeps nothing: an event still in one of its queues when the workers
+        stop is gone (its outbox row is already marked published), so the queues are drained first.
+        """
         for component in reversed(self.components):
             if component.server is not None:
                 component.server.shutdown()
+        busy = drain_workers([c.worker for c in self.components if c.worker is not None], drain_timeout)
+        if busy:
+            log.warning("stopping with events still in flight after %.0f s in %s", drain_timeout,
+                        ", ".join(w.context.name for w in busy))
         for component in reversed(self.components):
             if component.worker is not None:
                 component.worker.stop(timeout=10)

@@ -6,9 +6,16 @@ Topology for a consuming service ``cases`` (names carry ``QUEUE_PREFIX``):
 * ``cases.events`` - quorum queue bound to the exchange by the service's
   patterns; its delivery limit dead-letters a message that keeps crashing the
   process into the DLQ.
-* ``cases.events.retry.<n>`` - one queue per delay step, no consumers; the
-  message waits out the TTL and is dead-lettered back to ``cases.events``.
+* ``cases.events.retry.<delay>`` (``retry.10s``, ``retry.500ms``) - one queue
+  per delay step, no consumers; the message waits out the TTL and is
+  dead-lettered back to ``cases.events``.  Named by their delay, so changing
+  ``RETRY_DELAYS`` declares new queues instead of clashing with the old ones.
 * ``cases.events.dlq`` - where a message lands after its last retry.
+
+Queue arguments cannot change once a queue exists (the broker answers 406
+PRECONDITION_FAILED): when the main queue was declared with another delivery
+limit (``MAX_DELIVERIES``), the consumer stops with :class:`QueueArgumentsChanged`
+saying what to do, rather than retrying a declaration that can never succeed.
 
 On the in-process ``memory://`` transport (the embedded mode) queue arguments
 mean nothing, so a delayed retry is a timer in the process instead.
@@ -18,10 +25,13 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import partial
 
 from amqp import spec
+from amqp.exceptions import PreconditionFailed
 from kombu import Connection, Exchange, Queue
 from kombu.mixins import ConsumerMixin
 
@@ -39,6 +49,14 @@ class PublishFailed(Exception):
     """The broker did not confirm every message of a batch."""
 
 
+class QueueArgumentsChanged(Exception):
+    """The broker holds one of our queues with other arguments: no restart fixes that, an operator must."""
+
+
+# which setting decides a queue argument, to name it when the broker holds another value
+_SETTING_OF_ARGUMENT = {"x-delivery-limit": "MAX_DELIVERIES", "x-expires": "QUEUE_EXPIRES"}
+
+
 @dataclass(frozen=True)
 class OutgoingMessage:
     routing_key: str
@@ -50,8 +68,9 @@ class EventBus:
     """Connections to the broker and the shared exchange."""
 
     def __init__(self, url: str, *, exchange: str = "servicedesk.events", queue_prefix: str = "",
-                 confirm_timeout: float = 30.0, queue_expires_ms: int | None = None):
+                 confirm_timeout: float = 30.0, queue_expires_ms: int | None = None, heartbeat: int = 30):
         self.url = url
+        self.heartbeat = heartbeat
         self.queue_prefix = queue_prefix
         # Queues unused this long are deleted by the broker: for test runs and short-lived deployments only.
         self.queue_expires_ms = queue_expires_ms
@@ -62,7 +81,7 @@ class EventBus:
     def connect(self) -> Connection:
         if self.is_memory:
             return Connection("memory://", transport_options={"polling_interval": 0.005})
-        return Connection(self.url, heartbeat=30, connect_timeout=10)
+        return Connection(self.url, heartbeat=self.heartbeat, connect_timeout=10)
 
     def ping(self) -> None:
         with self.connect() as conn:
@@ -88,7 +107,7 @@ class EventBus:
         return len(batch)
 
     def send(self, channel, batch: list[OutgoingMessage], *, exchange: str | None = None,
-             routing_key: str | None = None, headers: dict | None = None) -> None:
+             routing_key: str | None = None, headers: dict | None = None, mandatory: bool = False) -> None:
         """Publish on ``channel`` (the events exchange unless told otherwise), confirmed on AMQP."""
         target = self.exchange.name if exchange is None else exchange
 
@@ -103,6 +122,7 @@ class EventBus:
                 ),
                 exchange=target,
                 routing_key=routing_key or message.routing_key,
+                mandatory=mandatory,
             )
 
         if self.is_memory:
@@ -113,18 +133,64 @@ class EventBus:
 
     def send_to_queue(self, conn: Connection, queue_name: str, body: bytes, message_id: str,
                       headers: dict | None = None) -> None:
-        """Put one message straight onto a named queue (retries, dead letters, replays)."""
+        """Put one message straight onto a named queue (retries, dead letters, replays).
+
+        The publish is mandatory: a missing queue is a :class:`PublishFailed`, never a silent drop,
+        so the caller keeps the original.
+        """
         channel = conn.channel()
         try:
-            self.send(channel, [OutgoingMessage(queue_name, body, message_id)], exchange="", headers=headers)
+            self.send(channel, [OutgoingMessage(queue_name, body, message_id)], exchange="", headers=headers,
+                      mandatory=True)
         finally:
             channel.close()
 
 
+class PublishConnection:
+    """A broker connection kept for publishing, replaced before the broker can have dropped it.
+
+    Nothing reads from a connection that only publishes, so it answers no heartbeats; after two
+    silent heartbeat intervals the broker closes it.  Rather than a heartbeat thread, a connection
+    idle for half a heartbeat is replaced on its next use: one cheap reconnect after a quiet spell,
+    and never a publish on a dead socket (nor a half-open one the heartbeat would not catch).
+    """
+
+    def __init__(self, bus: EventBus):
+        self.bus = bus
+        self._conn: Connection | None = None
+        self._last_used = 0.0
+
+    @property
+    def max_idle(self) -> float | None:
+        return None if self.bus.is_memory or not self.bus.heartbeat else self.bus.heartbeat / 2
+
+    def get(self) -> Connection:
+        """The connection to publish on now; call :meth:`used` after publishing on it."""
+        max_idle = self.max_idle
+        if self._conn is not None and max_idle is not None and time.monotonic() - self._last_used > max_idle:
+            self.release()
+        if self._conn is None:
+            self._conn = self.bus.connect()
+            self.used()
+        return self._conn
+
+    def used(self) -> None:
+        self._last_used = time.monotonic()
+
+    def release(self) -> None:
+        if self._conn is not None:
+            self._conn.release()
+            self._conn = None
+
+
 def _publish_confirmed(channel, batch: list, publish_one: Callable, timeout: float) -> None:
-    """Publish a batch on a confirm channel and wait for all acks once (much faster than one by one)."""
+    """Publish a batch on a confirm channel and wait for all acks once (much faster than one by one).
+
+    A mandatory message no queue took comes back (basic.return, before its ack): that is a failure too.
+    """
     pending: set[int] = set()
     nacked: list[int] = []
+    returned: list[str] = []
 
     def on_ack(tag: int, multiple: bool) -> None:
         pending.difference_update({t for t in pending if t <= tag} if multiple else {tag})
@@ -134,9 +200,13 @@ def _publish_confirmed(channel, batch: list, publish_one: Callable, timeout: flo
         nacked.extend(settled)
         pending.difference_update(settled)
 
+    def on_return(exc, exchange, routing_key, message) -> None:
+        returned.append(routing_key)
+
     channel.confirm_select()
     channel.events["basic_ack"].add(on_ack)
     channel.events["basic_nack"].add(on_nack)
+    channel.events["basic_return"].add(on_return)
     for tag, item in enumerate(batch, start=1):
         pending.add(tag)
         publish_one(item)
@@ -144,6 +214,8 @@ def _publish_confirmed(channel, batch: list, publish_one: Callable, timeout: flo
         channel.wait([spec.Basic.Ack, spec.Basic.Nack], timeout=timeout)
     if nacked:
         raise PublishFailed(f"broker refused {len(nacked)} of {len(batch)} messages")
+    if returned:
+        raise PublishFailed(f"no queue took {len(returned)} message(s) for {', '.join(sorted(set(returned)))}")
 
 
 @dataclass(frozen=True)
@@ -164,8 +236,10 @@ class ConsumerTopology:
     def dlq_name(self) -> str:
         return f"{self.queue_name}.dlq"
 
-    def retry_queue_name(self, step: int) -> str:
-        return f"{self.queue_name}.retry.{step}"
+    def retry_queue_name(self, delay: float) -> str:
+        milliseconds = int(delay * 1000)
+        label = f"{milliseconds // 1000}s" if milliseconds % 1000 == 0 else f"{milliseconds}ms"
+        return f"{self.queue_name}.retry.{label}"
 
     def main_queue(self) -> Queue:
         return Queue(
@@ -187,7 +261,7 @@ class ConsumerTopology:
     def retry_queues(self) -> list[Queue]:
         return [
             Queue(
-                self.retry_queue_name(step),
+                self.retry_queue_name(delay),
                 durable=True,
                 queue_arguments=self._arguments({
                     "x-message-ttl": int(delay * 1000),
@@ -195,7 +269,7 @@ class ConsumerTopology:
                     "x-dead-letter-routing-key": self.queue_name,
                 }),
             )
-            for step, delay in enumerate(self.retry_delays)
+            for delay in dict.fromkeys(self.retry_delays)
         ]
 
     def _arguments(self, arguments: dict) -> dict:
@@ -209,7 +283,17 @@ class ConsumerTopology:
     def declare(self, channel) -> None:
         self.bus.declare_exchange(channel)
         for queue in self.all_queues():
-            queue(channel).declare()
+            try:
+                queue(channel).declare()
+            except PreconditionFailed as err:
+                raise QueueArgumentsChanged(self._arguments_changed(queue.name, str(err))) from None
+
+    def _arguments_changed(self, queue_name: str, reply: str) -> str:
+        setting = next((name for arg, name in _SETTING_OF_ARGUMENT.items() if f"'{arg}'" in reply), None)
+        cause = f"{setting} differs from when it was declared" if setting else "it was declared by another version"
+        return (f"the broker holds queue {queue_name} with other arguments than this worker declares: {cause} "
+                f"(broker: {reply}). Set {setting or 'the setting'} back, or let the queue drain, delete it "
+                f"(rabbitmqctl delete_queue {queue_name}) and start the worker again to declare it anew.")
 
     def delete(self, channel) -> None:
         """Remove every queue of this topology (tests and decommissioning)."""
@@ -240,8 +324,10 @@ class EventConsumer(ConsumerMixin):
         self.handle = handle
         self.prefetch = prefetch
         self.on_outcome = on_outcome or (lambda outcome: None)
-        self.connection = self.bus.connect()
+        self.connection = self.bus.connect()  # kombu's consume loop works on a clone of it
+        self._copies = PublishConnection(self.bus)  # retry and dead-letter copies
         self._timers: list[threading.Timer] = []
+        self._in_hand = 0
         self.ready = threading.Event()
 
     def get_consumers(self, Consumer, channel):
@@ -253,26 +339,48 @@ class EventConsumer(ConsumerMixin):
         self.ready.set()
 
     def on_message(self, message) -> None:
+        self._in_hand += 1
+        try:
+            self._on_message(message)
+        finally:
+            self._in_hand -= 1
+
+    def _on_message(self, message) -> None:
         try:
             event = Event.from_json(message.body)
         except MalformedEvent as err:
             log.error("malformed event dead-lettered: %s", err)
-            self._dead_letter(message, f"malformed: {err}")
-            message.ack()
-            self.on_outcome("malformed")
+            if self._set_aside(message, partial(self._dead_letter, message, f"malformed: {err}")):
+                self.on_outcome("malformed")
             return
         token = event_id_var.set(event.id)
         try:
             self.handle(event)
         except Exception as err:  # any handler failure is retried; the queue keeps flowing
             log.warning("handling %s %s failed: %r", event.type, event.id, err, exc_info=True)
-            self._retry_or_dead_letter(message, err)
-            message.ack()
+            self._set_aside(message, partial(self._retry_or_dead_letter, message, err))
         else:
             message.ack()
             self.on_outcome("handled")
         finally:
             event_id_var.reset(token)
+
+    def _set_aside(self, message, put_copy: Callable[[], None]) -> bool:
+        """Ack ``message`` once its copy (retry or dead letter) is confirmed; else give it back to the queue.
+
+        Given back, it is delivered again and counts towards the queue's delivery limit, past which
+        the broker dead-letters it: a copy that cannot be made never loses the event.
+        """
+        try:
+            put_copy()
+        except Exception:
+            log.error("could not set a failed event aside; it goes back to the queue", exc_info=True)
+            self._copies.release()
+            message.requeue()
+            self.on_outcome("requeued")
+            return False
+        message.ack()
+        return True
 
     def _retry_or_dead_letter(self, message, err: Exception) -> None:
         retries = int((message.headers or {}).get(RETRY_HEADER, 0))
@@ -285,7 +393,7 @@ class EventConsumer(ConsumerMixin):
         if self.bus.is_memory:
             self._retry_in_process(message, headers, self.topology.retry_delays[retries])
         else:
-            self._republish(message, self.topology.retry_queue_name(retries), headers)
+            self._republish(message, self.topology.retry_queue_name(self.topology.retry_delays[retries]), headers)
         self.on_outcome("retried")
 
     def _dead_letter(self, message, reason: str) -> None:
@@ -293,7 +401,8 @@ class EventConsumer(ConsumerMixin):
         self._republish(message, self.topology.dlq_name, headers)
 
     def _republish(self, message, queue_name: str, headers: dict) -> None:
-        self.bus.send_to_queue(self.connection, queue_name, message.body, _message_id(message), headers)
+        self.bus.send_to_queue(self._copies.get(), queue_name, message.body, _message_id(message), headers)
+        self._copies.used()
 
     def _retry_in_process(self, message, headers: dict, delay: float) -> None:
         body, message_id = message.body, _message_id(message)
@@ -307,12 +416,26 @@ class EventConsumer(ConsumerMixin):
         self._timers = [t for t in self._timers if t.is_alive()] + [timer]
         timer.start()
 
+    @property
+    def pending_retries(self) -> int:
+        """In-process retries not yet put back (``memory://`` only; on RabbitMQ they wait in the broker)."""
+        return sum(1 for timer in self._timers if timer.is_alive())
+
+    def is_idle(self) -> bool:
+        """Nothing in hand, nothing waiting in the queue, no in-process retry pending."""
+        return self._in_hand == 0 and self.pending_retries == 0 and self.queued() == 0
+
+    def queued(self) -> int:
+        with self.bus.connect() as conn:
+            return conn.default_channel.queue_declare(queue=self.topology.queue_name, passive=True).message_count
+
     def stop(self) -> None:
         self.should_stop = True
 
     def close(self) -> None:
         for timer in self._timers:
             timer.cancel()
+        self._copies.release()
         self.connection.release()
 
 

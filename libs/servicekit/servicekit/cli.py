@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from .bus import replay_dead_letters
+from .bus import QueueArgumentsChanged, replay_dead_letters
 from .config import ConfigError
 from .migrations import upgrade
 from .outbox import OutboxRelay
@@ -44,7 +44,7 @@ def service_cli(
 
     @cli.command(help="Run the worker: outbox relay, event consumer and background loops.")
     def worker() -> None:
-        build_worker(context()).run_forever()
+        sys.exit(build_worker(context()).run_forever())
 
     @cli.command("replay-dlq", help="Move dead-lettered events back onto the service's queue.")
     @click.option("--limit", type=int, default=None, help="Move at most this many.")
@@ -53,7 +53,11 @@ def service_cli(
         if w.consumer is None:
             click.echo(f"{name} consumes no events")
             return
-        moved = replay_dead_letters(w.consumer.topology, limit)
+        try:
+            moved = replay_dead_letters(w.consumer.topology, limit)
+        except QueueArgumentsChanged as err:
+            click.echo(f"{name}: {err}", err=True)
+            sys.exit(1)
         click.echo(f"{name}: {moved} event(s) moved back from {w.consumer.topology.dlq_name}")
 
     @cli.command("outbox-status", help="How many committed events wait to be published.")

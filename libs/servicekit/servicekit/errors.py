@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .i18n import _l
+from .i18n import _, _l
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 
@@ -26,7 +26,8 @@ class ServiceError(Exception):
         self.extra = extra
 
     def to_problem(self) -> dict[str, Any]:
-        return problem(self.status, self.slug, str(self.title), self.detail, errors=self.errors, **self.extra)
+        detail = self.detail or default_detail(self.status)
+        return problem(self.status, self.slug, str(self.title), detail, errors=self.errors, **self.extra)
 
 
 class BadRequest(ServiceError):
@@ -83,3 +84,26 @@ def problem(status: int, slug: str, title: str, detail: str | None = None, **ext
         body["detail"] = detail
     body.update({k: v for k, v in extra.items() if v is not None})
     return body
+
+
+def default_detail(status: int) -> str:
+    """What an error of this status means, for answers whose raiser said nothing more."""
+    details = {
+        400: _("The request could not be read."),
+        401: _("Sign in to use this service."),
+        403: _("You may not do this."),
+        404: _("There is nothing at this address, or you may not see it."),
+        405: _("This address does not accept that method."),
+        406: _("This service cannot answer in a format the request accepts."),
+        409: _("This conflicts with the current state."),
+        412: _("The resource has changed since you read it. Read it again and repeat the change."),
+        413: _("The request is larger than this service accepts."),
+        415: _("This service does not accept the body in this format."),
+        422: _("Some fields are missing or invalid."),
+        428: _("Send If-Match with the version you read."),
+        429: _("Too many requests. Wait a little and try again."),
+        503: _("The service cannot answer now. Try again shortly."),
+    }
+    if status in details:
+        return details[status]
+    return _("Something went wrong on our side.") if status >= 500 else _("The request could not be handled.")

@@ -31,7 +31,14 @@ def configure_logging(level: str = "INFO", fmt: str = "json") -> None:
     root.setLevel(level)
     if any(getattr(h, "_servicekit", False) for h in root.handlers):
         return
-    handler = logging.StreamHandler(sys.stderr)
+    root.addHandler(log_handler(fmt, sys.stderr))
+    for noisy in ("amqp", "kombu", "werkzeug", "urllib3"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
+
+
+def log_handler(fmt: str, stream) -> logging.Handler:
+    """A handler writing records with their context, as JSON lines or as text."""
+    handler = logging.StreamHandler(stream)
     handler._servicekit = True  # type: ignore[attr-defined]
     if fmt == "json":
         handler.setFormatter(
@@ -47,6 +54,4 @@ def configure_logging(level: str = "INFO", fmt: str = "json") -> None:
             logging.Formatter("%(asctime)s %(levelname)-7s [%(service)s] %(name)s: %(message)s")
         )
     handler.addFilter(ContextFilter())
-    root.addHandler(handler)
-    for noisy in ("amqp", "kombu", "werkzeug", "urllib3"):
-        logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
+    return handler

@@ -36,7 +36,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
-from .bus import EventBus, OutgoingMessage
+from .bus import EventBus, OutgoingMessage, PublishConnection
 from .db import Database, UtcDateTime, kit_metadata, utcnow
 from .events import Event
 
@@ -171,29 +171,28 @@ class OutboxRelay:
     def run(self, stop: threading.Event) -> None:
         """Publish until ``stop`` is set, waking on commits and polling every ``idle_wait`` seconds."""
         listener = _PostgresListener(self.database.url) if self.database.is_postgres else None
+        if listener:
+            listener.listen()  # before the first look at the outbox, so no commit after it goes unheard
         backoff = 0.5
-        conn = None
+        publisher = PublishConnection(self.bus)
         try:
             while not stop.is_set():
                 try:
-                    if conn is None:
-                        conn = self.bus.connect()
-                    published = self.publish_pending(conn)
+                    published = self.publish_pending(publisher.get())
+                    if published:
+                        publisher.used()
                     backoff = 0.5
                     self._purge_now_and_then()
                 except Exception:
                     log.exception("outbox relay failed; retrying in %.1fs", backoff)
-                    if conn is not None:
-                        conn.release()
-                        conn = None
+                    publisher.release()
                     stop.wait(backoff)
                     backoff = min(backoff * 2, 30.0)
                     continue
                 if published < self.batch_size:
                     self._wait_for_work(stop, listener)
         finally:
-            if conn is not None:
-                conn.release()
+            publisher.release()
             if listener:
                 listener.close()
 
@@ -221,12 +220,29 @@ class _PostgresListener:
     def __init__(self, url: str):
         self.conninfo = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
         self.conn: psycopg.Connection | None = None
+        self._retry_at = 0.0
+
+    def listen(self) -> bool:
+        """Open the LISTEN connection if it is not open; False (the relay polls) when that fails."""
+        if self.conn is not None and not self.conn.closed:
+            return True
+        if time.monotonic() < self._retry_at:
+            return False
+        try:
+            self.conn = psycopg.connect(self.conninfo, autocommit=True)
+            self.conn.execute(f"LISTEN {NOTIFY_CHANNEL}")
+            return True
+        except psycopg.Error:
+            log.warning("outbox LISTEN connection failed; polling", exc_info=True)
+            self.close()
+            self._retry_at = time.monotonic() + 5.0
+            return False
 
     def wait(self, timeout: float) -> bool:
+        if not self.listen():
+            time.sleep(timeout)
+            return False
         try:
-            if self.conn is None or self.conn.closed:
-                self.conn = psycopg.connect(self.conninfo, autocommit=True)
-                self.conn.execute(f"LISTEN {NOTIFY_CHANNEL}")
             woke = False
             for _ in self.conn.notifies(timeout=timeout, stop_after=1):
                 woke = True

@@ -20,6 +20,7 @@ from typing import Any
 from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
 from flask_smorest import Api
 from sqlalchemy.orm import Session
+from webargs.core import is_json
 from werkzeug.exceptions import HTTPException
 
 from . import errors
@@ -136,6 +137,7 @@ def _install_request_hooks(app: Flask) -> None:
             trace_id_var.set(g.trace_id),
         )
         g.identity = None if request.path in PUBLIC_PATHS else current_app.extensions["servicekit.authenticate"]()
+        _refuse_a_body_that_is_not_json()
 
     @app.after_request
     def finish_request(response: Response) -> Response:
@@ -152,6 +154,26 @@ def _install_request_hooks(app: Flask) -> None:
             session.close()
         for var, token in zip((service_var, request_id_var, trace_id_var), g.pop("log_tokens", ()), strict=False):
             var.reset(token)
+
+
+def _refuse_a_body_that_is_not_json() -> None:
+    """A body sent to an endpoint that reads JSON must be JSON: 415, not read as if nothing were sent."""
+    if not _has_body() or is_json(request.mimetype) or not _reads_a_json_body():
+        return
+    raise errors.UnsupportedMediaType(_("Send the body as JSON (Content-Type: application/json)."))
+
+
+def _has_body() -> bool:
+    return bool(request.content_length) or "chunked" in request.headers.get("Transfer-Encoding", "").lower()
+
+
+def _reads_a_json_body() -> bool:
+    """Whether the view of this request takes ``@blp.arguments`` from the JSON body (flask-smorest's own doc)."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    view_class = getattr(view, "view_class", None)
+    method = getattr(view_class, request.method.lower(), None) if view_class is not None else view
+    parameters = getattr(method, "_apidoc", {}).get("arguments", {}).get("parameters", [])
+    return any(parameter.get("in") == "json" for parameter in parameters)
 
 
 def verified_identity() -> Identity | None:
@@ -257,18 +279,14 @@ def _http_title(status: int) -> str:
     return str(title) if title is not None else _("Error")
 
 
-def _http_detail(err: HTTPException) -> str | None:
+def _http_detail(err: HTTPException) -> str:
     data = getattr(err, "data", None) or {}
     message = data.get("message")
     if message:
         return str(message)
-    if err.code == 404:
-        return _("There is nothing at this address, or you may not see it.")
-    if err.code == 405:
-        return _("This address does not accept that method.")
-    if err.code == 413:
-        return _("The request is larger than this service accepts.")
-    return None
+    if err.code == 400 and "json" in (data.get("messages") or {}):
+        return _("The body is not valid JSON.")
+    return errors.default_detail(err.code or 500)
 
 
 # -- health and metrics --------------------------------------------------------------------------

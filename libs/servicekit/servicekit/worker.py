@@ -6,13 +6,14 @@ from __future__ import annotations
 import logging
 import signal
 import threading
-from collections.abc import Callable, Mapping, Sequence
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from prometheus_client import start_http_server
 from sqlalchemy.orm import Session
 
-from .bus import ConsumerTopology, EventConsumer, topic_matches
+from .bus import ConsumerTopology, EventConsumer, QueueArgumentsChanged, topic_matches
 from .db import Database
 from .events import Event, correlation_id_var
 from .inbox import claim
@@ -67,6 +68,7 @@ class Worker:
 
     def __post_init__(self) -> None:
         self.stop_event = threading.Event()
+        self.failure: str | None = None  # why the worker stopped by itself, if it did
         self._threads: list[threading.Thread] = []
         settings = self.context.settings
         metrics = self.context.metrics
@@ -107,12 +109,23 @@ class Worker:
             service_var.set(service)
             try:
                 target(self.stop_event)
+            except QueueArgumentsChanged as err:
+                # a restart cannot fix this: stop the whole worker, loudly, so it is not left half running
+                log.error("%s of %s cannot run: %s", name, service, err)
+                self.failure = str(err)
+                self.stop_event.set()
             except Exception:
                 log.exception("%s loop of %s stopped by an error", name, service)
 
         thread = threading.Thread(target=run, name=f"{service}-{name}", daemon=True)
         thread.start()
         self._threads.append(thread)
+
+    def is_idle(self) -> bool:
+        """The outbox is published and the consumer has nothing in hand or queued."""
+        if self.relay.pending_count():
+            return False
+        return self.consumer is None or self.consumer.is_idle()
 
     def wait_until_consuming(self, timeout: float = 30.0) -> bool:
         return self.consumer is None or self.consumer.ready.wait(timeout)
@@ -127,7 +140,8 @@ class Worker:
         if self.consumer is not None:
             self.consumer.close()
 
-    def run_forever(self) -> None:
+    def run_forever(self) -> int:
+        """Run until SIGTERM or SIGINT (exit status 0) or until the worker cannot run (1)."""
         port = self.context.settings.worker_metrics_port
         if port:
             start_http_server(port, registry=self.context.metrics.registry)
@@ -139,3 +153,28 @@ class Worker:
         self.stop_event.wait()
         log.info("worker of %s stopping", self.context.name)
         self.stop()
+        return 1 if self.failure else 0
+
+
+def drain_workers(workers: Iterable[Worker], timeout: float) -> list[Worker]:
+    """Wait until every worker is idle on two looks in a row (a handler's new events may be on their way
+    between two looks); return the workers still busy when ``timeout`` ran out (none: drained).
+
+    For the in-process broker, which keeps nothing: what its queues hold when the workers stop is gone.
+    """
+    workers = list(workers)
+    deadline = time.monotonic() + timeout
+    idle_looks = 0
+    while True:
+        busy = [w for w in workers if not _is_idle(w)]
+        idle_looks = 0 if busy else idle_looks + 1
+        if idle_looks >= 2 or time.monotonic() >= deadline:
+            return busy
+        time.sleep(0.05)
+
+
+def _is_idle(worker: Worker) -> bool:
+    try:
+        return worker.is_idle()
+    except Exception:  # a database we cannot look at now: not known to be idle
+        return False

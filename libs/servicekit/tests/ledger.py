@@ -65,10 +65,10 @@ def make_handlers(delay: float = 0.0, fail_kinds: tuple[str, ...] = ()):
 
 
 def make_context(database_url: str, amqp_url: str, exchange: str, prefix: str, name: str = "ledger",
-                 retry_delays=(0.2, 0.4)) -> ServiceContext:
+                 retry_delays=(0.2, 0.4), max_deliveries: int = 5) -> ServiceContext:
     settings = Settings({
         "service_name": name, "database_url": database_url, "amqp_url": amqp_url,
-        "retry_delays": list(retry_delays), "max_deliveries": 5, "consumer_prefetch": 10,
+        "retry_delays": list(retry_delays), "max_deliveries": max_deliveries, "consumer_prefetch": 10,
         "worker_metrics_port": None,
     })
     return ServiceContext(
@@ -80,8 +80,7 @@ def make_context(database_url: str, amqp_url: str, exchange: str, prefix: str, n
 
 if __name__ == "__main__":
     context = make_context(os.environ["DATABASE_URL"], os.environ["AMQP_URL"], os.environ["EVENTS_EXCHANGE"],
-                           os.environ["QUEUE_PREFIX"])
+                           os.environ["QUEUE_PREFIX"], max_deliveries=int(os.environ.get("LEDGER_MAX_DELIVERIES", "5")))
     worker = Worker(context, handlers=make_handlers(float(os.environ.get("LEDGER_DELAY", "0"))))
     print("ready", flush=True)
-    worker.run_forever()
-    sys.exit(0)
+    sys.exit(worker.run_forever())

@@ -50,15 +50,23 @@ def _docker_available() -> bool:
         return False
 
 
+def postgres_container_class():
+    from testcontainers.community.postgres import PostgresContainer
+
+    return PostgresContainer
+
+
+def rabbitmq_container_class():
+    from testcontainers.community.rabbitmq import RabbitMqContainer  # needs pika (servicekit[testing])
+
+    return RabbitMqContainer
+
+
 def postgres_server_url(stack: ExitStack) -> str:
     if url := os.environ.get("TEST_DATABASE_URL"):
         return normalise_url(url)
     if _docker_available():
-        try:
-            from testcontainers.postgres import PostgresContainer
-        except ImportError:
-            from testcontainers.community.postgres import PostgresContainer
-        container = stack.enter_context(PostgresContainer("postgres:15", driver="psycopg"))
+        container = stack.enter_context(postgres_container_class()("postgres:15", driver="psycopg"))
         return normalise_url(container.get_connection_url())
     if _reachable(LOCAL_POSTGRES, 5432):
         return LOCAL_POSTGRES
@@ -69,11 +77,7 @@ def amqp_url(stack: ExitStack) -> str:
     if url := os.environ.get("TEST_AMQP_URL"):
         return url
     if _docker_available():
-        try:
-            from testcontainers.rabbitmq import RabbitMqContainer
-        except ImportError:
-            from testcontainers.community.rabbitmq import RabbitMqContainer
-        container = stack.enter_context(RabbitMqContainer("rabbitmq:3.13"))
+        container = stack.enter_context(rabbitmq_container_class()("rabbitmq:3.13"))
         host, port = container.get_container_host_ip(), container.get_exposed_port(5672)
         return f"amqp://guest:guest@{host}:{port}//"
     if _reachable(LOCAL_AMQP, 5672):

@@ -1,6 +1,7 @@
 """The outbox on PostgreSQL publishing to RabbitMQ: an event goes out if and only if its change committed."""
 
 import json
+import logging
 import subprocess
 import sys
 import textwrap
@@ -8,8 +9,12 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
+from kombu import Queue
 from ledger import add_entry_and_event
+from sqlalchemy import text
 
+from servicekit.bus import EventBus, PublishFailed
 from servicekit.db import Database
 from servicekit.outbox import OutboxRelay
 
@@ -113,22 +118,112 @@ def test_two_relays_at_once_publish_every_row_exactly_once(database, rabbit_bus,
     assert all(published), f"both relays should have worked: {published}"
 
 
-def test_a_running_relay_wakes_on_notify_not_on_a_slow_poll(database, rabbit_bus, spy):
+def test_a_running_relay_wakes_on_notify_not_on_a_slow_poll(database, rabbit_bus, spy, ledger_db_url):
+    """The write comes from another process: only PostgreSQL's NOTIFY can wake the relay."""
     relay = OutboxRelay(database, rabbit_bus, idle_wait=30)
     stop = threading.Event()
     thread = threading.Thread(target=relay.run, args=(stop,))
     thread.start()
     try:
-        time.sleep(0.5)
-        other_process_style = Database(database.url)  # a separate engine: only NOTIFY can wake the relay
-        from servicekit.outbox import wakeups
+        assert wait_for(lambda: _listening(database), timeout=10), "the relay listens from its start"
+        time.sleep(0.3)  # the relay has looked at the (empty) outbox and waits
+        script = textwrap.dedent(
+            f"""
+            import sys
+            sys.path.insert(0, {str(HERE)!r})
+            from servicekit.db import Database
+            from ledger import add_entry_and_event
 
-        with other_process_style.transaction() as session:
-            add_entry_and_event(session, "woken")
-        wakeups.signal_for(other_process_style.engine.url.render_as_string(hide_password=False)).clear()
-        started = time.monotonic()
+            with Database({ledger_db_url!r}).transaction() as session:
+                add_entry_and_event(session, "woken")
+            """
+        )
+        subprocess.run([sys.executable, "-c", script], check=True, timeout=30)
+        committed = time.monotonic()
         assert wait_for(spy, timeout=5)
-        assert time.monotonic() - started < 2.0
+        assert time.monotonic() - committed < 2.0
     finally:
         stop.set()
         thread.join(5)
+
+
+def test_a_commit_between_the_relays_start_and_its_first_wait_is_heard(database, rabbit_bus, spy, ledger_db_url):
+    relay = OutboxRelay(database, rabbit_bus, idle_wait=30)
+    original = relay.publish_pending
+
+    def first_look_then_a_commit_elsewhere(conn=None):
+        published = original(conn)
+        if not getattr(relay, "_committed", False):
+            relay._committed = True
+            with Database(ledger_db_url).transaction() as session:  # another engine: no in-process wake-up
+                add_entry_and_event(session, "early")
+            from servicekit.outbox import wakeups
+
+            wakeups.signal_for(Database(ledger_db_url).engine.url.render_as_string(hide_password=False)).clear()
+        return published
+
+    relay.publish_pending = first_look_then_a_commit_elsewhere
+    stop = threading.Event()
+    thread = threading.Thread(target=relay.run, args=(stop,))
+    started = time.monotonic()
+    thread.start()
+    try:
+        assert wait_for(spy, timeout=5)
+        assert time.monotonic() - started < 3.0
+    finally:
+        stop.set()
+        thread.join(5)
+
+
+def _listening(database) -> bool:
+    with database.transaction() as session:
+        return bool(session.scalar(text(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND query = :q"
+        ), {"q": "LISTEN servicekit_outbox"}))
+
+
+def test_a_relay_idle_longer_than_its_heartbeat_still_publishes_without_an_error(database, rabbit_bus, spy, caplog):
+    """Nothing reads on a publishing connection, so the broker drops it after two silent heartbeats."""
+    bus = EventBus(rabbit_bus.url, exchange=rabbit_bus.exchange.name, heartbeat=2)
+    relay = OutboxRelay(database, bus, idle_wait=0.2)
+    stop = threading.Event()
+    thread = threading.Thread(target=relay.run, args=(stop,))
+    thread.start()
+    try:
+        with database.transaction() as session:
+            add_entry_and_event(session, "before")
+        assert wait_for(spy, timeout=5)
+        time.sleep(7)  # more than three heartbeats with nothing to publish
+        with caplog.at_level(logging.WARNING, logger="servicekit"):
+            with database.transaction() as session:
+                after = add_entry_and_event(session, "after")
+            [message] = wait_for(spy, timeout=5)
+    finally:
+        stop.set()
+        thread.join(5)
+    assert message.properties["message_id"] == after.id
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
+
+
+def test_a_batch_the_broker_refuses_stays_pending_and_goes_out_once_it_is_accepted(database, rabbit_bus):
+    bus = EventBus(rabbit_bus.url, exchange=f"{rabbit_bus.exchange.name}.refusing")
+    with bus.connect() as conn:
+        channel = conn.channel()
+        bus.declare_exchange(channel)
+        full = Queue(f"{rabbit_bus.queue_prefix}always-full", exchange=bus.exchange, routing_key="#",
+                     queue_arguments={"x-max-length": 0, "x-overflow": "reject-publish"})(channel)
+        full.declare()
+        try:
+            with database.transaction() as session:
+                add_entry_and_event(session, "refused")
+            relay = OutboxRelay(database, bus)
+            with pytest.raises(PublishFailed, match="refused 1 of 1"):
+                relay.publish_pending()
+            assert relay.pending_count() == 1
+        finally:
+            full.delete()
+        try:
+            assert relay.publish_pending() == 1
+            assert relay.pending_count() == 0
+        finally:
+            bus.exchange(channel).delete()

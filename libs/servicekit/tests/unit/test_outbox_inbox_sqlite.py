@@ -5,14 +5,14 @@ import time
 
 import pytest
 from kombu import Queue
-from ledger import add_entry_and_event, create_schema, entries, make_handlers
+from ledger import add_entry_and_event, create_schema, entries, make_context, make_handlers
 
 from servicekit.bus import ConsumerTopology, EventBus, EventConsumer
 from servicekit.db import Database
 from servicekit.events import Event
 from servicekit.inbox import claim
 from servicekit.outbox import OutboxRelay, record_events, wakeups
-from servicekit.worker import EventDispatcher
+from servicekit.worker import EventDispatcher, Worker, drain_workers
 
 
 @pytest.fixture
@@ -176,3 +176,36 @@ def test_a_second_transaction_in_the_same_thread_is_refused_at_once_on_sqlite(da
     with database.transaction() as again:
         again.execute(__import__("sqlalchemy").text("SELECT 1"))
     outer.close()
+
+
+def test_draining_the_workers_lets_every_event_in_the_in_process_broker_arrive_before_the_stop(tmp_path,
+                                                                                               memory_bus):
+    """The in-process broker keeps nothing, so what its queues hold at a stop must be consumed first."""
+    source_db, ledger_db = Database(f"sqlite:///{tmp_path}/source.db"), Database(f"sqlite:///{tmp_path}/ledger.db")
+    create_schema(source_db)
+    create_schema(ledger_db)
+    exchange, prefix = memory_bus.exchange.name, memory_bus.queue_prefix
+    source = Worker(make_context(source_db.url, "memory://", exchange, prefix, name="source"), handlers={})
+    ledger = Worker(make_context(ledger_db.url, "memory://", exchange, prefix), handlers=make_handlers(delay=0.05))
+    ledger.start()
+    assert ledger.wait_until_consuming(5)
+    with source.context.database.transaction() as session:
+        for n in range(60):
+            add_entry_and_event(session, f"n{n}", service="source")
+    source.start()
+    try:
+        # the broker's queue only (the databases are busy): work is in flight, a stop now would lose it
+        assert wait_until(lambda: ledger.consumer.queued() > 0)
+        assert drain_workers([source, ledger], timeout=10) == []
+    finally:
+        source.stop(5)
+        ledger.stop(5)
+    assert len(entries(ledger.context.database)) == 60
+    assert source.relay.pending_count() == 0
+
+
+def wait_until(predicate, timeout=5.0):
+    deadline = time.monotonic() + timeout
+    while not predicate() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return predicate()

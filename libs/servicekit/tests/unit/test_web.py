@@ -1,12 +1,17 @@
+import io
+import json
+import logging
 from datetime import timedelta
 
 import pytest
-from flask_smorest import Blueprint
+from flask import request
+from flask_smorest import Blueprint, abort
 from ledger import make_context
 from marshmallow import Schema, fields
 
 from servicekit import errors
 from servicekit.auth import IDENTITY_HEADER, Identity, IdentitySigner, generate_keypair
+from servicekit.logs import log_handler
 from servicekit.web import create_service_app, current_identity
 
 PRIVATE, PUBLIC = generate_keypair()
@@ -35,6 +40,20 @@ def make_app(tmp_path):
     @blp.route("/boom")
     def boom():
         raise RuntimeError("secret stack detail")
+
+    @blp.route("/files", methods=["POST"])
+    def upload():
+        current_identity()
+        return {"names": sorted(f.filename for f in request.files.values())}, 201
+
+    @blp.route("/refused")
+    def refused():
+        raise errors.Forbidden()
+
+    @blp.route("/logged")
+    def logged():
+        logging.getLogger("things").info("looked at")
+        return {}
 
     @blp.route("/me")
     def me():
@@ -148,3 +167,71 @@ def test_readiness_fails_when_the_database_is_unreachable(tmp_path):
     response = app.test_client().get("/readyz")
     assert response.status_code == 503
     assert response.json["checks"]["database"].startswith("failed")
+
+
+def test_a_body_that_is_not_json_is_415_on_an_endpoint_that_reads_json(client):
+    for headers in ({"Content-Type": "text/plain"}, {}):
+        response = client.post("/api/v1/things", data="title=x", headers={IDENTITY_HEADER: token(), **headers})
+        assert response.status_code == 415, headers
+        assert response.mimetype == "application/problem+json"
+        assert response.json["detail"]
+
+
+def test_json_in_any_json_media_type_is_read(client):
+    for content_type in ("application/json; charset=utf-8", "application/merge-patch+json"):
+        response = client.post("/api/v1/things", data='{"title": "x"}',
+                               headers={IDENTITY_HEADER: token(), "Content-Type": content_type})
+        assert response.status_code == 201, content_type
+
+
+def test_an_upload_endpoint_still_takes_multipart(client):
+    response = client.post("/api/v1/files", data={"file": (io.BytesIO(b"%PDF-1.4"), "a.pdf")},
+                           headers={IDENTITY_HEADER: token()}, content_type="multipart/form-data")
+    assert response.status_code == 201
+    assert response.json == {"names": ["a.pdf"]}
+
+
+def test_malformed_json_is_400_and_says_so(client):
+    response = client.post("/api/v1/things", data='{"title": ', headers={IDENTITY_HEADER: token(),
+                           "Content-Type": "application/json", "Accept-Language": "en"})
+    assert response.status_code == 400
+    assert response.mimetype == "application/problem+json"
+    assert response.json["detail"] == "The body is not valid JSON."
+
+
+def test_every_error_answer_has_a_detail(client, tmp_path):
+    assert client.get("/api/v1/refused", headers={IDENTITY_HEADER: token()}).json["detail"]
+    app = make_app(tmp_path)
+
+    @app.get("/teapot")
+    def teapot():
+        abort(418)
+
+    @app.get("/gone")
+    def gone():
+        abort(410)
+
+    for path, status in (("/teapot", 418), ("/gone", 410)):
+        response = app.test_client().get(path)
+        assert response.status_code == status
+        assert response.json["detail"], path
+
+
+def test_json_log_records_carry_the_request_id_and_the_trace_id_of_the_traceparent(client):
+    stream = io.StringIO()
+    handler = log_handler("json", stream)
+    logger = logging.getLogger("things")
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    trace_id = "4bf92f3577b34da6a3ce929d0e0e4736"
+    try:
+        client.get("/api/v1/logged", headers={IDENTITY_HEADER: token(), "X-Request-ID": "req-42",
+                                              "traceparent": f"00-{trace_id}-00f067aa0ba902b7-01"})
+        client.get("/api/v1/logged", headers={IDENTITY_HEADER: token(), "traceparent": "garbage"})
+    finally:
+        logger.removeHandler(handler)
+    first, second = (json.loads(line) for line in stream.getvalue().splitlines())
+    assert first["message"] == "looked at"
+    assert (first["request_id"], first["trace_id"], first["service"]) == ("req-42", trace_id, "things")
+    assert len(second["trace_id"]) == 32 and second["trace_id"] != trace_id
+    assert len(second["request_id"]) == 32
