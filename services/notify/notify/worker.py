@@ -15,7 +15,7 @@ from servicekit.worker import Worker
 
 from .config import inbound_tls_context
 from .consumers import build_handlers
-from .gateway import GatewayClient
+from .gateway import NotifyGateway
 from .housekeeping import Housekeeping
 from .mail.compose import Composer
 from .mail.headers import mail_domain
@@ -35,8 +35,8 @@ def composer(settings) -> Composer:
                     case_prefix=settings.case_number_prefix, time_zone=settings.time_zone)
 
 
-def gateway_client(settings) -> GatewayClient:
-    return GatewayClient(settings.gateway_url, settings.service_api_key, timeout=settings.gateway_timeout)
+def gateway_client(settings) -> NotifyGateway:
+    return NotifyGateway(settings.gateway_url, settings.service_api_key, timeout=settings.gateway_timeout)
 
 
 def mail_sender(context: ServiceContext, metrics: NotifyMetrics | None = None) -> MailSender:

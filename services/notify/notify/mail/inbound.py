@@ -39,7 +39,7 @@ from servicekit.outbox import record_event
 
 from ..directory import find_user_by_email
 from ..events import EMAIL_RECEIVED
-from ..gateway import GatewayClient, GatewayRefused, GatewayUnavailable
+from ..gateway import GatewayRefused, GatewayUnavailable, NotifyGateway
 from ..models import InboundMail, OutgoingMail, new_id
 from . import headers as h
 from .html import html_to_text
@@ -172,7 +172,7 @@ def sender_verified(session: Session, mail: ParsedMail) -> bool:
 
 
 class MailReceiver:
-    def __init__(self, database: Database, gateway: GatewayClient, settings: InboundSettings,
+    def __init__(self, database: Database, gateway: NotifyGateway, settings: InboundSettings,
                  on_outcome: Callable[[str], None] | None = None):
         self.database = database
         self.gateway = gateway

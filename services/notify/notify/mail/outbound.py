@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 from servicekit.db import Database, utcnow
 
 from ..directory import SessionDirectory
-from ..gateway import GatewayClient, GatewayRefused, GatewayUnavailable
+from ..gateway import GatewayRefused, GatewayUnavailable, NotifyGateway
 from ..models import DirectoryTeam, OutgoingMail
 from ..polling import repeat
 from .compose import Addressee, Composer
@@ -75,7 +75,7 @@ class MailSender:
     A crash between sending and recording sends that mail again once its lease runs out, with the same
     Message-ID, which mail clients show once."""
 
-    def __init__(self, database: Database, composer: Composer, smtp: SmtpTarget, gateway: GatewayClient, *,
+    def __init__(self, database: Database, composer: Composer, smtp: SmtpTarget, gateway: NotifyGateway, *,
                  mail_from: str, retry_delays: tuple[float, ...], give_up_after: float, poll_seconds: float = 1.0,
                  batch_size: int = 20, on_outcome: Callable[[str], None] | None = None):
         self.database = database

@@ -8,7 +8,7 @@ import pytest
 from notify_support import MailCatcher
 from sqlalchemy import select
 
-from notify.gateway import GatewayClient
+from notify.gateway import NotifyGateway
 from notify.mail.compose import Composer
 from notify.mail.outbound import MailSender
 from notify.mail.smtp import SmtpTarget
@@ -30,7 +30,7 @@ def sender_for(database, smtp_url: str) -> MailSender:
     composer = Composer(mail_from="Servicedesk <servicedesk@sd.example>", reply_to="sag@sd.example",
                         public_url="https://servicedesk.example", case_prefix="SAG", time_zone="Europe/Copenhagen")
     return MailSender(database, composer, SmtpTarget.from_url(smtp_url, timeout=10),
-                      GatewayClient("http://127.0.0.1:9", "notify-test-key-0123456789"),
+                      NotifyGateway("http://127.0.0.1:9", "notify-test-key-0123456789"),
                       mail_from="servicedesk@sd.example", retry_delays=(0.2,), give_up_after=3600)
 
 

@@ -1,29 +1,11 @@
 """The migrations build exactly the tables of the models on PostgreSQL, and can be undone and redone."""
 
-from alembic import command
-from alembic.autogenerate import compare_metadata
-from alembic.migration import MigrationContext
-from sqlalchemy import create_engine, inspect
-
-from servicekit import inbox, outbox  # noqa: F401  (their tables join the kit's metadata)
-from servicekit.db import kit_metadata, normalise_url
-from servicekit.migrations import alembic_config, upgrade
+from servicekit.testing.schema import assert_migrations_build_the_models
 from tasks.app import MIGRATIONS_DIR
 from tasks.models import Base
 
 
 def test_upgrade_head_on_postgresql_matches_the_models_and_downgrade_undoes_it(postgres_databases):
     url = postgres_databases.create("tasks_migrations")
-    upgrade(url, MIGRATIONS_DIR)
-    engine = create_engine(normalise_url(url))
-    try:
-        with engine.connect() as connection:
-            differences = compare_metadata(MigrationContext.configure(connection), [Base.metadata, kit_metadata])
-        assert differences == []
-        command.downgrade(alembic_config(url, MIGRATIONS_DIR), "base")
-        assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
-        upgrade(url, MIGRATIONS_DIR)
-        assert {"tasks", "task_comments", "task_changes", "case_replicas", "outbox", "inbox"} <= set(
-            inspect(engine).get_table_names())
-    finally:
-        engine.dispose()
+    tables = assert_migrations_build_the_models(url, MIGRATIONS_DIR, Base.metadata)
+    assert {"tasks", "task_comments", "task_changes", "case_replicas", "outbox", "inbox"} <= tables
