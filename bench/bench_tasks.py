@@ -22,7 +22,7 @@ from servicekit.migrations import upgrade
 from tasks import config
 from tasks.app import MIGRATIONS_DIR, build_context, create_app
 from tasks.models import Task
-from tasks.numbers import format_number
+from tasks.numbers import format_number, key_of
 
 TASKS, CASES, CREATES, READS = 20_000, 500, 300, 200
 
@@ -36,7 +36,7 @@ def seed(context, world: World, case_ids: list[str]) -> None:
         status = random.choice(["registered", "assigned", "in_progress", "resolved", "closed"])
         number = format_number("TSK", "2001", n + 1)
         rows.append({
-            "id": str(uuid.uuid4()), "number": number, "number_key": number.replace(" ", ""),
+            "id": str(uuid.uuid4()), "number": number, "number_key": key_of("2001", n + 1),
             "case_id": random.choice(case_ids), "subject": f"Opgave {n}", "description": "Gør noget konkret her.",
             "team_id": random.choice([world.support, world.drift]), "assignee_id": random.choice(people),
             "approver_id": random.choice(people), "deadline": now + timedelta(hours=random.randint(-48, 480))

@@ -28,7 +28,7 @@ class Task(Base):
 
     id: Mapped[str] = mapped_column(ID, primary_key=True)
     number: Mapped[str] = mapped_column(String(40), nullable=False)
-    number_key: Mapped[str] = mapped_column(String(40), nullable=False, unique=True)
+    number_key: Mapped[str] = mapped_column(String(40), nullable=False, unique=True)  # YYMM-NNNN, numbers.py
     case_id: Mapped[str] = mapped_column(ID, nullable=False)
     subject: Mapped[str] = mapped_column(String(200), nullable=False)
     description: Mapped[str] = mapped_column(Text, nullable=False)

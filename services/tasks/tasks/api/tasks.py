@@ -60,9 +60,12 @@ def task_summary():
 @blp.response(200, TaskRead)
 @documented("not_found")
 def get_task_by_number(number):
-    """Look a task up by its number: `TSK 2611-0007`, `tsk2611-0007` or `2611-7`"""
-    view = tasks.get_task_by_number(db_session(), number=number, actor=current_identity(),
-                                    default_prefix=rules().prefix)
+    """Look a task up by its number: `TSK 2611-0007`, `tsk2611-0007` or `2611-7`
+
+    The month and counter find the task whatever the prefix typed, also one numbered before a change
+    of `TASK_NUMBER_PREFIX`.
+    """
+    view = tasks.get_task_by_number(db_session(), number=number, actor=current_identity())
     return view, etag(view)
 
 

@@ -52,9 +52,10 @@ def create_task(session: Session, *, case_id: str, fields: dict[str, Any], actor
     require_staff(session, fields.get("assignee_id"), "assignee_id")
     require_staff(session, fields.get("approver_id"), "approver_id")
     period = period_of(now)
-    number = format_number(rules.prefix, period, next_sequence(session, period))
+    sequence = next_sequence(session, period)
     task = Task(
-        id=str(uuid.uuid4()), number=number, number_key=key_of(number), case_id=case.id,
+        id=str(uuid.uuid4()), number=format_number(rules.prefix, period, sequence),
+        number_key=key_of(period, sequence), case_id=case.id,
         subject=fields["subject"], description=description, team_id=fields["team_id"],
         assignee_id=fields.get("assignee_id"), approver_id=fields.get("approver_id"),
         deadline=fields.get("deadline"), blocks_case_closure=fields.get("blocks_case_closure", False),

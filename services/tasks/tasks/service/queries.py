@@ -38,9 +38,9 @@ def get_task(session: Session, *, task_id: str, actor: Identity) -> TaskView:
     return _one(session, _with_case().where(Task.id == task_id))
 
 
-def get_task_by_number(session: Session, *, number: str, actor: Identity, default_prefix: str) -> TaskView:
+def get_task_by_number(session: Session, *, number: str, actor: Identity) -> TaskView:
     require_reader(actor)
-    key = lookup_key(number, default_prefix)
+    key = lookup_key(number)
     if key is None:
         raise task_not_found()
     return _one(session, _with_case().where(Task.number_key == key))
@@ -99,9 +99,9 @@ def _overdue():
 
 
 def _matching(text: str):
-    key = lookup_key(text, "")
+    key = lookup_key(text)
     if key is not None:
-        return Task.number_key.like(f"%{key}")
+        return Task.number_key == key
     pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
     return or_(Task.subject.ilike(pattern, escape="\\"), Task.description.ilike(pattern, escape="\\"))
 

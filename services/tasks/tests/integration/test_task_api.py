@@ -5,8 +5,10 @@ import uuid
 import pytest
 from openapi_spec_validator import validate as validate_spec
 from sqlalchemy import func, select
-from tasks_testkit import case_data, task_body
+from tasks_testkit import Caller, case_data, task_body
 
+from tasks import config
+from tasks.app import build_context, create_app
 from tasks.models import Task
 
 
@@ -36,6 +38,25 @@ def test_task_numbers_follow_each_other_and_are_found_with_or_without_the_space(
     for typed in (second["number"], second["number"].replace(" ", "").lower(), f"{period}-{int(sequence) + 1}"):
         found = as_(world.anders).get(f"/api/v1/tasks/by-number/{typed}")
         assert found.status_code == 200 and found.json["id"] == second["id"], typed
+
+
+def test_after_a_prefix_change_a_number_is_found_with_the_old_prefix_the_new_one_or_none(
+        as_, make_task, tasks_environ, sign_identity, world, open_case):
+    old = make_task()  # TSK
+    renamed = build_context(config.load({**tasks_environ, "TASK_NUMBER_PREFIX": "OPG"}))
+    try:
+        caller = Caller(create_app(renamed.settings, renamed).test_client(), sign_identity, world.anders)
+        new = caller.post(f"/api/v1/cases/{open_case}/tasks", json=task_body(world))
+        assert new.status_code == 201, new.json
+        period, sequence = old["number"].split(" ")[1].split("-")
+        assert new.json["number"] == f"OPG {period}-{int(sequence) + 1:04d}"  # one counter for every prefix
+        for typed, task in ((f"{period}-{int(sequence)}", old), (old["number"], old),
+                            (f"opg{period}-{sequence}", old), (new.json["number"], new.json),
+                            (f"TSK {period}-{int(sequence) + 1}", new.json)):
+            found = caller.get(f"/api/v1/tasks/by-number/{typed}")
+            assert found.status_code == 200 and found.json["id"] == task["id"], typed
+    finally:
+        renamed.database.dispose()
 
 
 def test_an_unknown_number_is_404(as_, world):

@@ -24,12 +24,22 @@ def test_the_month_of_a_number_is_the_danish_month():
 
 @pytest.mark.parametrize("typed", ["TSK 2611-0007", "tsk2611-0007", " Tsk 2611-0007 ", "TSK2611-7", "2611-0007"])
 def test_a_number_is_found_with_or_without_space_prefix_case_and_zeros(typed):
-    assert lookup_key(typed, "TSK") == key_of("TSK 2611-0007") == "TSK2611-0007"
+    assert lookup_key(typed) == key_of("2611", 7) == "2611-0007"
 
 
-@pytest.mark.parametrize("typed", ["", "TSK", "hello", "SAG-2611", "2611"])
+@pytest.mark.parametrize("typed", ["OPG 2611-0007", "opg2611-7", "Ab 2611-0007"])
+def test_a_number_is_found_by_its_month_and_counter_whatever_the_prefix(typed):
+    """The prefix may have changed since the task was numbered (TASK_NUMBER_PREFIX)."""
+    assert lookup_key(typed) == "2611-0007"
+
+
+def test_a_counter_past_four_digits_keeps_its_digits_in_the_key():
+    assert lookup_key(format_number("TSK", "2611", 12345)) == key_of("2611", 12345) == "2611-12345"
+
+
+@pytest.mark.parametrize("typed", ["", "TSK", "hello", "SAG-2611", "2611", "TSK 2611-", "TSK 2611-7x"])
 def test_text_that_is_no_task_number_finds_nothing(typed):
-    assert lookup_key(typed, "TSK") is None
+    assert lookup_key(typed) is None
 
 
 @pytest.mark.parametrize("text", ["se sag", "Se sag!", "SE SAGEN", "se sag SAG 2611-0042", "Se sag, haster! Tak",
