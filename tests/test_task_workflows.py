@@ -124,6 +124,8 @@ def test_support_gives_operations_a_blocking_task_and_closes_the_case_once_it_is
                        approver_id=desk.svend.id, blocks_case_closure=True,
                        description="Printserveren PRN-03 svarer ikke; genstart den og tøm printkøen.")
     assert task["status"] == "registered" and task["case_number"] == case["number"]
+    nowhere = desk.sofie.api.get(f"/api/v1/cases/{uuid.uuid4()}/tasks")
+    assert nowhere.status_code == 404, nowhere.text  # no such case: not an empty list of its tasks
 
     until(lambda: case_of(desk.sofie, case["id"])["open_blocking_tasks"] == 1, "the case to count the task")
     refused = desk.sofie.api.post(f"/api/v1/cases/{case['id']}/close")

@@ -30,10 +30,11 @@ def create_task(fields, case_id):
 @readers_only
 @blp.arguments(CaseTaskQueryArgs, location="query")
 @blp.response(200, TaskPage)
-@documented("not_found")
+@documented("not_found", "unavailable")
 def list_case_tasks(args, case_id):
-    """A case's tasks; `total` is the count for "Opgaver (n)" """
-    return tasks.list_case_tasks(db_session(), case_id=str(case_id), actor=current_identity(), args=args)
+    """A case's tasks; `total` is the count for "Opgaver (n)"; 404 when there is no such case"""
+    return tasks.list_case_tasks(db_session(), case_id=str(case_id), actor=current_identity(), args=args,
+                                 cases=cases())
 
 
 @blp.route("/tasks", methods=["GET"])

@@ -6,13 +6,12 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from servicekit.auth import Identity
 from servicekit.db import utcnow
-from servicekit.errors import Conflict, NotFound
+from servicekit.errors import Conflict
 from servicekit.outbox import record_event
 
 from ..access import require_creator
@@ -23,9 +22,9 @@ from ..gateway import CaseSource
 from ..i18n import _
 from ..models import CaseReplica, Task, TaskNumberCounter
 from ..numbers import format_number, key_of, period_of
+from .cases import known_case
 from .common import TaskView, check_deadline, record_history, view_of
 from .directory import require_staff, require_team
-from .replicas import apply_case
 
 CLOSED_CASE_STATUSES = {"resolved", "closed"}
 
@@ -73,7 +72,7 @@ def create_task(session: Session, *, case_id: str, fields: dict[str, Any], actor
 
 def _open_case(session: Session, case_id: str, cases: CaseSource) -> CaseReplica:
     """The case, share-locked so that a concurrent close waits for this task (and then closes it too)."""
-    case = _locked_replica(session, case_id) or _adopt_case(session, case_id, cases)
+    case = known_case(session, case_id, cases, share_lock=True)
     if case.merged_into_id:
         raise Conflict(_("Case %(number)s has been merged into another case. Add the task there.",
                          number=case.number), merged_into_id=case.merged_into_id)
@@ -81,23 +80,6 @@ def _open_case(session: Session, case_id: str, cases: CaseSource) -> CaseReplica
         raise Conflict(_("Case %(number)s is %(status)s. A task can only be added to an open case; reopen the "
                          "case first.", number=case.number, status=status_label(case.status).lower()))
     return case
-
-
-def _locked_replica(session: Session, case_id: str) -> CaseReplica | None:
-    return session.execute(
-        select(CaseReplica).where(CaseReplica.id == case_id).with_for_update(read=True)
-    ).scalar_one_or_none()
-
-
-def _adopt_case(session: Session, case_id: str, cases: CaseSource) -> CaseReplica:
-    """A case missing from the replica: its events may still be on their way, or there is no such case.
-    The cases service knows; what it answers goes into the replica as its events would (by version)."""
-    session.rollback()  # nothing done yet: hold no connection while the cases service answers
-    data = cases.find_case(case_id)
-    if data is None:
-        raise NotFound(_("There is no such case."), case_id=case_id)
-    apply_case(session, data)
-    return _locked_replica(session, case_id)
 
 
 def next_sequence(session: Session, period: str) -> int:

@@ -17,8 +17,10 @@ from servicekit.pagination import fetch_page, page
 
 from ..access import require_reader
 from ..domain import OPEN_STATUSES, STATES
+from ..gateway import CaseSource
 from ..models import CaseReplica, Task, TaskChange
 from ..numbers import lookup_key
+from .cases import known_case
 from .common import TaskView, task_not_found, view_from_row
 
 
@@ -115,11 +117,16 @@ def task_summary(session: Session, *, actor: Identity) -> dict[str, int]:
     return dict(row._mapping)
 
 
-def list_case_tasks(session: Session, *, case_id: str, actor: Identity, args: dict[str, Any]) -> dict[str, Any]:
-    """A case's tasks; ``total`` is the "Opgaver (n)" count of the case page."""
+def list_case_tasks(session: Session, *, case_id: str, actor: Identity, args: dict[str, Any],
+                    cases: CaseSource) -> dict[str, Any]:
+    """A case's tasks; ``total`` is the "Opgaver (n)" count of the case page.  No such case is 404: tasks
+    prove their case exists, so only a case without any (in this state) is looked up."""
     require_reader(actor)
     statement = _with_case().where(Task.case_id == case_id, Task.status.in_(sorted(STATES[args["state"]])))
-    return _page(session, statement, args)
+    tasks = _page(session, statement, args)
+    if tasks["total"] == 0:
+        known_case(session, case_id, cases)
+    return tasks
 
 
 def task_history(session: Session, *, task_id: str, actor: Identity, args: dict[str, Any]) -> dict[str, Any]:

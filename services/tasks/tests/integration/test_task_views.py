@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import event
-from tasks_testkit import Caller, task_body
+from tasks_testkit import Caller, case_data, task_body
 
 from tasks import config
 from tasks.app import build_context, create_app
@@ -82,7 +82,20 @@ def test_a_cases_tasks_and_their_count_for_opgaver_n(as_, world, tasks, open_cas
     page = as_(world.sofie).get(f"/api/v1/cases/{open_case}/tasks").json
     assert page["total"] == 4 and page["page"] == 1 and page["per_page"] == 50
     assert [t["case_number"] for t in page["items"]] == ["SAG 2611-0042"] * 4
-    assert as_(world.sofie).get(f"/api/v1/cases/{uuid.uuid4()}/tasks").json["total"] == 0
+
+
+def test_a_known_case_without_tasks_lists_none(as_, desk, world):
+    case_id = str(uuid.uuid4())
+    desk.apply("case.created", case_data(case_id, team_id=world.support, actor_id=world.sofie.id))
+    page = as_(world.sofie).get(f"/api/v1/cases/{case_id}/tasks").json
+    assert (page["items"], page["total"]) == ([], 0)
+
+
+def test_the_tasks_of_a_case_unknown_here_are_not_an_empty_list_but_asked_of_the_cases_service(as_, world):
+    """No such case is 404 (tests/test_task_workflows.py, across the gateway); here the gateway is away."""
+    response = as_(world.sofie).get(f"/api/v1/cases/{uuid.uuid4()}/tasks")
+    assert response.status_code == 503, response.json
+    assert response.json["type"] == "/problems/cases-unreachable" and response.headers["Retry-After"] == "5"
 
 
 def test_pages_and_a_page_past_the_end_still_tell_the_total(as_, world, tasks, open_case):
