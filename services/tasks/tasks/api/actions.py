@@ -61,11 +61,16 @@ def return_task(args, task_id):
 @readers_only
 @blp.arguments(CommentCreate)
 @blp.response(201, CommentRead)
-@documented("not_found", "forbidden", "conflict")
+@documented("not_found", "forbidden", "conflict", "stale")
 def add_comment(args, task_id):
-    """Write an internal comment (an external one is 422: write to the user on the case)"""
+    """Write an internal comment (an external one is 422: write to the user on the case)
+
+    A comment is a change of the task (its version grows): send `If-Match: <version>` to refuse writing
+    past a change you have not read.
+    """
     return tasks.add_comment(db_session(), task_id=str(task_id), body=args["body"],
-                             visibility=args["visibility"], actor=current_identity())
+                             visibility=args["visibility"], actor=current_identity(),
+                             expected_version=expected_version())
 
 
 @blp.route("/tasks/<uuid:task_id>/comments", methods=["GET"])

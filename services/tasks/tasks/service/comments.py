@@ -19,7 +19,7 @@ from ..domain import TASK_COMMENTED, TaskStatus
 from ..events import comment_data, task_event
 from ..i18n import _
 from ..models import Task, TaskComment
-from .common import lock_task, record_history, task_not_found, view_of
+from .common import check_version, lock_task, record_history, task_not_found, view_of
 
 
 def refuse_external(case_id: str) -> ValidationFailed:
@@ -29,14 +29,19 @@ def refuse_external(case_id: str) -> ValidationFailed:
                             case_messages=f"/api/v1/cases/{case_id}/messages")
 
 
-def add_comment(session: Session, *, task_id: str, body: str, visibility: str, actor: Identity) -> TaskComment:
+def add_comment(session: Session, *, task_id: str, body: str, visibility: str, actor: Identity,
+                expected_version: int | None) -> TaskComment:
     """A comment is a change of the task: its version grows, so ``task.commented`` is newer than what a
-    subscriber holds, and an ``If-Match`` from before the comment is stale (read what was written first)."""
+    subscriber holds, and an ``If-Match`` from before the comment is stale (read what was written first).
+
+    No task takes an external comment, whoever writes it: that rule is told first, so that everyone learns
+    to write on the case, also a colleague who may not change this task."""
     require_reader(actor)
     task = lock_task(session, task_id)
-    require_changer(actor, task)
     if visibility != "internal":
         raise refuse_external(task.case_id)
+    require_changer(actor, task)
+    check_version(task, expected_version)
     if task.status == TaskStatus.CLOSED:
         raise InvalidTransition(_("The task is closed because its case is closed; nothing more can be written "
                                   "on it."))

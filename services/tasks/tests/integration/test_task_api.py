@@ -152,6 +152,32 @@ def test_an_external_comment_is_422_and_points_to_the_case(as_, make_task, world
     assert as_(world.anders).get(f"/api/v1/tasks/{task['id']}").json["version"] == task["version"]
 
 
+def test_an_external_comment_from_staff_who_may_not_change_the_task_is_422_too(as_, make_task, world, open_case):
+    """That tasks take no external comment is a rule about tasks, told before who the caller is."""
+    task = make_task()  # for drift, made and approved by Sofie: Svend (support) is no party to it
+    external = as_(world.svend).post(f"/api/v1/tasks/{task['id']}/comments",
+                                     json={"body": "Hej bruger, vi kigger på det.", "visibility": "external"})
+    assert external.status_code == 422, external.json
+    assert external.json["case_messages"] == f"/api/v1/cases/{open_case}/messages"
+    internal = as_(world.svend).post(f"/api/v1/tasks/{task['id']}/comments", json={"body": "Jeg kigger med."})
+    assert internal.status_code == 403
+    assert as_(world.svend).get(f"/api/v1/tasks/{task['id']}/comments").json["total"] == 0
+
+
+def test_a_comment_with_a_stale_if_match_is_412_and_not_written(as_, make_task, world):
+    task = make_task()
+    path = f"/api/v1/tasks/{task['id']}"
+    assert as_(world.dorte).patch(path, json={"assignee_id": world.anders.id}).json["version"] == 2
+    stale = as_(world.anders).post(f"{path}/comments", json={"body": "Klar til at gå i gang."},
+                                   headers={"If-Match": '"1"'})
+    assert stale.status_code == 412 and stale.json["current_version"] == 2
+    assert as_(world.anders).get(f"{path}/comments").json["total"] == 0
+    fresh = as_(world.anders).post(f"{path}/comments", json={"body": "Klar til at gå i gang."},
+                                   headers={"If-Match": '"2"'})
+    assert fresh.status_code == 201
+    assert as_(world.anders).get(path).json["version"] == 3
+
+
 def test_comments_are_internal_and_listed_oldest_first(as_, make_task, world):
     task = make_task()
     for body in ("Hvilken printer drejer det sig om?", "PRN-03 på 3. sal."):
