@@ -16,7 +16,7 @@ from servicekit.outbox import record_event
 
 from ..access import require_creator
 from ..descriptions import require_description
-from ..domain import TASK_CREATED, initial_status, status_label
+from ..domain import TASK_CREATED, initial_status
 from ..events import task_event
 from ..gateway import CaseSource
 from ..i18n import _
@@ -25,8 +25,6 @@ from ..numbers import format_number, key_of, period_of
 from .cases import known_case
 from .common import TaskView, check_deadline, record_history, view_of
 from .directory import require_staff, require_team
-
-CLOSED_CASE_STATUSES = {"resolved", "closed"}
 
 
 @dataclass(frozen=True)
@@ -76,9 +74,12 @@ def _open_case(session: Session, case_id: str, cases: CaseSource) -> CaseReplica
     if case.merged_into_id:
         raise Conflict(_("Case %(number)s has been merged into another case. Add the task there.",
                          number=case.number), merged_into_id=case.merged_into_id)
-    if case.status in CLOSED_CASE_STATUSES:
-        raise Conflict(_("Case %(number)s is %(status)s. A task can only be added to an open case; reopen the "
-                         "case first.", number=case.number, status=status_label(case.status).lower()))
+    if case.status == "resolved":
+        raise Conflict(_("Case %(number)s is resolved. A task can only be added to an open case: reopen the case "
+                         "first, then add the task.", number=case.number), case_status=case.status)
+    if case.status == "closed":
+        raise Conflict(_("Case %(number)s is closed, and a closed case cannot be reopened. Open a new case for "
+                         "the work and add the task there.", number=case.number), case_status=case.status)
     return case
 
 

@@ -132,12 +132,21 @@ def test_a_case_missing_here_while_the_cases_service_cannot_be_asked_is_503_with
         assert session.scalar(select(func.count()).select_from(Task)) == 0
 
 
-@pytest.mark.parametrize("status", ["resolved", "closed"])
-def test_a_task_cannot_be_added_to_a_resolved_or_closed_case(as_, desk, world, open_case, status):
+@pytest.mark.parametrize("status, advice", [("resolved", "genåbn sagen først"), ("closed", "opret en ny sag")])
+def test_a_task_cannot_be_added_to_a_resolved_or_closed_case(as_, desk, world, open_case, status, advice):
+    """A resolved case is reopened first; a closed one is final, so the work needs a new case."""
     desk.apply(f"case.{status}", case_data(open_case, status=status, team_id=world.support, version=2))
     response = as_(world.sofie).post(f"/api/v1/cases/{open_case}/tasks", json=task_body(world))
     assert response.status_code == 409
-    assert "SAG 2611-0042" in response.json["detail"]
+    assert "SAG 2611-0042" in response.json["detail"] and advice in response.json["detail"].lower()
+    assert response.json["case_status"] == status
+    assert as_(world.sofie).get(f"/api/v1/cases/{open_case}/tasks?state=any").json["total"] == 0
+
+
+def test_a_resolved_case_refuses_a_task_in_english_with_the_advice_to_reopen_it(as_, desk, world, open_case):
+    desk.apply("case.resolved", case_data(open_case, status="resolved", team_id=world.support, version=2))
+    response = as_(world.sofie, "en").post(f"/api/v1/cases/{open_case}/tasks", json=task_body(world))
+    assert response.status_code == 409 and "reopen the case first" in response.json["detail"]
 
 
 def test_an_external_comment_is_422_and_points_to_the_case(as_, make_task, world, open_case):
