@@ -5,8 +5,10 @@
 * Every member of staff (agents, dispatchers, admins) and the system's services may read tasks.
 * Agents, dispatchers and admins may create tasks; services only read.
 * A task may be changed (assigned, commented, resolved, reopened, returned, edited) by the agents
-  of its team, the team's dispatchers, its creator, its approver, its assignee, and admins.  Team
-  membership comes from the gateway-signed token, so a token without the team cannot act for it.
+  of its team, the team's dispatchers, its creator, its approver, its assignee, and admins.  The
+  assignee may be outside the team (a task returned to its creator, or given to an agent of another
+  team by agreement, seed 001) and must still be able to work it; admins repair.  Team membership
+  comes from the gateway-signed token, so a token without the team cannot act for it.
 * The approver field, once set, may be changed only by the approver or an admin (seed 001:
   "Godkender feltet må IKKE løbende ændres").
 """

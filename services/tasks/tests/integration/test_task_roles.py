@@ -102,6 +102,30 @@ def test_route_answers_each_caller_as_the_table_says(app, as_, sign_identity, wo
         assert response.mimetype == "application/problem+json"
 
 
+def test_an_assignee_outside_the_team_can_work_the_task_and_an_unrelated_agent_cannot(as_, desk, make_task, world):
+    """Drift's task, made by Sofie, given by agreement to Svend of support: he works it to the end, while
+    Kim, in support like him but no party to the task, may only read it."""
+    kim = Person("Kim", Identity(user_id=str(uuid.uuid4()), roles=frozenset({"agent"}),
+                                 team_ids=frozenset({world.support})))
+    desk.apply("user.created", user_data(kim), source="gateway")
+    task = make_task(approver_id=world.anders.id)
+    path = f"/api/v1/tasks/{task['id']}"
+    assert as_(world.dorte).patch(path, json={"assignee_id": world.svend.id}).status_code == 200
+
+    for refused in (as_(kim).patch(path, json={"status": "in_progress"}),
+                    as_(kim).post(f"{path}/comments", json={"body": "Jeg tager den."}),
+                    as_(kim).post(f"{path}/resolve", json={"solution": "Klaret af Kim."}),
+                    as_(kim).post(f"{path}/return", json={})):
+        assert refused.status_code == 403, refused.json
+    assert as_(kim).get(path).status_code == 200
+
+    assert as_(world.svend).patch(path, json={"status": "in_progress"}).status_code == 200
+    assert as_(world.svend).post(f"{path}/comments", json={"body": "Genstartet; tester nu."}).status_code == 201
+    solved = as_(world.svend).post(f"{path}/resolve", json={"solution": "Printserveren kører igen."})
+    assert solved.status_code == 200, solved.json
+    assert (solved.json["status"], solved.json["assignee_id"]) == ("resolved", world.svend.id)
+
+
 def test_a_requester_sees_no_task_even_in_lists(as_, make_task, world, open_case):
     make_task()
     for path in ("/api/v1/tasks?view=all", f"/api/v1/cases/{open_case}/tasks"):
