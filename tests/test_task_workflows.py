@@ -124,6 +124,8 @@ def test_support_gives_operations_a_blocking_task_and_closes_the_case_once_it_is
                        approver_id=desk.svend.id, blocks_case_closure=True,
                        description="Printserveren PRN-03 svarer ikke; genstart den og tøm printkøen.")
     assert task["status"] == "registered" and task["case_number"] == case["number"]
+    assert_a_thin_description_is_refused(desk, case["id"])
+    assert_found_by_its_number_with_the_space(desk.dorte, task)
     nowhere = desk.sofie.api.get(f"/api/v1/cases/{uuid.uuid4()}/tasks")
     assert nowhere.status_code == 404, nowhere.text  # no such case: not an empty list of its tasks
 
@@ -152,11 +154,38 @@ def test_support_gives_operations_a_blocking_task_and_closes_the_case_once_it_is
     mail = system.mailbox.wait_for(lambda m: desk.svend.email in m["X-Test-Rcpt-To"]
                                    and task["number"] in m["Subject"], timeout=30)
     assert "Printserveren er genstartet" in mail.get_body(("plain",)).get_content()
+    notice = until(lambda: resolution_notice(desk.svend, task["id"]), "the approver's in-app notice")
+    assert (notice["task_number"], notice["case_id"], notice["read"]) == (task["number"], case["id"], False)
 
     until(lambda: case_of(desk.sofie, case["id"])["open_blocking_tasks"] == 0, "the task to stop blocking")
     closed = desk.sofie.api.post(f"/api/v1/cases/{case['id']}/close")
     assert closed.status_code == 200, closed.text
     until(lambda: task_of(desk.sofie, task["id"])["status"] == "closed", "the task to close with its case")
+
+
+def assert_a_thin_description_is_refused(desk: Desk, case_id: str) -> None:
+    """Seed 001: "se sag" is not a description; nothing is made."""
+    before = desk.sofie.api.get(f"/api/v1/cases/{case_id}/tasks", params={"state": "any"}).json()["total"]
+    thin = desk.sofie.api.post(f"/api/v1/cases/{case_id}/tasks", json={
+        "subject": "Printer", "team_id": desk.drift, "description": "se sag"})
+    assert thin.status_code == 422 and thin.headers["Content-Type"].startswith("application/problem+json")
+    assert "description" in thin.json()["errors"] and "kollega" in thin.json()["detail"]
+    assert desk.sofie.api.get(f"/api/v1/cases/{case_id}/tasks", params={"state": "any"}).json()["total"] == before
+
+
+def assert_found_by_its_number_with_the_space(person: Person, task: dict) -> None:
+    """Ctrl O, TSK<nr>: typed as shown (``TSK 2611-0007``, the space sent as %20) or as its month and counter."""
+    for typed in (task["number"], task["number"].split(" ", 1)[1]):
+        found = person.api.get(f"/api/v1/tasks/by-number/{typed}")
+        assert found.status_code == 200 and found.json()["id"] == task["id"], (typed, found.text)
+
+
+def resolution_notice(person: Person, task_id: str) -> dict | None:
+    """The "task resolved" notice among ``person``'s unread in-app notifications."""
+    response = person.api.get("/api/v1/notifications", params={"unread": "true", "per_page": 200})
+    assert response.status_code == 200, response.text
+    return next((n for n in response.json()["items"] if n["kind"] == "task_resolved" and n["task_id"] == task_id),
+                None)
 
 
 def ids_of(response) -> list[str]:
