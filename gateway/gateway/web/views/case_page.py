@@ -49,11 +49,12 @@ def render_case_page(case_id, *, draft: dict | None = None, status: int = 200):
            *(m.get("author_id") for m in conversation["messages"] if not m.get("author_name"))]
     named = ids_to_name(context.get("history", []))
     ids += [t.get("assignee_id") for t in context.get("tasks", [])]
+    ids += [t.get(k) for t in context.get("history_tasks", []) for k in ("created_by", "resolved_by")]
     context["people"] = people_names([*ids, *named["people"]])
     if tab == "historik":
         context["history_lines"] = history_lines(context["history"], Names(
             people=context["people"], teams=context["team_names"], cases=case_numbers(named["cases"]),
-            organisations=organisation_names(named["organisations"])))
+            organisations=organisation_names(named["organisations"])), context["history_tasks"])
     return render_template("web/case_page.html", **context), status
 
 
@@ -92,6 +93,7 @@ def load_staff_part(case: dict, tab: str, overview: dict) -> dict:
     }
     if tab == "historik":
         part["history"] = api.get(f"/api/v1/cases/{case_id}/history", {"per_page": 200}).items
+        part["history_tasks"] = all_tasks(case_id, tasks)
     if tab == "detaljer":
         part["children"] = api.get("/api/v1/cases", {"parent_id": case_id, "view": "all", "status": "any",
                                                      "per_page": 100}).items
@@ -102,6 +104,14 @@ def load_staff_part(case: dict, tab: str, overview: dict) -> dict:
         merged = api.get(f"/api/v1/cases/{case['merged_into_id']}")
         part["merged_into"] = merged.data if merged.ok else None
     return part
+
+
+def all_tasks(case_id, first_page: dict) -> list[dict]:
+    """Every task of the case: the overview's page, or (more tasks than it holds) all of them in one call."""
+    items = list(first_page.get("items") or [])
+    if (first_page.get("total") or 0) <= len(items):
+        return items
+    return page_api().get(f"/api/v1/cases/{case_id}/tasks", {"per_page": 200}).items
 
 
 def reply_templates(case: dict) -> list[dict]:

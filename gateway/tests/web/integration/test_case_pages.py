@@ -186,3 +186,20 @@ def test_the_breadcrumbs_put_the_design_systems_chevron_between_the_crumbs(brows
         assert [chevron in crumb for crumb in crumbs] == [False, True, True], path
     assert client.get("/static/vendor/dkfds/img/all-svg-icons.svg").status_code == 200
 
+
+def _description(page: str) -> str:
+    entry = page[page.index("web-message-description"):]
+    return entry[:entry.index("</header>")]
+
+
+def test_the_description_tells_when_the_case_was_created_never_a_status(browser_of, stack):
+    rita = browser_of("rita")
+    case_id = create_case(rita)
+    head = _description(text(rita.get(f"/sager/{case_id}", headers=HTML)))
+    assert "Rita Rekvirent</span>" in head and '<span class="web-message-event">oprettede sagen</span>' in head
+    assert stack.api("POST", f"/api/v1/cases/{case_id}/resolve", user=stack.people["anne"],
+                     json={"solution": "Genstart printeren."}).status_code == 200
+    head = _description(text(rita.get(f"/sager/{case_id}", headers=HTML)))
+    assert "oprettede sagen" in head and "<time" in head
+    for status_like in ("Registreret", "Udført", "web-label", "badge"):
+        assert status_like not in head, status_like
