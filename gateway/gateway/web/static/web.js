@@ -127,6 +127,11 @@
     });
   }
 
+  /* A chart over time that is wider than its card (on a phone) opens at its newest days or weeks, on the right. */
+  function newestChartsLast(scope) {
+    scope.querySelectorAll("[data-newest-last]").forEach(function (box) { box.scrollLeft = box.scrollWidth; });
+  }
+
   /* A form with an error summary: move focus to it, so screen readers hear what went wrong. */
   function focusErrors() {
     var summary = document.querySelector("[data-error-summary]");
@@ -138,6 +143,7 @@
     quickOpen();
     fileDrops(document);
     replyTemplates(document);
+    newestChartsLast(document);
     shareChosen();
     focusErrors();
     document.body.addEventListener("htmx:afterSwap", function (event) { fileDrops(event.target); });
