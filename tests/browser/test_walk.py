@@ -266,4 +266,6 @@ def speak_english(rita, number: str) -> None:
     expect(rita.page.get_by_text(number)).to_have_count(0)  # resolved: not among the open ones
     rita.page.get_by_label("Show").select_option(label="All")
     expect(rita.page.get_by_text(number)).to_be_visible()
+    # the filter was swapped in by htmx: the view tabs carry it along
+    expect(rita.page.get_by_role("link", name="Shared with me")).to_have_attribute("href", re.compile(r"vis=alle"))
     rita.checked("12-my-cases-english")
