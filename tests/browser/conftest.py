@@ -20,7 +20,13 @@ from servicekit.testing.servers import on_ci
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+# In Danish like its users: the browser's own parts of a page (a file input's "Vælg filer", a date field's
+# dd.mm.åååå) come from Chromium's locale (Debian's chromium-l10n), the pages' language from Accept-Language.
+BROWSER_LANGUAGE = "da-DK"
+ACCEPT_LANGUAGE = "da-DK,da;q=0.9"
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  f"--lang={BROWSER_LANGUAGE}", "--accept-lang=da-DK,da"]
+CHROMIUM_DANISH = Path(os.environ.get("CHROMIUM_LOCALES", "/usr/lib/chromium/locales")) / "da.pak"
 AXE = ROOT / "gateway" / "node_modules" / "axe-core" / "axe.min.js"
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
 ADMIN_EMAIL, ADMIN_PASSWORD = "admin@browser.test", "Browser-Admin-Password-1"
@@ -50,6 +56,8 @@ def embedded(tmp_path_factory):
         if on_ci():
             pytest.fail(f"CI=true and {CHROMIUM} is not installed", pytrace=False)
         pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium chromium-driver)")
+    if not CHROMIUM_DANISH.exists():
+        pytest.fail(f"Chromium has no Danish ({CHROMIUM_DANISH}): apt-get install chromium-l10n", pytrace=False)
     folder = tmp_path_factory.mktemp("embedded")
     ports = {name: free_port() for name in ("gateway", "cases", "tasks", "notify", "sla")}
     env = {k: v for k, v in os.environ.items() if not k.endswith("DATABASE_URL") and k != "AMQP_URL"}
@@ -124,7 +132,9 @@ def browser(embedded):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        # on Linux Chromium takes its own language from the environment (LANGUAGE) before --lang
+        environment = {**os.environ, "LANGUAGE": "da_DK:da"}
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS, env=environment)
         yield chromium
         chromium.close()
 
@@ -133,7 +143,8 @@ class Person:
     """One user in a browser context of their own (their own cookies), checked with axe on every page."""
 
     def __init__(self, browser, system: Embedded, key: str, accessibility: list, viewport: dict | None = None):
-        self.context = browser.new_context(viewport=viewport or DESKTOP, locale="da-DK")
+        self.context = browser.new_context(viewport=viewport or DESKTOP, locale=BROWSER_LANGUAGE,
+                                           extra_http_headers={"Accept-Language": ACCEPT_LANGUAGE})
         self.page = self.context.new_page()
         self.system = system
         self.user = system.people[key]

@@ -53,6 +53,9 @@ def test_a_case_walks_from_the_requester_through_support_and_drift_to_resolved(p
     rita.page.goto(case_url)
     rita.checked()
     expect(rita.page.locator(".web-side-box").first).to_contain_text("Udført")
+    description = rita.page.locator(".web-message-description header")
+    expect(description).to_contain_text("oprettede sagen")  # an event with its time, never a status
+    expect(description).not_to_contain_text("Registreret")
 
     quick_open_with_ctrl_o(anne, number, case_url)
     visit_statistics_and_notifications(anne)
@@ -61,6 +64,16 @@ def test_a_case_walks_from_the_requester_through_support_and_drift_to_resolved(p
     assert not accessibility_findings, accessibility_findings
     csp_errors = rita.csp_errors + rasmus.csp_errors + anne.csp_errors + dennis.csp_errors
     assert not csp_errors, f"a page broke the Content-Security-Policy: {csp_errors}"
+
+
+def in_place(someone, act, announced: str) -> None:
+    """act() changes the case or task without loading a new page: htmx swaps in the part it changed, and the
+    outcome is announced in the page's live region."""
+    someone.page.evaluate("() => { window.webSamePage = true; }")
+    act()
+    expect(someone.page.locator("#messages[aria-live=polite]")).to_contain_text(announced)
+    someone.checked()
+    assert someone.page.evaluate("() => window.webSamePage === true"), f"{someone.page.url} was loaded again"
 
 
 def create_case_with_attachment(rita, tmp_path) -> tuple[str, str]:
@@ -93,10 +106,14 @@ def see_case_in_my_cases(rita, number: str) -> None:
 
 
 def reply(rita, text: str) -> None:
-    rita.page.get_by_label("Dit svar").fill(text)
-    rita.page.get_by_role("button", name="Send", exact=True).click()
-    rita.checked()
-    expect(rita.page.get_by_text(text)).to_be_visible()
+    page = rita.page
+    expect(page.locator(".breadcrumbs .icon-svg")).to_have_count(2)  # DKFDS's chevron between the crumbs
+    page.get_by_label("Dit svar").fill(text)
+    send = page.get_by_role("button", name="Send", exact=True)
+    in_place(rita, send.click, "Dit svar er sendt.")
+    expect(page.get_by_text(text)).to_be_visible()
+    expect(send).to_be_focused()  # focus stays where the requester was
+    expect(page.get_by_label("Dit svar")).to_have_value("")
 
 
 def share_with_colleague(rita, name: str) -> None:
@@ -105,8 +122,7 @@ def share_with_colleague(rita, name: str) -> None:
     page.get_by_role("button", name="Søg", exact=True).click()
     page.get_by_label(re.compile(name)).check(timeout=TIMEOUT)
     expect(page.locator("[data-share-chosen]")).to_contain_text(name)
-    page.get_by_role("button", name="Del", exact=True).click()
-    rita.checked()
+    in_place(rita, page.get_by_role("button", name="Del", exact=True).click, "Sagen er delt med 1")
     expect(page.locator(".web-followers")).to_contain_text(name)
 
 
@@ -129,23 +145,21 @@ def pick_from_the_queue(anne, number: str) -> None:
     expect(link).to_be_visible(timeout=TIMEOUT)
     link.click()
     anne.checked()
-    anne.page.get_by_role("button", name="Overtag sagen").click()
-    anne.checked()
+    in_place(anne, anne.page.get_by_role("button", name="Overtag sagen").click, "Du er nu sagsbehandler på sagen.")
     expect(anne.page.locator(".web-facts").first).to_contain_text("Anne Support")
 
 
 def write_internal_note(anne, text: str) -> None:
     form = anne.page.locator("form.web-writer-internal")
     form.get_by_label("Intern note").fill(text)
-    form.get_by_role("button", name="Gem intern note").click()
-    anne.checked()
+    in_place(anne, form.get_by_role("button", name="Gem intern note").click, "Den interne note er gemt.")
     expect(anne.page.locator(".web-message-internal").filter(has_text=text)).to_be_visible()
 
 
 def write_external_reply(anne, text: str) -> None:
     form = anne.page.locator("form.web-writer-external")
     form.get_by_label("Besked til rekvirenten").fill(text)
-    form.get_by_role("button", name="Send svar til rekvirenten").click()
+    in_place(anne, form.get_by_role("button", name="Send svar til rekvirenten").click, "Dit svar er sendt.")
     anne.checked("06-sag-agent")
     expect(anne.page.locator(".web-message-external").filter(has_text=text)).to_be_visible()
 
@@ -158,7 +172,7 @@ def create_task_for_drift(anne) -> None:
     form.get_by_label("Emne").fill("Genstart lønserveren")
     form.get_by_label("Beskrivelse").fill("Lønserveren svarer med fejl 500; genstart den og tjek loggen.")
     form.get_by_label("Team").select_option(label="Drift")
-    form.get_by_role("button", name="Opret opgave").click()
+    in_place(anne, form.get_by_role("button", name="Opret opgave").click, "er oprettet.")
     anne.checked("07-opgaver-paa-sag")
     expect(page.get_by_role("link", name="Genstart lønserveren")).to_be_visible()
     expect(page.get_by_role("link", name=re.compile(r"Opgaver \(1\)"))).to_be_visible()
@@ -241,8 +255,7 @@ def resolve_task_as_drift(dennis) -> None:
     link.click()
     dennis.checked("09-opgave")
     page.get_by_label("Løsning").fill("Serveren er genstartet, og fejlen er væk.")
-    page.get_by_role("button", name="Markér opgaven som løst").click()
-    dennis.checked()
+    in_place(dennis, page.get_by_role("button", name="Markér opgaven som løst").click, "Opgaven er løst.")
     expect(page.locator(".web-case-meta")).to_contain_text("Løst")
 
 
@@ -251,9 +264,12 @@ def resolve_case(anne, case_url: str) -> None:
     page.goto(case_url)
     anne.checked()
     page.get_by_label("Løsning").fill("Lønserveren er genstartet; prøv igen.")
-    page.get_by_role("button", name="Markér som udført").click()
+    in_place(anne, page.get_by_role("button", name="Markér som udført").click, "Sagen er udført.")
     anne.checked("10-sag-udfoert")
     expect(page.locator(".web-side-box").first).to_contain_text("Udført")
+    page.goto(case_url + "?fane=historik")
+    anne.checked()
+    expect(page.locator(".web-timeline")).to_contain_text("løste opgaven")  # the task's events are in the history
 
 
 def speak_english(rita, number: str) -> None:
@@ -266,4 +282,6 @@ def speak_english(rita, number: str) -> None:
     expect(rita.page.get_by_text(number)).to_have_count(0)  # resolved: not among the open ones
     rita.page.get_by_label("Show").select_option(label="All")
     expect(rita.page.get_by_text(number)).to_be_visible()
+    # the filter was swapped in by htmx: the view tabs carry it along
+    expect(rita.page.get_by_role("link", name="Shared with me")).to_have_attribute("href", re.compile(r"vis=alle"))
     rita.checked("12-my-cases-english")

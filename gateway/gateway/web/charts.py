@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from math import ceil, log10
 
 WIDTH, BAR_HEIGHT, GAP, LABEL_WIDTH = 640, 24, 8, 200
-PLOT_HEIGHT, AXIS_BOTTOM, LEFT, TOP = 220, 40, 44, 14
+PLOT_HEIGHT, AXIS_BOTTOM, LEFT, RIGHT, TOP = 220, 40, 44, 44, 14
 MAX_AXIS_LABELS = 8
 BASELINE = TOP + PLOT_HEIGHT  # y of the value 0 in column charts (SVG y grows downwards)
 
@@ -83,7 +83,7 @@ def columns(title: str, labels: list[str], series: list[Series], *, stacked: boo
     totals = [sum(s.values[i] for s in series) if stacked else max((s.values[i] for s in series), default=0)
               for i in range(len(labels))]
     top = nice_maximum(max(totals, default=0))
-    plot_width = WIDTH - LEFT - 10
+    plot_width = WIDTH - LEFT - RIGHT
     slot = plot_width / max(len(labels), 1)
     chart.ticks = _ticks(top)
     for i, label in enumerate(labels):
@@ -112,8 +112,9 @@ def _add_column(chart: Chart, series: list[Series], i: int, x0: float, slot: flo
 
 
 def _ticks(top: float) -> list[dict]:
+    """The value axis, labelled on both sides: on a phone the chart scrolls, and opens at its newest (right) end."""
     return [{"y": round(BASELINE - PLOT_HEIGHT * step / 4, 1), "text": _number(top * step / 4), "x1": LEFT,
-             "label_x": LEFT - 6} for step in range(0, 5)]
+             "x2": WIDTH - RIGHT, "label_x": LEFT - 6, "right_label_x": WIDTH - RIGHT + 6} for step in range(0, 5)]
 
 
 def _number(value: float) -> str:

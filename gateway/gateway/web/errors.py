@@ -6,6 +6,7 @@ The handlers are the blueprint's own, so the API's answers stay problem+json.
 from __future__ import annotations
 
 import logging
+from urllib.parse import urlsplit
 
 from flask import redirect, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
@@ -14,10 +15,11 @@ from werkzeug.exceptions import HTTPException
 from servicekit import errors
 from servicekit.web import problem_response
 
+from .. import webauth
 from ..i18n import _
 from ..security import UPLOAD_PAGES
 from .blueprint import bp
-from .pages import PageError, SignInAgain
+from .pages import PageError, SignInAgain, is_htmx, swaps_in_place
 from .uploads import too_large_body
 from .viewer import viewer
 from .views.case_page import render_case_page
@@ -34,7 +36,10 @@ def _page(status: int, message: str | None):
         413: _("The file is too large"),
     }
     title = titles.get(status, _("Something went wrong"))
-    return render_template("web/error.html", status=status, title=title, message=message), status
+    page = render_template("web/error.html", status=status, title=title, message=message)
+    if swaps_in_place():  # an action swapped in place failed: its error page takes the place of the page
+        return page, status, {"HX-Retarget": "body", "HX-Reswap": "innerHTML"}
+    return page, status
 
 
 @bp.errorhandler(PageError)
@@ -44,6 +49,9 @@ def on_page_error(err: PageError):
 
 @bp.errorhandler(SignInAgain)
 def on_sign_in_again(_err: SignInAgain):
+    if is_htmx():  # as webauth.login_required answers htmx: the browser goes to the log-in page, not a part of it
+        page_path = urlsplit(request.headers.get("HX-Current-URL") or "").path
+        return "", 401, {"HX-Redirect": url_for("web.login", next=webauth.safe_next(page_path))}
     return redirect(url_for("web.login", next=request.full_path.rstrip("?")))
 
 

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from ..i18n import _
 from . import labels
 from .client import page_api
-from .formatting import when
+from .formatting import parse_time, when
 
 # Kept by the service for its own use; the timeline says the same with the status and its actor.
 HIDDEN_FIELDS = frozenset({"updated_at", "updated_by", "version", "handed_over_by_id", "open_blocking_tasks"})
@@ -40,6 +41,8 @@ class HistoryLine:
     old: str = ""
     new: str = ""
     sentence: str | None = None  # what happened, for entries that are no field change
+    task_id: str | None = None  # a task's event: the task the sentence is about, linked after it
+    task_name: str = ""
 
 
 def ids_to_name(entries: Iterable[dict]) -> dict[str, set[str]]:
@@ -77,10 +80,30 @@ def organisation_names(ids: Iterable[str]) -> dict[str, str]:
     return names
 
 
-def history_lines(entries: Iterable[dict], names: Names) -> list[HistoryLine]:
-    """The timeline, newest first."""
+def history_lines(entries: Iterable[dict], names: Names, tasks: Iterable[dict] = ()) -> list[HistoryLine]:
+    """The timeline, newest first: the case's own entries (oldest first from the API) and its tasks' events."""
     lines = [line for entry in entries if (line := history_line(entry, names)) is not None]
-    return lines[::-1]
+    return sorted([*task_lines(tasks), *lines[::-1]], key=_moment, reverse=True)  # stable: ties stay newest first
+
+
+def task_lines(tasks: Iterable[dict]) -> list[HistoryLine]:
+    """A task's main events, read off the case's task list (one call for all tasks): created, and resolved.
+
+    The task's own history (comments, reassignments, reopenings) stays on the task's page."""
+    lines = []
+    for task in tasks:
+        name = f"{task.get('number') or ''} {task.get('subject') or ''}".strip()
+        about = {"task_id": task.get("id"), "task_name": name}
+        lines.append(HistoryLine(at=task.get("created_at"), actor_id=task.get("created_by"),
+                                 sentence=_("created the task"), **about))
+        if task.get("resolved_at"):
+            lines.append(HistoryLine(at=task["resolved_at"], actor_id=task.get("resolved_by"),
+                                     sentence=_("resolved the task"), **about))
+    return lines
+
+
+def _moment(line: HistoryLine) -> datetime:
+    return parse_time(line.at) or datetime.min.replace(tzinfo=UTC)
 
 
 def history_line(entry: dict, names: Names) -> HistoryLine | None:

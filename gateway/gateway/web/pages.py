@@ -28,6 +28,12 @@ def is_htmx() -> bool:
     return request.headers.get("HX-Request") == "true"
 
 
+def swaps_in_place() -> bool:
+    """An action posted by htmx (a form with ``hx-boost``): answered with the part of the page it changed,
+    which htmx swaps in place; a plain form post is redirected to the page instead (post/redirect/get)."""
+    return is_htmx() and request.method != "GET"
+
+
 def need(result: ApiResult, *, not_found: str | None = None) -> ApiResult:
     """The answer if it succeeded; otherwise the page fails the way the API did."""
     if result.ok:
@@ -42,6 +48,14 @@ def need(result: ApiResult, *, not_found: str | None = None) -> ApiResult:
 def back_to(endpoint: str, **values: Any) -> Response:
     """After a form post: back to a page (303, so a reload never posts twice)."""
     return redirect(url_for(endpoint, **values), code=303)
+
+
+def leave_to(url: str) -> Response:
+    """After an action that ends on another page: htmx is told to go there (``HX-Redirect``), a form post is
+    redirected (303)."""
+    if swaps_in_place():
+        return Response(status=200, headers={"HX-Redirect": url})
+    return redirect(url, code=303)
 
 
 def report(result: ApiResult, success: str) -> bool:

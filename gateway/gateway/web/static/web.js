@@ -82,6 +82,8 @@
   /* Reply templates: choosing one puts its text in the reply box. */
   function replyTemplates(scope) {
     scope.querySelectorAll("[data-template-target]").forEach(function (select) {
+      if (select.dataset.ready) { return; }
+      select.dataset.ready = "1";
       select.addEventListener("change", function () {
         var option = select.options[select.selectedIndex];
         var target = document.getElementById(select.dataset.templateTarget);
@@ -94,15 +96,16 @@
   }
 
   /* Sharing (seed 000): people ticked in the search results are listed under "Vil blive delt med" and stay
-     chosen while the search changes (each carries its own hidden field; the server ignores duplicates). */
+     chosen while the search changes (each carries its own hidden field; the server ignores duplicates). The
+     list is looked up at each change: an action on the case swaps the side boxes, list included. */
   function shareChosen() {
-    var chosen = document.querySelector("[data-share-chosen]");
-    if (!chosen) { return; }
-    var none = chosen.querySelector("[data-share-none]");
-    function refresh() { none.hidden = chosen.querySelectorAll("[data-user]").length > 0; }
+    function refresh(chosen) {
+      chosen.querySelector("[data-share-none]").hidden = chosen.querySelectorAll("[data-user]").length > 0;
+    }
     document.addEventListener("change", function (event) {
       var box = event.target;
-      if (!box.matches || !box.matches("input[name=user_ids][type=checkbox]")) { return; }
+      var chosen = document.querySelector("[data-share-chosen]");
+      if (!chosen || !box.matches || !box.matches("input[name=user_ids][type=checkbox]")) { return; }
       var existing = chosen.querySelector('[data-user="' + box.value + '"]');
       if (box.checked && !existing) {
         var item = document.createElement("li");
@@ -117,14 +120,60 @@
       } else if (!box.checked && existing) {
         existing.remove();
       }
-      refresh();
+      refresh(chosen);
     });
     document.body.addEventListener("htmx:afterSwap", function () {
+      var chosen = document.querySelector("[data-share-chosen]");
+      if (!chosen) { return; }
       chosen.querySelectorAll("[data-user]").forEach(function (item) {
         var box = document.getElementById("share-" + item.dataset.user);
         if (box) { box.checked = true; }
       });
     });
+  }
+
+  /* Actions swapped in place (forms with hx-boost inside a .web-swapped part): the form that was sent is
+     remembered, and after the swap focus goes back to it (its button), or to the part itself when the action
+     made the form go away, so keyboard and screen reader users stay where they were. The outcome is read out
+     from the page's live region (#messages). A refused form (422, or 413 for files too large together) is
+     swapped in with its error summary, which takes the focus; an error page (HX-Retarget) replaces the page. */
+  function inPlaceActions() {
+    var sent = null;
+    function formsLike(part, action) {
+      return Array.prototype.filter.call(part.querySelectorAll("form[hx-boost]"), function (form) {
+        return form.getAttribute("action") === action;
+      });
+    }
+    document.body.addEventListener("htmx:beforeRequest", function (event) {
+      var form = event.detail.elt;
+      var part = form.tagName === "FORM" && form.closest(".web-swapped");
+      if (part) {
+        var action = form.getAttribute("action");
+        sent = {action: action, index: formsLike(part, action).indexOf(form)};
+      }
+    });
+    document.body.addEventListener("htmx:beforeSwap", function (event) {
+      var xhr = event.detail.xhr;
+      if (xhr.status === 422 || xhr.status === 413 || xhr.getResponseHeader("HX-Retarget")) {
+        event.detail.shouldSwap = true;
+        event.detail.isError = false;
+      }
+    });
+    document.body.addEventListener("htmx:afterSettle", function (event) {
+      var part = event.target;
+      if (!part.classList || !part.classList.contains("web-swapped")) { return; }
+      var summary = part.querySelector("[data-error-summary]");
+      if (summary) { summary.focus(); return; }
+      var again = sent && formsLike(part, sent.action)[sent.index];
+      var button = again && again.querySelector("[type=submit]");
+      if (button) { button.focus(); } else { part.focus({preventScroll: true}); }
+      sent = null;
+    });
+  }
+
+  /* A chart over time that is wider than its card (on a phone) opens at its newest days or weeks, on the right. */
+  function newestChartsLast(scope) {
+    scope.querySelectorAll("[data-newest-last]").forEach(function (box) { box.scrollLeft = box.scrollWidth; });
   }
 
   /* A form with an error summary: move focus to it, so screen readers hear what went wrong. */
@@ -138,8 +187,13 @@
     quickOpen();
     fileDrops(document);
     replyTemplates(document);
+    newestChartsLast(document);
     shareChosen();
+    inPlaceActions();
     focusErrors();
-    document.body.addEventListener("htmx:afterSwap", function (event) { fileDrops(event.target); });
+    document.body.addEventListener("htmx:afterSwap", function (event) {
+      fileDrops(event.target);
+      replyTemplates(event.target);
+    });
   });
 })();

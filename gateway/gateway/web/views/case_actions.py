@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import flash, request
+from flask import flash, request, url_for
 
 from ... import webauth
 from ...i18n import _
@@ -10,7 +10,7 @@ from ..blueprint import bp
 from ..client import page_api
 from ..formatting import local_to_rfc3339
 from ..numbers import parse_number
-from ..pages import back_to, changed_fields, form_flag, form_text, patch_as_read, report
+from ..pages import back_to, changed_fields, form_flag, form_text, leave_to, patch_as_read, report, swaps_in_place
 from ..uploads import chosen_files, refusal, upload_attachments
 from ..viewer import viewer
 from .case_page import render_case_page
@@ -20,8 +20,13 @@ EDITABLE = ("title", "status", "priority", "urgency", "impact", "type", "categor
 
 
 def _to_case(case_id, tab: str | None = None, anchor: str | None = None):
+    """Back to the case after an action, on the tab its form was on. An action posted by htmx gets the case's
+    changed part at once, with the flashed outcome; a plain form post is redirected (303) to the page."""
+    tab = tab or request.form.get("fane") or None
+    if swaps_in_place():
+        return render_case_page(case_id, tab=tab)
     values = {"case_id": case_id}
-    if tab:
+    if tab and tab != "samtale":
         values["fane"] = tab
     if anchor:
         values["_anchor"] = anchor
@@ -79,14 +84,14 @@ def case_edit(case_id):
                                                                            "product")}
     if not changes:
         flash(_("Nothing was changed."), "info")
-        return _to_case(case_id, request.form.get("fane") or None)
+        return _to_case(case_id)
     result = patch_as_read(f"/api/v1/cases/{case_id}", changes)
     if result.status == 412:
         flash(_("Someone else changed the case while you had it open. Your change was not saved: "
                 "look at the case again and repeat it."), "error")
     else:
         report(result, _("The case is saved."))
-    return _to_case(case_id, request.form.get("fane") or None)
+    return _to_case(case_id)
 
 
 def _case_by_number(text: str):
@@ -161,7 +166,10 @@ def case_share(case_id):
 @bp.post("/sager/<uuid:case_id>/del/<uuid:user_id>/fjern")
 @webauth.login_required
 def case_unshare(case_id, user_id):
-    report(page_api().delete(f"/api/v1/cases/{case_id}/shares/{user_id}"), _("The case is no longer shared."))
+    removed = report(page_api().delete(f"/api/v1/cases/{case_id}/shares/{user_id}"),
+                     _("The case is no longer shared."))
+    if removed and str(user_id) == viewer().id and not viewer().is_staff:
+        return leave_to(url_for("web.case_list"))  # a follower who left can no longer see the case
     return _to_case(case_id)
 
 

@@ -10,7 +10,7 @@ from ..client import page_api
 from ..directory import people_names, staff, team_names, teams
 from ..history import Names, case_numbers, history_lines, ids_to_name, organisation_names
 from ..labels import CASE_STATUS_EXPLANATIONS, CASE_STATUSES, CASE_TYPES, LEVELS, OPEN_CASE_STATUSES, PRIORITIES
-from ..pages import is_htmx, need
+from ..pages import is_htmx, need, swaps_in_place
 from ..viewer import viewer
 
 TABS = ("samtale", "opgaver", "historik", "detaljer")
@@ -27,14 +27,16 @@ def case_page(case_id):
     return render_case_page(case_id)
 
 
-def render_case_page(case_id, *, draft: dict | None = None, status: int = 200):
-    """The case page; ``draft`` is a reply that was not sent (its ``visibility``, ``body`` and ``error``),
-    shown again in its own form so nothing the user wrote is lost."""
+def render_case_page(case_id, *, tab: str | None = None, draft: dict | None = None, status: int = 200):
+    """The case page on a tab (else the one in the address); ``draft`` is a reply that was not sent (its
+    ``visibility``, ``body`` and ``error``), shown again in its own form so nothing the user wrote is lost.
+    An action posted by htmx gets only the part of the page its actions change, with the flashed outcome."""
     user = viewer()
     # One composed call: the case, its messages, SLA and (for staff) tasks, fetched by the gateway in parallel.
     overview = need(page_api().get(f"/api/v1/cases/{case_id}/overview")).data
     case = overview["case"]
-    tab = request.args.get("fane") if user.is_staff and request.args.get("fane") in TABS else "samtale"
+    tab = tab or request.args.get("fane")
+    tab = tab if user.is_staff and tab in TABS else "samtale"
     only_attachments = request.args.get("kun") == "bilag"
     conversation = load_conversation(case_id, overview.get("messages"), only_attachments)
     context = {
@@ -49,11 +51,15 @@ def render_case_page(case_id, *, draft: dict | None = None, status: int = 200):
            *(m.get("author_id") for m in conversation["messages"] if not m.get("author_name"))]
     named = ids_to_name(context.get("history", []))
     ids += [t.get("assignee_id") for t in context.get("tasks", [])]
+    ids += [t.get(k) for t in context.get("history_tasks", []) for k in ("created_by", "resolved_by")]
     context["people"] = people_names([*ids, *named["people"]])
     if tab == "historik":
         context["history_lines"] = history_lines(context["history"], Names(
             people=context["people"], teams=context["team_names"], cases=case_numbers(named["cases"]),
-            organisations=organisation_names(named["organisations"])))
+            organisations=organisation_names(named["organisations"])), context["history_tasks"])
+    if swaps_in_place():
+        return render_template("web/partials/swapped.html", swapped_part="web/partials/case_body.html",
+                               **context), status
     return render_template("web/case_page.html", **context), status
 
 
@@ -92,6 +98,7 @@ def load_staff_part(case: dict, tab: str, overview: dict) -> dict:
     }
     if tab == "historik":
         part["history"] = api.get(f"/api/v1/cases/{case_id}/history", {"per_page": 200}).items
+        part["history_tasks"] = all_tasks(case_id, tasks)
     if tab == "detaljer":
         part["children"] = api.get("/api/v1/cases", {"parent_id": case_id, "view": "all", "status": "any",
                                                      "per_page": 100}).items
@@ -102,6 +109,14 @@ def load_staff_part(case: dict, tab: str, overview: dict) -> dict:
         merged = api.get(f"/api/v1/cases/{case['merged_into_id']}")
         part["merged_into"] = merged.data if merged.ok else None
     return part
+
+
+def all_tasks(case_id, first_page: dict) -> list[dict]:
+    """Every task of the case: the overview's page, or (more tasks than it holds) all of them in one call."""
+    items = list(first_page.get("items") or [])
+    if (first_page.get("total") or 0) <= len(items):
+        return items
+    return page_api().get(f"/api/v1/cases/{case_id}/tasks", {"per_page": 200}).items
 
 
 def reply_templates(case: dict) -> list[dict]:

@@ -35,6 +35,7 @@ SORTS = {
     "created_at": _l("Oldest"),
     "priority": _l("Priority"),
 }
+DEFAULT_SORT = "-updated_at"
 BULK_FIELDS = ("status", "team_id", "assignee_id", "priority", "category")
 UNASSIGN = "-"  # the agent choice of the bulk form that takes the agent off the cases
 BULK_RESULT_MAX_AGE = 3600  # seconds the result page of a bulk edit can be reloaded
@@ -50,17 +51,19 @@ def case_list():
     views = case_views()
     view_key = request.args.get("visning") if request.args.get("visning") in views else next(iter(views))
     status_key = request.args.get("vis") if request.args.get("vis") in STATUS_FILTERS else "aaben"
-    sort = request.args.get("sortering") if request.args.get("sortering") in SORTS else "-updated_at"
+    sort = request.args.get("sortering") if request.args.get("sortering") in SORTS else DEFAULT_SORT
     query = (request.args.get("q") or "").strip()
     result = page_api().get("/api/v1/cases", {
         "view": views[view_key][0], "status": STATUS_FILTERS[status_key][0], "q": query, "sort": sort,
         "page": page_number(), "per_page": PER_PAGE,
     })
     people = people_names(c.get("assignee_id") for c in result.items) if viewer().is_staff else {}
+    # what the filter form chose, kept by the view tabs (only what differs from the default)
+    filters = {"vis": status_key, "sortering": sort if sort != DEFAULT_SORT else None, "q": query or None}
     return render_template(
         "web/case_list.html", result=result, views=views, view_key=view_key, status_filters=STATUS_FILTERS,
         status_key=status_key, sorts=SORTS, sort=sort, query=query, page=page_number(), per_page=PER_PAGE,
-        people=people, teams=team_names() if viewer().is_staff else {},
+        filters=filters, people=people, teams=team_names() if viewer().is_staff else {},
         bulk_options=_bulk_options() if viewer().is_staff else None,
     )
 

@@ -11,7 +11,7 @@ from ..client import page_api
 from ..directory import people_names, staff, team_names, teams
 from ..formatting import local_to_rfc3339
 from ..labels import TASK_STATUSES
-from ..pages import back_to, changed_fields, form_text, need, page_number, patch_as_read, report
+from ..pages import back_to, changed_fields, form_text, need, page_number, patch_as_read, report, swaps_in_place
 from ..viewer import viewer
 
 PER_PAGE = 25
@@ -43,19 +43,28 @@ def task_list():
 @bp.get("/opgaver/<uuid:task_id>")
 @webauth.roles_required("staff")
 def task_page(task_id):
+    return render_task_page(task_id)
+
+
+def render_task_page(task_id):
+    """The task page; an action posted by htmx gets only the part its actions change, with the flashed outcome."""
     api = page_api()
     task = need(api.get(f"/api/v1/tasks/{task_id}")).data
     comments = api.get(f"/api/v1/tasks/{task_id}/comments", {"per_page": 200}).items
     comments.sort(key=lambda c: c.get("created_at") or "", reverse=True)
     case = api.get(f"/api/v1/cases/{task['case_id']}")
     ids = [task.get(k) for k in ("assignee_id", "approver_id", "created_by")] + [c.get("author_id") for c in comments]
-    return render_template("web/task_page.html", task=task, comments=comments, case=case.data if case.ok else None,
-                           people=people_names(ids), teams=teams(), team_names=team_names(), agents=staff(),
-                           statuses=TASK_STATUSES, comment_kinds=COMMENT_KINDS)
+    context = {"task": task, "comments": comments, "case": case.data if case.ok else None, "people": people_names(ids),
+               "teams": teams(), "team_names": team_names(), "agents": staff(), "statuses": TASK_STATUSES,
+               "comment_kinds": COMMENT_KINDS}
+    if swaps_in_place():
+        return render_template("web/partials/swapped.html", swapped_part="web/partials/task_body.html", **context)
+    return render_template("web/task_page.html", **context)
 
 
 def _to_task(task_id):
-    return back_to("web.task_page", task_id=task_id)
+    """Back to the task after an action: its changed part for htmx, a redirect (303) for a plain form post."""
+    return render_task_page(task_id) if swaps_in_place() else back_to("web.task_page", task_id=task_id)
 
 
 @bp.post("/opgaver/<uuid:task_id>/tag")

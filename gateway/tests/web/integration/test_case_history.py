@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from webkit import HTML, create_case, csrf_of, text
+from webkit import HTML, create_case, create_task, csrf_of, text
 
 
 def _timeline(page: str) -> str:
@@ -51,3 +51,17 @@ def test_the_history_tab_tells_every_change_in_danish(browser_of, stack):
     assert not re.search(r"[0-9a-f]{8}-[0-9a-f]{4}-", timeline), "an id is shown as it is"
     for raw in ("True", "False", "None", "in_progress", "critical", "solution_message_id", "priority_overridden"):
         assert raw not in timeline, raw
+
+
+def test_the_history_tab_tells_when_the_cases_tasks_were_created_and_resolved(browser_of, stack):
+    rita, anne = browser_of("rita"), browser_of("anne")
+    case_id = create_case(rita)
+    task_id = create_task(anne, case_id, stack.teams["Support"]["id"], "Udskift tromlen i printeren.")
+    assert stack.api("POST", f"/api/v1/tasks/{task_id}/resolve", user=stack.people["anne"],
+                     json={"solution": "Tromlen er skiftet."}).status_code == 200
+    number = stack.api("GET", f"/api/v1/tasks/{task_id}").json["number"]
+    timeline = _timeline(text(anne.get(f"/sager/{case_id}?fane=historik", headers=HTML)))
+    link = f'<a href="/opgaver/{task_id}">{number} Tjek printerserveren</a>'
+    resolved = timeline.index("løste opgaven</span> " + link)
+    assert resolved < timeline.index("oprettede opgaven</span> " + link) < timeline.index("oprettede sagen")
+    assert timeline.count("Anne Support") >= 2

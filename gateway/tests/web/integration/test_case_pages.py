@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from webkit import HTML, create_case, csrf_of, post_message, text
+from webkit import HTML, create_case, create_task, csrf_of, post_message, text
 
 
 def test_a_requester_creates_a_case_with_a_file_and_finds_it_in_my_cases(browser_of):
@@ -168,3 +168,38 @@ def test_a_stale_form_is_refused_and_says_so(browser_of, stack):
         "csrf_token": csrf_of(anne, f"/sager/{case_id}")})
     assert "En anden har ændret sagen" in text(answer)
     assert stack.api("GET", f"/api/v1/cases/{case_id}").json["status"] == "registered"
+
+
+def _breadcrumbs(page: str) -> list[str]:
+    nav = page[page.index('<nav class="breadcrumbs"'):]
+    return re.findall(r'<li class="breadcrumbs__list-item"[^>]*>(.*?)</li>', nav[:nav.index("</nav>")], re.S)
+
+
+def test_the_breadcrumbs_put_the_design_systems_chevron_between_the_crumbs(browser_of, stack):
+    rita, anne = browser_of("rita"), browser_of("anne")
+    case_id = create_case(rita)
+    task_id = create_task(anne, case_id, stack.teams["Support"]["id"], "Se efter papirstop i printeren.")
+    for client, path in ((rita, f"/sager/{case_id}"), (anne, f"/opgaver/{task_id}")):
+        crumbs = _breadcrumbs(text(client.get(path, headers=HTML)))
+        assert len(crumbs) == 3 and "Forside" in crumbs[0], path
+        chevron = 'aria-hidden="true"><use href="/static/vendor/dkfds/img/all-svg-icons.svg#chevron-right">'
+        assert [chevron in crumb for crumb in crumbs] == [False, True, True], path
+    assert client.get("/static/vendor/dkfds/img/all-svg-icons.svg").status_code == 200
+
+
+def _description(page: str) -> str:
+    entry = page[page.index("web-message-description"):]
+    return entry[:entry.index("</header>")]
+
+
+def test_the_description_tells_when_the_case_was_created_never_a_status(browser_of, stack):
+    rita = browser_of("rita")
+    case_id = create_case(rita)
+    head = _description(text(rita.get(f"/sager/{case_id}", headers=HTML)))
+    assert "Rita Rekvirent</span>" in head and '<span class="web-message-event">oprettede sagen</span>' in head
+    assert stack.api("POST", f"/api/v1/cases/{case_id}/resolve", user=stack.people["anne"],
+                     json={"solution": "Genstart printeren."}).status_code == 200
+    head = _description(text(rita.get(f"/sager/{case_id}", headers=HTML)))
+    assert "oprettede sagen" in head and "<time" in head
+    for status_like in ("Registreret", "Udført", "web-label", "badge"):
+        assert status_like not in head, status_like

@@ -42,3 +42,12 @@ def test_the_table_rows_hold_every_number_of_the_chart():
 def test_a_chart_without_figures_is_empty():
     assert columns("x", ["a"], [Series("s", [0], "c")]).empty
     assert horizontal_bars("x", [], []).empty
+
+
+def test_the_value_axis_is_labelled_on_both_sides_of_the_plot():
+    chart = columns("Per day", ["1/11", "2/11"], [Series("Created", [3, 1], "a")])
+    assert [t["text"] for t in chart.ticks] == ["0", "1", "2", "3", "4"]
+    for tick in chart.ticks:
+        assert tick["label_x"] < tick["x1"] < tick["x2"] < tick["right_label_x"] < chart.svg_width
+    rects = [s for s in chart.shapes if s["kind"] == "rect"]
+    assert all(chart.ticks[0]["x1"] <= r["x"] and r["x"] + r["width"] <= chart.ticks[0]["x2"] for r in rects)

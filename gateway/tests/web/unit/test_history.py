@@ -49,3 +49,21 @@ def test_bookkeeping_is_left_out_and_what_is_no_field_is_a_sentence():
     lines = history_lines([{"field": "created", "new": "SAG 1"}, {"field": "status", "old": "registered",
                                                                   "new": "resolved"}], NAMES)
     assert [x.sentence or x.new for x in lines] == ["Udført", "oprettede sagen SAG 1"]  # newest first
+
+
+def test_task_events_take_their_place_in_time_whatever_the_offset_of_their_times():
+    entries = [{"at": "2026-11-20T09:00:00Z", "actor_id": "u1", "field": "created", "new": "SAG 1"},
+               {"at": "2026-11-20T11:00:00Z", "actor_id": "u1", "field": "status", "old": "registered",
+                "new": "resolved"}]
+    tasks = [{"id": "k1", "number": "TSK 2611-0007", "subject": "Genstart", "created_by": "u1",
+              "created_at": "2026-11-20T11:30:00+02:00", "resolved_at": "2026-11-20T10:45:00Z", "resolved_by": "u1"}]
+    lines = history_lines(entries, NAMES, tasks)
+    assert [x.sentence or x.new for x in lines] == ["Udført", "løste opgaven", "oprettede opgaven",
+                                                    "oprettede sagen SAG 1"]
+    assert {(x.task_id, x.task_name) for x in lines if x.task_id} == {("k1", "TSK 2611-0007 Genstart")}
+
+
+def test_an_open_task_has_only_its_creation_in_the_timeline():
+    open_task = {"id": "k2", "number": "TSK 2611-0008", "subject": "Tjek", "created_at": "2026-11-20T09:00:00Z",
+                 "resolved_at": None}
+    assert [x.sentence for x in history_lines([], NAMES, [open_task])] == ["oprettede opgaven"]
