@@ -7,7 +7,7 @@ always passed in.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -310,9 +310,13 @@ class WantedTimer:
 
 
 def case_timers(metrics: Iterable[MetricLike], fired: set[tuple[str, str]], *, status: str,
-                resolved_at: datetime | None, resolved_version: int | None,
+                resolved_at: datetime | None, resolved_version: int | None, auto_closed_versions: Collection[int],
                 auto_close_after: timedelta) -> list[WantedTimer]:
-    """The timers a case needs now: warning and breach of each running clock, and the auto-close."""
+    """The timers a case needs now: warning and breach of each running clock, and the auto-close.
+
+    ``auto_closed_versions``: the resolutions (by the version that resolved the case) whose auto-close
+    has fired; a resolution is closed once, however the still resolved case changes afterwards.
+    """
     wanted: list[WantedTimer] = []
     for metric in metrics:
         if is_settled(metric) or metric.running_since is None or metric.due_at is None:
@@ -322,7 +326,7 @@ def case_timers(metrics: Iterable[MetricLike], fired: set[tuple[str, str]], *, s
         wanted.append(WantedTimer(TimerKind.SLA_BREACH, metric.metric, metric.due_at, {}))
         if metric.warning_at is not None and (TimerKind.SLA_WARNING, metric.metric) not in fired:
             wanted.append(WantedTimer(TimerKind.SLA_WARNING, metric.metric, metric.warning_at, {}))
-    if status == RESOLVED and resolved_at is not None:
+    if status == RESOLVED and resolved_at is not None and resolved_version not in auto_closed_versions:
         wanted.append(WantedTimer(TimerKind.AUTO_CLOSE, "", resolved_at + auto_close_after,
                                   {"case_version": resolved_version, "resolved_at": resolved_at.isoformat()}))
     return wanted

@@ -32,7 +32,7 @@ from ..domain import (
 from ..models import CaseClock, ClockMetric, DirectoryUser, Policy
 from .policies import active_policies, rules_of
 from .snapshots import case_snapshot, parse_time
-from .timers import fire_now, fired_keys, lock_timers, sync_timers
+from .timers import auto_closed_versions, fire_now, fired_keys, lock_timers, sync_timers
 
 MESSAGE_ADDED = "case.message_added"
 
@@ -53,7 +53,8 @@ def on_case_event(session: Session, event: Event, *, auto_close_after: timedelta
         met.append("first_response")
     _publish_met(session, clock, met, timers, now)
     wanted = case_timers(clock.metrics, fired_keys(timers), status=clock.status, resolved_at=clock.resolved_at,
-                         resolved_version=clock.resolved_version, auto_close_after=auto_close_after)
+                         resolved_version=clock.resolved_version, auto_closed_versions=auto_closed_versions(timers),
+                         auto_close_after=auto_close_after)
     sync_timers(session, clock.case_id, timers, wanted)
 
 

@@ -39,6 +39,11 @@ def fired_keys(timers: Iterable[Timer]) -> set[tuple[str, str]]:
     return {(t.kind, t.metric) for t in timers if t.fired_at is not None}
 
 
+def auto_closed_versions(timers: Iterable[Timer]) -> set[int]:
+    """The resolutions (the versions that resolved the case) whose auto-close has fired."""
+    return {t.payload.get("case_version") for t in timers if t.kind == TimerKind.AUTO_CLOSE and t.fired_at is not None}
+
+
 def sync_timers(session: Session, subject_id: str, timers: list[Timer], wanted: Iterable[WantedTimer]) -> None:
     """Make the pending timers of ``subject_id`` exactly ``wanted``: move, add, or cancel."""
     pending = {(t.kind, t.metric): t for t in timers if t.fired_at is None}

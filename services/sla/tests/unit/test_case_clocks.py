@@ -382,3 +382,36 @@ def test_sla_notices_carry_the_clocks_full_state_and_the_case_version_it_reflect
     assert (breach["case_version"], breach["paused"], breach["status"], breach["breached"]) == (
         1, False, "running", True)
     assert breach["remaining_seconds"] == -1 and breach["elapsed_seconds"] == 2 * HOUR + 1
+
+
+def auto_close_notices(sla) -> list[dict]:
+    return [data for kind, data in sla.published() if kind == "sla.case_auto_close_due"]
+
+
+def test_the_auto_close_fires_once_however_the_still_resolved_case_changes_afterwards(sla):
+    created = local(2026, 11, 23, 9, 0)
+    story = CaseStory(created_at=created, priority="high")
+    sla.deliver(story.created(), at=created)
+    sla.deliver(story.resolved(local(2026, 11, 23, 11, 0)), at=local(2026, 11, 23, 11, 0))
+    assert sla.fire(at=local(2026, 11, 30, 11, 0, 1)) == 1
+    for hour, change in ((9, {"open_blocking_tasks": 1}), (10, {"priority": "critical"}),
+                         (11, {"open_blocking_tasks": 0})):
+        sla.deliver(story.change("case.updated", local(2026, 12, 1, hour, 0), **change),
+                    at=local(2026, 12, 1, hour, 0))
+    assert sla.pending_timers(story.id) == []
+    sla.fire(at=local(2026, 12, 30, 9, 0))
+    assert len(auto_close_notices(sla)) == 1
+
+
+def test_a_case_resolved_again_after_its_auto_close_fired_is_due_to_close_with_its_new_version(sla):
+    created = local(2026, 11, 23, 9, 0)
+    story = CaseStory(created_at=created, priority="high")
+    sla.deliver(story.created(), at=created)
+    sla.deliver(story.resolved(local(2026, 11, 23, 11, 0)), at=local(2026, 11, 23, 11, 0))
+    sla.fire(at=local(2026, 11, 30, 11, 0, 1))
+    sla.deliver(story.reopened(local(2026, 11, 30, 12, 0)), at=local(2026, 11, 30, 12, 0))
+    again = story.resolved(local(2026, 11, 30, 13, 0))
+    sla.deliver(again, at=local(2026, 11, 30, 13, 0))
+    sla.fire(at=local(2026, 12, 7, 13, 0, 1))
+    assert [n["case_version"] for n in auto_close_notices(sla)] == [2, again.data["version"]]
+

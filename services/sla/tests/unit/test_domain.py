@@ -82,11 +82,11 @@ def test_a_running_clock_wants_a_warning_and_a_breach_and_a_fired_breach_silence
     apply_status([metric], RULES, old_status="registered", new_status="in_progress", at=T0, resolved_at=T0,
                  fired_breaches=set())
     wanted = case_timers([metric], set(), status="in_progress", resolved_at=None, resolved_version=None,
-                         auto_close_after=timedelta(days=7))
+                         auto_closed_versions=set(), auto_close_after=timedelta(days=7))
     assert {(w.kind, w.due_at) for w in wanted} == {(TimerKind.SLA_BREACH, T0 + timedelta(hours=2)),
                                                    (TimerKind.SLA_WARNING, T0 + timedelta(hours=1))}
     assert case_timers([metric], {(TimerKind.SLA_BREACH, "resolution")}, status="in_progress", resolved_at=None,
-                       resolved_version=None, auto_close_after=timedelta(days=7)) == []
+                       resolved_version=None, auto_closed_versions=set(), auto_close_after=timedelta(days=7)) == []
 
 
 def test_a_paused_clock_wants_no_timers_and_keeps_its_remaining_time():
@@ -95,7 +95,7 @@ def test_a_paused_clock_wants_no_timers_and_keeps_its_remaining_time():
                  at=T0 + timedelta(minutes=30), resolved_at=T0, fired_breaches=set())
     assert metric.running_since is None and metric.consumed_seconds == 1800 and metric.due_at is None
     assert case_timers([metric], set(), status="waiting_requester", resolved_at=None, resolved_version=None,
-                       auto_close_after=timedelta(days=7)) == []
+                       auto_closed_versions=set(), auto_close_after=timedelta(days=7)) == []
 
 
 def test_resolving_meets_the_resolution_and_wants_the_auto_close():
@@ -104,7 +104,7 @@ def test_resolving_meets_the_resolution_and_wants_the_auto_close():
                        resolved_at=T0 + timedelta(hours=3), fired_breaches={"resolution"})
     assert met == ["resolution"] and metric.met_late is True
     [auto_close] = case_timers([metric], set(), status="resolved", resolved_at=T0, resolved_version=4,
-                               auto_close_after=timedelta(days=7))
+                               auto_closed_versions=set(), auto_close_after=timedelta(days=7))
     assert auto_close.kind == TimerKind.AUTO_CLOSE and auto_close.due_at == T0 + timedelta(days=7)
     assert auto_close.payload["case_version"] == 4
 
@@ -116,3 +116,12 @@ def test_an_open_task_with_a_deadline_wants_one_timer_until_that_deadline_has_fi
     assert task_deadline_timer(status="assigned", deadline=deadline, fired_deadlines={deadline}, payload={}) is None
     assert task_deadline_timer(status="resolved", deadline=deadline, fired_deadlines=set(), payload={}) is None
     assert task_deadline_timer(status="assigned", deadline=None, fired_deadlines=set(), payload={}) is None
+
+
+def test_a_fired_auto_close_is_not_wanted_again_for_the_same_resolution_but_is_for_a_later_one():
+    metric = clock()
+    metric.met_at = T0
+    want = {"status": "resolved", "resolved_at": T0, "auto_close_after": timedelta(days=7)}
+    assert case_timers([metric], set(), resolved_version=4, auto_closed_versions={4}, **want) == []
+    [again] = case_timers([metric], set(), resolved_version=6, auto_closed_versions={4}, **want)
+    assert again.kind == TimerKind.AUTO_CLOSE and again.payload["case_version"] == 6
