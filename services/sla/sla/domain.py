@@ -260,13 +260,20 @@ class ClockRules:
 
 
 def apply_status(metrics: Iterable[MetricLike], rules: ClockRules, *, old_status: str, new_status: str,
-                 at: datetime, resolved_at: datetime, fired_breaches: set[str]) -> list[str]:
-    """Move the clocks from ``old_status`` to ``new_status``; return the metrics met by this change."""
+                 at: datetime, resolved_at: datetime, targets: Mapping[str, int],
+                 fired_breaches: set[str]) -> list[str]:
+    """Move the clocks from ``old_status`` to ``new_status``; return the metrics met by this change.
+
+    ``targets`` are the case's targets now (its priority and policy): every clock still counting after
+    the change runs on them, also a resolution clock a reopening brings back after the priority changed
+    while the case was resolved.
+    """
     met: list[str] = []
     runs = metric_runs(new_status, rules.pause_statuses)
     for metric in metrics:
         if metric.stopped_at is not None:
             continue
+        _take_target(metric, targets)
         if new_status == RESOLVED and old_status != RESOLVED and metric.met_at is None:
             # Resolving meets the resolution, and also the first response when none was given: the
             # requester has had an answer (as Dynamics 365 and Zendesk count a case solved unanswered).
@@ -274,6 +281,7 @@ def apply_status(metrics: Iterable[MetricLike], rules: ClockRules, *, old_status
             met.append(metric.metric)
         elif metric.metric == RESOLUTION and old_status == RESOLVED and new_status not in (RESOLVED, CLOSED):
             unmeet(metric, at, runs=runs)
+            _take_target(metric, targets)
         if new_status == CLOSED:
             stop(metric, rules.calendar, at)
         elif metric.met_at is None:
@@ -282,9 +290,10 @@ def apply_status(metrics: Iterable[MetricLike], rules: ClockRules, *, old_status
     return met
 
 
-def retarget(metric: MetricLike, rules: ClockRules, target_seconds: int) -> None:
-    metric.target_seconds = target_seconds
-    plan(metric, rules.calendar, rules.warning_percent)
+def _take_target(metric: MetricLike, targets: Mapping[str, int]) -> None:
+    """A met or stopped clock keeps the target it was measured against."""
+    if not is_settled(metric):
+        metric.target_seconds = targets[metric.metric]
 
 
 def is_agent_response(message: Mapping[str, Any], *, author_roles: Iterable[str] | None,

@@ -25,7 +25,6 @@ from ..domain import (
     pause,
     plan,
     resume,
-    retarget,
     select_policy,
     target_of,
 )
@@ -45,9 +44,9 @@ def on_case_event(session: Session, event: Event, *, auto_close_after: timedelta
     met: list[str] = []
     if clock is None:
         clock = _start_clock(session, event.data, snapshot)
-        met += _apply_snapshot(session, clock, event.data, snapshot, timers, first=True)
+        met += _apply_snapshot(session, clock, event.data, snapshot, timers)
     elif snapshot.version > clock.version:
-        met += _apply_snapshot(session, clock, event.data, snapshot, timers, first=False)
+        met += _apply_snapshot(session, clock, event.data, snapshot, timers)
     if event.type == MESSAGE_ADDED and _meets_first_response(session, clock, event.data.get("message") or {},
                                                               timers):
         met.append("first_response")
@@ -82,24 +81,18 @@ def _policy_for(session: Session, snapshot) -> Policy:
     return policy
 
 
-def _apply_snapshot(session: Session, clock: CaseClock, data: dict[str, Any], snapshot, timers,
-                    *, first: bool) -> list[str]:
+def _apply_snapshot(session: Session, clock: CaseClock, data: dict[str, Any], snapshot, timers) -> list[str]:
     old_status = clock.status
     at = snapshot.transition_time(old_status)
     old_rules = rules_of(clock.policy)
     for metric in clock.metrics:
         checkpoint(metric, old_rules.calendar, at)
     _copy_case(clock, data, snapshot)
-    policy = _policy_for(session, snapshot)
-    if first or policy.id != clock.policy_id or snapshot.priority != clock.priority:
-        clock.policy, clock.priority = policy, snapshot.priority
-        rules = rules_of(policy)
-        for metric in clock.metrics:
-            if metric.met_at is None and metric.stopped_at is None:
-                retarget(metric, rules, target_of(policy, snapshot.priority, metric.metric))
+    clock.policy, clock.priority = _policy_for(session, snapshot), snapshot.priority
+    targets = {name: target_of(clock.policy, clock.priority, name) for name in METRICS}
     fired_breaches = {metric for kind, metric in fired_keys(timers) if kind == TimerKind.SLA_BREACH}
     met = apply_status(clock.metrics, rules_of(clock.policy), old_status=old_status, new_status=snapshot.status,
-                       at=at, resolved_at=snapshot.resolved_at or at, fired_breaches=fired_breaches)
+                       at=at, resolved_at=snapshot.resolved_at or at, targets=targets, fired_breaches=fired_breaches)
     if snapshot.status == "resolved" and (old_status != "resolved" or clock.resolved_version is None):
         clock.resolved_version = snapshot.version
     clock.status = snapshot.status

@@ -415,3 +415,18 @@ def test_a_case_resolved_again_after_its_auto_close_fired_is_due_to_close_with_i
     sla.fire(at=local(2026, 12, 7, 13, 0, 1))
     assert [n["case_version"] for n in auto_close_notices(sla)] == [2, again.data["version"]]
 
+
+def test_a_priority_changed_while_the_case_was_resolved_sets_the_target_when_it_is_reopened(sla):
+    created = local(2026, 11, 23, 9, 0)
+    story = CaseStory(created_at=created, priority="normal")  # 24 h to resolve
+    sla.deliver(story.created(), at=created)
+    sla.deliver(story.resolved(local(2026, 11, 23, 10, 0)), at=local(2026, 11, 23, 10, 0))
+    sla.deliver(story.change("case.updated", local(2026, 11, 23, 11, 0), priority="critical"),
+                at=local(2026, 11, 23, 11, 0))
+    sla.deliver(story.reopened(local(2026, 11, 24, 9, 0)), at=local(2026, 11, 24, 9, 0))
+    view = sla.sla(story.id, at=local(2026, 11, 24, 9, 0))
+    assert view["priority"] == "critical" and view["resolution"]["target_seconds"] == 4 * HOUR
+    assert view["resolution"]["remaining_seconds"] == 3 * HOUR  # 1 h counted before the resolution
+    assert due(view, "resolution") == local(2026, 11, 24, 12, 0)
+    assert ("sla_breach", "resolution", local(2026, 11, 24, 12, 0)) in sla.pending_timers(story.id)
+

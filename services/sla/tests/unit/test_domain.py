@@ -73,6 +73,7 @@ def clock(metric="resolution", target=7200) -> ClockMetric:
     return ClockMetric(metric=metric, target_seconds=target, consumed_seconds=0.0, running_since=T0)
 
 
+TARGETS = {"first_response": 3600, "resolution": 7200}
 RULES = ClockRules(calendar=BusinessCalendar(always_open=True), pause_statuses=("waiting_requester",),
                    warning_percent=50)
 
@@ -80,7 +81,7 @@ RULES = ClockRules(calendar=BusinessCalendar(always_open=True), pause_statuses=(
 def test_a_running_clock_wants_a_warning_and_a_breach_and_a_fired_breach_silences_both():
     metric = clock()
     apply_status([metric], RULES, old_status="registered", new_status="in_progress", at=T0, resolved_at=T0,
-                 fired_breaches=set())
+                 targets=TARGETS, fired_breaches=set())
     wanted = case_timers([metric], set(), status="in_progress", resolved_at=None, resolved_version=None,
                          auto_closed_versions=set(), auto_close_after=timedelta(days=7))
     assert {(w.kind, w.due_at) for w in wanted} == {(TimerKind.SLA_BREACH, T0 + timedelta(hours=2)),
@@ -92,7 +93,7 @@ def test_a_running_clock_wants_a_warning_and_a_breach_and_a_fired_breach_silence
 def test_a_paused_clock_wants_no_timers_and_keeps_its_remaining_time():
     metric = clock()
     apply_status([metric], RULES, old_status="in_progress", new_status="waiting_requester",
-                 at=T0 + timedelta(minutes=30), resolved_at=T0, fired_breaches=set())
+                 at=T0 + timedelta(minutes=30), resolved_at=T0, targets=TARGETS, fired_breaches=set())
     assert metric.running_since is None and metric.consumed_seconds == 1800 and metric.due_at is None
     assert case_timers([metric], set(), status="waiting_requester", resolved_at=None, resolved_version=None,
                        auto_closed_versions=set(), auto_close_after=timedelta(days=7)) == []
@@ -101,7 +102,7 @@ def test_a_paused_clock_wants_no_timers_and_keeps_its_remaining_time():
 def test_resolving_meets_the_resolution_and_wants_the_auto_close():
     metric = clock()
     met = apply_status([metric], RULES, old_status="in_progress", new_status="resolved", at=T0 + timedelta(hours=3),
-                       resolved_at=T0 + timedelta(hours=3), fired_breaches={"resolution"})
+                       resolved_at=T0 + timedelta(hours=3), targets=TARGETS, fired_breaches={"resolution"})
     assert met == ["resolution"] and metric.met_late is True
     [auto_close] = case_timers([metric], set(), status="resolved", resolved_at=T0, resolved_version=4,
                                auto_closed_versions=set(), auto_close_after=timedelta(days=7))
