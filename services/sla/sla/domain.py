@@ -296,12 +296,18 @@ def _take_target(metric: MetricLike, targets: Mapping[str, int]) -> None:
         metric.target_seconds = targets[metric.metric]
 
 
-def is_agent_response(message: Mapping[str, Any], *, author_roles: Iterable[str] | None,
+def is_agent_response(message: Mapping[str, Any], *, author_is_staff: bool | None, author_roles: Iterable[str] | None,
                       requester_id: str | None, follower_ids: Iterable[str]) -> bool:
-    """An external message written by staff (not the system, not the requester or a follower)."""
+    """An external message written by staff (not the system, not the requester or a follower).
+
+    Who is staff: what the cases service said when the message was written (``author_is_staff``), else
+    the roles our directory holds, else anyone but the requester and the followers.
+    """
     author = message.get("author_id")
     if message.get("visibility") != "external" or not author or str(author).startswith("service:"):
         return False
+    if author_is_staff is not None:
+        return author_is_staff
     if author_roles is not None:
         return bool(STAFF_ROLES & set(author_roles))
     return author != requester_id and author not in set(follower_ids)

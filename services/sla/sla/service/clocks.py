@@ -47,8 +47,7 @@ def on_case_event(session: Session, event: Event, *, auto_close_after: timedelta
         met += _apply_snapshot(session, clock, event.data, snapshot, timers)
     elif snapshot.version > clock.version:
         met += _apply_snapshot(session, clock, event.data, snapshot, timers)
-    if event.type == MESSAGE_ADDED and _meets_first_response(session, clock, event.data.get("message") or {},
-                                                              timers):
+    if event.type == MESSAGE_ADDED and _meets_first_response(session, clock, event.data, timers):
         met.append("first_response")
     _publish_met(session, clock, met, timers, now)
     wanted = case_timers(clock.metrics, fired_keys(timers), status=clock.status, resolved_at=clock.resolved_at,
@@ -115,12 +114,14 @@ def _copy_case(clock: CaseClock, data: dict[str, Any], snapshot) -> None:
     clock.closed_at = snapshot.closed_at
 
 
-def _meets_first_response(session: Session, clock: CaseClock, message: dict[str, Any], timers) -> bool:
+def _meets_first_response(session: Session, clock: CaseClock, data: dict[str, Any], timers) -> bool:
     metric = clock.metric("first_response")
     if metric is None or metric.met_at is not None or metric.stopped_at is not None:
         return False
+    message = data.get("message") or {}
     author = session.get(DirectoryUser, str(message.get("author_id") or ""))
-    if not is_agent_response(message, author_roles=author.roles if author else None,
+    if not is_agent_response(message, author_is_staff=data.get("author_is_staff"),
+                             author_roles=author.roles if author else None,
                              requester_id=clock.requester_id, follower_ids=clock.follower_ids):
         return False
     rules = rules_of(clock.policy)

@@ -430,3 +430,18 @@ def test_a_priority_changed_while_the_case_was_resolved_sets_the_target_when_it_
     assert due(view, "resolution") == local(2026, 11, 24, 12, 0)
     assert ("sla_breach", "resolution", local(2026, 11, 24, 12, 0)) in sla.pending_timers(story.id)
 
+
+def test_the_cases_service_saying_who_is_staff_decides_over_the_directory(sla):
+    created = local(2026, 11, 23, 9, 0)
+    stranger_says_not_staff, requester_made_agent = (CaseStory(created_at=created, priority="high")
+                                                     for _ in range(2))
+    newly_promoted = "5b1c1f9e-0000-4000-8000-000000000002"
+    sla.deliver(user_event(newly_promoted, ["requester"]), at=created)  # its user.updated is still on its way
+    for story in (stranger_says_not_staff, requester_made_agent):
+        sla.deliver(story.created(), at=created)
+    sla.deliver(stranger_says_not_staff.message(local(2026, 11, 23, 9, 30), author_id="not-in-the-directory",
+                                                author_is_staff=False), at=created)
+    sla.deliver(requester_made_agent.message(local(2026, 11, 23, 9, 30), author_id=newly_promoted,
+                                             author_is_staff=True), at=created)
+    assert sla.sla(stranger_says_not_staff.id, at=created)["first_response"]["met_at"] is None
+    assert sla.sla(requester_made_agent.id, at=created)["first_response"]["met_at"] == local(2026, 11, 23, 9, 30)

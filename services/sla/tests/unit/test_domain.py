@@ -58,7 +58,7 @@ def test_categories_match_without_regard_to_letter_case_and_say_so_in_the_match_
 
 
 def test_only_an_external_message_from_staff_is_a_response():
-    case = {"requester_id": "req", "follower_ids": ["fol"]}
+    case = {"requester_id": "req", "follower_ids": ["fol"], "author_is_staff": None}  # an event without the flag
     message = {"visibility": "external", "author_id": "agent"}
     assert is_agent_response(message, author_roles=["agent"], **case)
     assert not is_agent_response({**message, "visibility": "internal"}, author_roles=["agent"], **case)
@@ -117,6 +117,16 @@ def test_an_open_task_with_a_deadline_wants_one_timer_until_that_deadline_has_fi
     assert task_deadline_timer(status="assigned", deadline=deadline, fired_deadlines={deadline}, payload={}) is None
     assert task_deadline_timer(status="resolved", deadline=deadline, fired_deadlines=set(), payload={}) is None
     assert task_deadline_timer(status="assigned", deadline=None, fired_deadlines=set(), payload={}) is None
+
+
+def test_the_authors_staff_flag_from_the_event_decides_when_present():
+    case = {"requester_id": "req", "follower_ids": []}
+    message = {"visibility": "external", "author_id": "someone"}
+    assert not is_agent_response(message, author_roles=["agent"], author_is_staff=False, **case)
+    assert is_agent_response(message, author_roles=["requester"], author_is_staff=True, **case)
+    assert not is_agent_response({**message, "visibility": "internal"}, author_roles=None, author_is_staff=True,
+                                 **case)
+    assert is_agent_response(message, author_roles=None, author_is_staff=None, **case)
 
 
 def test_a_fired_auto_close_is_not_wanted_again_for_the_same_resolution_but_is_for_a_later_one():
