@@ -131,9 +131,18 @@ def _event_for(timer, clock: CaseClock | None, now: datetime) -> Event | None:
     return events.sla_notice(_NOTICE_TYPES[timer.kind], clock, metric, rules=rules, at=now)
 
 
-def next_due(session: Session) -> datetime | None:
-    return session.scalar(select(timers_table.c.due_at).where(timers_table.c.fired_at.is_(None))
-                          .order_by(timers_table.c.due_at).limit(1))
+def next_due(session: Session, *, after: datetime | None = None) -> datetime | None:
+    """When the first pending timer is due (of those not due yet at ``after``, if given)."""
+    pending = select(timers_table.c.due_at).where(timers_table.c.fired_at.is_(None))
+    if after is not None:
+        pending = pending.where(timers_table.c.due_at >= after)
+    return session.scalar(pending.order_by(timers_table.c.due_at).limit(1))
+
+
+def any_due(session: Session, *, at: datetime) -> bool:
+    """Whether a timer due at ``at`` is pending: after a round at ``at``, one someone else holds."""
+    return session.scalar(select(timers_table.c.id).where(
+        timers_table.c.fired_at.is_(None), timers_table.c.due_at < at).limit(1)) is not None
 
 
 def timer_status(session: Session, *, now: datetime, late_after: float = 60.0) -> dict:
