@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from servicekit.events import Event
@@ -30,6 +30,7 @@ from ..domain import (
 )
 from ..models import CaseClock, ClockMetric, DirectoryUser, Policy
 from .policies import active_policies, rules_of
+from .rows import insert_unless_present
 from .snapshots import case_snapshot, parse_time
 from .timers import auto_closed_versions, fire_now, fired_keys, lock_timers, sync_timers
 
@@ -39,13 +40,13 @@ MESSAGE_ADDED = "case.message_added"
 def on_case_event(session: Session, event: Event, *, auto_close_after: timedelta, now: datetime) -> None:
     """Bring our replica and the case's clocks up to the event, and the case's timers up to the clocks."""
     snapshot = case_snapshot(event)
-    clock = session.scalar(select(CaseClock).where(CaseClock.case_id == snapshot.id).with_for_update(of=CaseClock))
+    clock = _lock_clock(session, snapshot.id)
+    if clock is None:
+        _start_clock(session, snapshot)
+        clock = _lock_clock(session, snapshot.id)
     timers = lock_timers(session, snapshot.id)
     met: list[str] = []
-    if clock is None:
-        clock = _start_clock(session, event.data, snapshot)
-        met += _apply_snapshot(session, clock, event.data, snapshot, timers)
-    elif snapshot.version > clock.version:
+    if snapshot.version > clock.version:
         met += _apply_snapshot(session, clock, event.data, snapshot, timers)
     if event.type == MESSAGE_ADDED and _meets_first_response(session, clock, event.data, timers):
         met.append("first_response")
@@ -56,19 +57,29 @@ def on_case_event(session: Session, event: Event, *, auto_close_after: timedelta
     sync_timers(session, clock.case_id, timers, wanted)
 
 
-def _start_clock(session: Session, data: dict[str, Any], snapshot) -> CaseClock:
-    """A case we have not seen: its clocks run from its creation, as a registered case."""
-    clock = CaseClock(case_id=snapshot.id, version=0, status="registered", priority=snapshot.priority,
-                      created_at=snapshot.created_at)
+def _lock_clock(session: Session, case_id: str) -> CaseClock | None:
+    return session.scalar(select(CaseClock).where(CaseClock.case_id == case_id).with_for_update(of=CaseClock))
+
+
+def _start_clock(session: Session, snapshot) -> None:
+    """A case we have not seen: its clocks run from its creation, as a registered case (version 0).
+
+    Another consumer may be starting the same case at this moment: the insert that loses waits for
+    the winner's transaction and leaves its clock be.
+    """
     policy = _policy_for(session, snapshot)
-    clock.policy = policy
-    clock.metrics = [
-        ClockMetric(metric=name, target_seconds=target_of(policy, snapshot.priority, name), consumed_seconds=0.0,
-                    running_since=snapshot.created_at)
-        for name in METRICS
-    ]
-    session.add(clock)
-    return clock
+    started = session.execute(
+        insert_unless_present(session, CaseClock.__table__)
+        .values(case_id=snapshot.id, number="", version=0, status="registered", priority=snapshot.priority,
+                follower_ids=[], created_at=snapshot.created_at, policy_id=policy.id)
+        .returning(CaseClock.__table__.c.case_id)
+    ).first()
+    if started is not None:
+        session.execute(insert(ClockMetric), [
+            {"case_id": snapshot.id, "metric": name, "target_seconds": target_of(policy, snapshot.priority, name),
+             "consumed_seconds": 0.0, "running_since": snapshot.created_at}
+            for name in METRICS
+        ])
 
 
 def _policy_for(session: Session, snapshot) -> Policy:
