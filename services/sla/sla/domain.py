@@ -7,7 +7,7 @@ always passed in.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -241,11 +241,13 @@ class CaseSnapshot:
     resolved_at: datetime | None
     closed_at: datetime | None
 
-    def transition_time(self, old_status: str | None) -> datetime:
-        """When the change this snapshot shows happened."""
-        if self.status == RESOLVED and old_status != RESOLVED and self.resolved_at:
+    @property
+    def entered_at(self) -> datetime:
+        """Since when the case has had this snapshot's status: when it was resolved or closed, else
+        the instant of this version (an edit that keeps an open status changes nothing for the clocks)."""
+        if self.status == RESOLVED and self.resolved_at:
             return self.resolved_at
-        if self.status == CLOSED and old_status != CLOSED and self.closed_at:
+        if self.status == CLOSED and self.closed_at:
             return self.closed_at
         return self.updated_at
 
@@ -294,6 +296,44 @@ def _take_target(metric: MetricLike, targets: Mapping[str, int]) -> None:
     """A met or stopped clock keeps the target it was measured against."""
     if not is_settled(metric):
         metric.target_seconds = targets[metric.metric]
+
+
+class TransitionLike(Protocol):
+    """The case's status from ``version`` on, entered at ``at``."""
+
+    version: int
+    status: str
+    at: datetime
+
+
+def count_late_transition(metrics: Iterable[MetricLike], rules: ClockRules, *, before: TransitionLike | None,
+                          late: TransitionLike, after: TransitionLike, created_at: datetime) -> None:
+    """Count a status learnt late, from an event older than one already applied.
+
+    From ``late.at`` until ``after.at`` the case was in ``late.status``, where the clocks counted it as
+    in ``before``'s status (registered, as a clock starts, when nothing older is known). Only the time
+    counted changes: a late event does not meet, reopen or stop a clock; the newer events decided that.
+    """
+    assumed = before.status if before is not None else "registered"
+    change = int(metric_runs(late.status, rules.pause_statuses)) - int(metric_runs(assumed, rules.pause_statuses))
+    if change == 0:
+        return
+    start = max(late.at, created_at)
+    for metric in metrics:
+        end = min(after.at, metric.met_at or metric.stopped_at or after.at)  # a settled clock counts no more
+        metric.consumed_seconds += change * rules.calendar.seconds_between(start, end)
+        plan(metric, rules.calendar, rules.warning_percent)
+
+
+def resolved_since(transitions: Sequence[TransitionLike]) -> int | None:
+    """The version that resolved the case, if it is resolved now (in version order, the first of the
+    resolved versions it ends with)."""
+    version = None
+    for transition in reversed(transitions):
+        if transition.status != RESOLVED:
+            break
+        version = transition.version
+    return version
 
 
 def is_agent_response(message: Mapping[str, Any], *, author_is_staff: bool | None, author_roles: Iterable[str] | None,

@@ -14,25 +14,29 @@ from servicekit.outbox import record_event
 from .. import events
 from ..domain import (
     METRICS,
+    RESOLVED,
     ClockRules,
     TimerKind,
     apply_status,
     case_timers,
     checkpoint,
+    count_late_transition,
     is_agent_response,
     meet,
     metric_runs,
     pause,
     plan,
+    resolved_since,
     resume,
     select_policy,
     target_of,
 )
-from ..models import CaseClock, ClockMetric, DirectoryUser, Policy
+from ..models import CaseClock, CaseTransition, ClockMetric, DirectoryUser, Policy
 from .policies import active_policies, rules_of
 from .rows import insert_unless_present
 from .snapshots import case_snapshot, parse_time
 from .timers import auto_closed_versions, fire_now, fired_keys, lock_timers, sync_timers
+from .transitions import record_transition, transitions_of
 
 MESSAGE_ADDED = "case.message_added"
 
@@ -45,9 +49,14 @@ def on_case_event(session: Session, event: Event, *, auto_close_after: timedelta
         _start_clock(session, snapshot)
         clock = _lock_clock(session, snapshot.id)
     timers = lock_timers(session, snapshot.id)
+    recorded = record_transition(session, snapshot)
+    transitions = transitions_of(session, snapshot.id)
     met: list[str] = []
     if snapshot.version > clock.version:
         met += _apply_snapshot(session, clock, event.data, snapshot, timers)
+    elif recorded:
+        _count_late_transition(clock, transitions, snapshot.version)
+    clock.resolved_version = resolved_since(transitions) if clock.status == RESOLVED else None
     if event.type == MESSAGE_ADDED and _meets_first_response(session, clock, event.data, timers):
         met.append("first_response")
     _publish_met(session, clock, met, timers, now)
@@ -93,7 +102,7 @@ def _policy_for(session: Session, snapshot) -> Policy:
 
 def _apply_snapshot(session: Session, clock: CaseClock, data: dict[str, Any], snapshot, timers) -> list[str]:
     old_status = clock.status
-    at = snapshot.transition_time(old_status)
+    at = snapshot.entered_at
     old_rules = rules_of(clock.policy)
     for metric in clock.metrics:
         checkpoint(metric, old_rules.calendar, at)
@@ -103,10 +112,18 @@ def _apply_snapshot(session: Session, clock: CaseClock, data: dict[str, Any], sn
     fired_breaches = {metric for kind, metric in fired_keys(timers) if kind == TimerKind.SLA_BREACH}
     met = apply_status(clock.metrics, rules_of(clock.policy), old_status=old_status, new_status=snapshot.status,
                        at=at, resolved_at=snapshot.resolved_at or at, targets=targets, fired_breaches=fired_breaches)
-    if snapshot.status == "resolved" and (old_status != "resolved" or clock.resolved_version is None):
-        clock.resolved_version = snapshot.version
     clock.status = snapshot.status
     return met
+
+
+def _count_late_transition(clock: CaseClock, transitions: list[CaseTransition], version: int) -> None:
+    """An event older than the clock's state: count the time from its status until the next version's."""
+    index = next(n for n, transition in enumerate(transitions) if transition.version == version)
+    if index + 1 == len(transitions):
+        return  # the version the clock holds: nothing newer to correct
+    before = transitions[index - 1] if index else None
+    count_late_transition(clock.metrics, rules_of(clock.policy), before=before, late=transitions[index],
+                          after=transitions[index + 1], created_at=clock.created_at)
 
 
 def _copy_case(clock: CaseClock, data: dict[str, Any], snapshot) -> None:
