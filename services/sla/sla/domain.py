@@ -325,6 +325,30 @@ def count_late_transition(metrics: Iterable[MetricLike], rules: ClockRules, *, b
         plan(metric, rules.calendar, rules.warning_percent)
 
 
+def rewind(metric: MetricLike, rules: ClockRules, transitions: Sequence[TransitionLike], to: datetime, *,
+           created_at: datetime) -> None:
+    """Take a clock back to ``to``, not counting what it counted after that instant: it was met then,
+    as an event tells that arrives after later changes of the case were applied."""
+    until = metric.running_since or (transitions[-1].at if transitions else to)
+    if to >= until:
+        return
+    segments = _status_segments(transitions, created_at=created_at, until=until)
+    metric.consumed_seconds -= sum(
+        rules.calendar.seconds_between(max(start, to), end)
+        for status, start, end in segments if metric_runs(status, rules.pause_statuses))
+    status_then = next(status for status, start, _ in reversed(segments) if start <= to)
+    metric.running_since = to if metric_runs(status_then, rules.pause_statuses) else None
+    plan(metric, rules.calendar, rules.warning_percent)
+
+
+def _status_segments(transitions: Sequence[TransitionLike], *, created_at: datetime,
+                     until: datetime) -> list[tuple[str, datetime, datetime]]:
+    """(status, from, to) in version order up to ``until``; registered from the creation to the first version."""
+    starts = [("registered", created_at), *((t.status, t.at) for t in transitions)]
+    ends = [min(at, until) for _, at in starts[1:]] + [until]
+    return [(status, start, end) for (status, start), end in zip(starts, ends, strict=True)]
+
+
 def resolved_since(transitions: Sequence[TransitionLike]) -> int | None:
     """The version that resolved the case, if it is resolved now (in version order, the first of the
     resolved versions it ends with)."""

@@ -28,6 +28,7 @@ from ..domain import (
     plan,
     resolved_since,
     resume,
+    rewind,
     select_policy,
     target_of,
 )
@@ -57,7 +58,7 @@ def on_case_event(session: Session, event: Event, *, auto_close_after: timedelta
     elif recorded:
         _count_late_transition(clock, transitions, snapshot.version)
     clock.resolved_version = resolved_since(transitions) if clock.status == RESOLVED else None
-    if event.type == MESSAGE_ADDED and _meets_first_response(session, clock, event.data, timers):
+    if event.type == MESSAGE_ADDED and _meets_first_response(session, clock, event.data, timers, transitions):
         met.append("first_response")
     _publish_met(session, clock, met, timers, now)
     wanted = case_timers(clock.metrics, fired_keys(timers), status=clock.status, resolved_at=clock.resolved_at,
@@ -142,7 +143,8 @@ def _copy_case(clock: CaseClock, data: dict[str, Any], snapshot) -> None:
     clock.closed_at = snapshot.closed_at
 
 
-def _meets_first_response(session: Session, clock: CaseClock, data: dict[str, Any], timers) -> bool:
+def _meets_first_response(session: Session, clock: CaseClock, data: dict[str, Any], timers,
+                          transitions: list[CaseTransition]) -> bool:
     metric = clock.metric("first_response")
     if metric is None or metric.met_at is not None or metric.stopped_at is not None:
         return False
@@ -153,9 +155,10 @@ def _meets_first_response(session: Session, clock: CaseClock, data: dict[str, An
                              requester_id=clock.requester_id, follower_ids=clock.follower_ids):
         return False
     rules = rules_of(clock.policy)
-    written_at = parse_time(message.get("created_at")) or clock.created_at
+    written_at = max(parse_time(message.get("created_at")) or clock.created_at, clock.created_at)
     fired = {m for kind, m in fired_keys(timers) if kind == TimerKind.SLA_BREACH}
-    meet(metric, rules.calendar, max(written_at, clock.created_at), breach_fired="first_response" in fired)
+    rewind(metric, rules, transitions, written_at, created_at=clock.created_at)
+    meet(metric, rules.calendar, written_at, breach_fired="first_response" in fired)
     return True
 
 

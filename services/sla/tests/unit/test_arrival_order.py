@@ -11,6 +11,7 @@ from harness import SlaHarness
 
 CPH = ZoneInfo("Europe/Copenhagen")
 HOUR = 3600
+AGENT = "7d0c1f9e-0000-4000-8000-000000000001"
 
 
 def local(*args) -> datetime:
@@ -42,7 +43,7 @@ def test_a_pause_that_arrives_after_the_newer_resume_still_pauses_the_clock(sla)
 
 
 def week_of_waiting(story: CaseStory) -> list:
-    """Paused twice and answered while running: five versions, each changing the status."""
+    """Paused twice: five versions, each changing the status."""
     return [
         story.created(),
         story.status("waiting_requester", local(2026, 11, 23, 10, 0)),
@@ -110,3 +111,33 @@ def test_a_late_event_delivered_twice_corrects_the_clock_once(sla):
     for event in (first, resumed, waiting, waiting):
         sla.deliver(event, at=local(2026, 11, 24, 9, 0))
     assert sla.sla(story.id, at=local(2026, 11, 24, 9, 0))["resolution"]["remaining_seconds"] == 23 * HOUR
+
+
+
+def test_a_reply_that_arrives_after_a_later_status_change_meets_the_first_response_when_it_was_written(sla):
+    created = local(2026, 11, 23, 9, 0)
+    story = CaseStory(created_at=created, priority="critical")  # 1 h to respond
+    first = story.created()
+    reply = story.message(local(2026, 11, 23, 9, 50), author_id=AGENT, author_is_staff=True)
+    started = story.status("in_progress", local(2026, 11, 23, 10, 30))
+    for event in (first, started, reply):
+        sla.deliver(event, at=local(2026, 11, 23, 10, 31))
+    view = sla.sla(story.id, at=local(2026, 11, 23, 11, 0))
+    assert view["first_response"]["met_at"] == local(2026, 11, 23, 9, 50)
+    assert view["first_response"]["breached"] is False and view["first_response"]["remaining_seconds"] == 10 * 60
+    assert [(kind, data["metric"], data["breached"]) for kind, data in sla.published()] == [
+        ("sla.met", "first_response", False)]
+
+
+def test_a_reply_that_arrives_after_the_case_went_waiting_counts_only_until_it_was_written(sla):
+    created = local(2026, 11, 23, 9, 0)
+    story = CaseStory(created_at=created, priority="normal")  # 4 h to respond
+    first = story.created()
+    reply = story.message(local(2026, 11, 23, 9, 30), author_id=AGENT, author_is_staff=True)
+    waiting = story.status("waiting_requester", local(2026, 11, 23, 10, 0))
+    for event in (first, waiting, reply):
+        sla.deliver(event, at=local(2026, 11, 23, 10, 1))
+    view = sla.sla(story.id, at=local(2026, 11, 23, 12, 0))
+    assert view["first_response"]["met_at"] == local(2026, 11, 23, 9, 30)
+    assert view["first_response"]["remaining_seconds"] == int(3.5 * HOUR)
+    assert view["resolution"]["remaining_seconds"] == 23 * HOUR and view["paused"] is True
