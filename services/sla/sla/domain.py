@@ -371,7 +371,7 @@ def is_agent_response(message: Mapping[str, Any], *, author_is_staff: bool | Non
     if message.get("visibility") != "external" or not author or str(author).startswith("service:"):
         return False
     if author_is_staff is not None:
-        return author_is_staff
+        return bool(author_is_staff)
     if author_roles is not None:
         return bool(STAFF_ROLES & set(author_roles))
     return author != requester_id and author not in set(follower_ids)

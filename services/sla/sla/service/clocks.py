@@ -80,8 +80,8 @@ def _start_clock(session: Session, snapshot) -> None:
     policy = _policy_for(session, snapshot)
     started = session.execute(
         insert_unless_present(session, CaseClock.__table__)
-        .values(case_id=snapshot.id, number="", version=0, status="registered", priority=snapshot.priority,
-                follower_ids=[], created_at=snapshot.created_at, policy_id=policy.id)
+        .values(case_id=snapshot.id, version=0, status="registered", priority=snapshot.priority,
+                created_at=snapshot.created_at, policy_id=policy.id)
         .returning(CaseClock.__table__.c.case_id)
     ).first()
     if started is not None:
