@@ -7,7 +7,7 @@ always passed in.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -241,11 +241,13 @@ class CaseSnapshot:
     resolved_at: datetime | None
     closed_at: datetime | None
 
-    def transition_time(self, old_status: str | None) -> datetime:
-        """When the change this snapshot shows happened."""
-        if self.status == RESOLVED and old_status != RESOLVED and self.resolved_at:
+    @property
+    def entered_at(self) -> datetime:
+        """Since when the case has had this snapshot's status: when it was resolved or closed, else
+        the instant of this version (an edit that keeps an open status changes nothing for the clocks)."""
+        if self.status == RESOLVED and self.resolved_at:
             return self.resolved_at
-        if self.status == CLOSED and old_status != CLOSED and self.closed_at:
+        if self.status == CLOSED and self.closed_at:
             return self.closed_at
         return self.updated_at
 
@@ -260,13 +262,20 @@ class ClockRules:
 
 
 def apply_status(metrics: Iterable[MetricLike], rules: ClockRules, *, old_status: str, new_status: str,
-                 at: datetime, resolved_at: datetime, fired_breaches: set[str]) -> list[str]:
-    """Move the clocks from ``old_status`` to ``new_status``; return the metrics met by this change."""
+                 at: datetime, resolved_at: datetime, targets: Mapping[str, int],
+                 fired_breaches: set[str]) -> list[str]:
+    """Move the clocks from ``old_status`` to ``new_status``; return the metrics met by this change.
+
+    ``targets`` are the case's targets now (its priority and policy): every clock still counting after
+    the change runs on them, also a resolution clock a reopening brings back after the priority changed
+    while the case was resolved.
+    """
     met: list[str] = []
     runs = metric_runs(new_status, rules.pause_statuses)
     for metric in metrics:
         if metric.stopped_at is not None:
             continue
+        _take_target(metric, targets)
         if new_status == RESOLVED and old_status != RESOLVED and metric.met_at is None:
             # Resolving meets the resolution, and also the first response when none was given: the
             # requester has had an answer (as Dynamics 365 and Zendesk count a case solved unanswered).
@@ -274,6 +283,7 @@ def apply_status(metrics: Iterable[MetricLike], rules: ClockRules, *, old_status
             met.append(metric.metric)
         elif metric.metric == RESOLUTION and old_status == RESOLVED and new_status not in (RESOLVED, CLOSED):
             unmeet(metric, at, runs=runs)
+            _take_target(metric, targets)
         if new_status == CLOSED:
             stop(metric, rules.calendar, at)
         elif metric.met_at is None:
@@ -282,17 +292,86 @@ def apply_status(metrics: Iterable[MetricLike], rules: ClockRules, *, old_status
     return met
 
 
-def retarget(metric: MetricLike, rules: ClockRules, target_seconds: int) -> None:
-    metric.target_seconds = target_seconds
+def _take_target(metric: MetricLike, targets: Mapping[str, int]) -> None:
+    """A met or stopped clock keeps the target it was measured against."""
+    if not is_settled(metric):
+        metric.target_seconds = targets[metric.metric]
+
+
+class TransitionLike(Protocol):
+    """The case's status from ``version`` on, entered at ``at``."""
+
+    version: int
+    status: str
+    at: datetime
+
+
+def count_late_transition(metrics: Iterable[MetricLike], rules: ClockRules, *, before: TransitionLike | None,
+                          late: TransitionLike, after: TransitionLike, created_at: datetime) -> None:
+    """Count a status learnt late, from an event older than one already applied.
+
+    From ``late.at`` until ``after.at`` the case was in ``late.status``, where the clocks counted it as
+    in ``before``'s status (registered, as a clock starts, when nothing older is known). Only the time
+    counted changes: a late event does not meet, reopen or stop a clock; the newer events decided that.
+    """
+    assumed = before.status if before is not None else "registered"
+    change = int(metric_runs(late.status, rules.pause_statuses)) - int(metric_runs(assumed, rules.pause_statuses))
+    if change == 0:
+        return
+    start = max(late.at, created_at)
+    for metric in metrics:
+        end = min(after.at, metric.met_at or metric.stopped_at or after.at)  # a settled clock counts no more
+        metric.consumed_seconds += change * rules.calendar.seconds_between(start, end)
+        plan(metric, rules.calendar, rules.warning_percent)
+
+
+def rewind(metric: MetricLike, rules: ClockRules, transitions: Sequence[TransitionLike], to: datetime, *,
+           created_at: datetime) -> None:
+    """Take a clock back to ``to``, not counting what it counted after that instant: it was met then,
+    as an event tells that arrives after later changes of the case were applied."""
+    until = metric.running_since or (transitions[-1].at if transitions else to)
+    if to >= until:
+        return
+    segments = _status_segments(transitions, created_at=created_at, until=until)
+    metric.consumed_seconds -= sum(
+        rules.calendar.seconds_between(max(start, to), end)
+        for status, start, end in segments if metric_runs(status, rules.pause_statuses))
+    status_then = next(status for status, start, _ in reversed(segments) if start <= to)
+    metric.running_since = to if metric_runs(status_then, rules.pause_statuses) else None
     plan(metric, rules.calendar, rules.warning_percent)
 
 
-def is_agent_response(message: Mapping[str, Any], *, author_roles: Iterable[str] | None,
+def _status_segments(transitions: Sequence[TransitionLike], *, created_at: datetime,
+                     until: datetime) -> list[tuple[str, datetime, datetime]]:
+    """(status, from, to) in version order up to ``until``; registered from the creation to the first version."""
+    starts = [("registered", created_at), *((t.status, t.at) for t in transitions)]
+    ends = [min(at, until) for _, at in starts[1:]] + [until]
+    return [(status, start, end) for (status, start), end in zip(starts, ends, strict=True)]
+
+
+def resolved_since(transitions: Sequence[TransitionLike]) -> int | None:
+    """The version that resolved the case, if it is resolved now (in version order, the first of the
+    resolved versions it ends with)."""
+    version = None
+    for transition in reversed(transitions):
+        if transition.status != RESOLVED:
+            break
+        version = transition.version
+    return version
+
+
+def is_agent_response(message: Mapping[str, Any], *, author_is_staff: bool | None, author_roles: Iterable[str] | None,
                       requester_id: str | None, follower_ids: Iterable[str]) -> bool:
-    """An external message written by staff (not the system, not the requester or a follower)."""
+    """An external message written by staff (not the system, not the requester or a follower).
+
+    Who is staff: what the cases service said when the message was written (``author_is_staff``), else
+    the roles our directory holds, else anyone but the requester and the followers.
+    """
     author = message.get("author_id")
     if message.get("visibility") != "external" or not author or str(author).startswith("service:"):
         return False
+    if author_is_staff is not None:
+        return bool(author_is_staff)
     if author_roles is not None:
         return bool(STAFF_ROLES & set(author_roles))
     return author != requester_id and author not in set(follower_ids)
@@ -310,9 +389,13 @@ class WantedTimer:
 
 
 def case_timers(metrics: Iterable[MetricLike], fired: set[tuple[str, str]], *, status: str,
-                resolved_at: datetime | None, resolved_version: int | None,
+                resolved_at: datetime | None, resolved_version: int | None, auto_closed_versions: Collection[int],
                 auto_close_after: timedelta) -> list[WantedTimer]:
-    """The timers a case needs now: warning and breach of each running clock, and the auto-close."""
+    """The timers a case needs now: warning and breach of each running clock, and the auto-close.
+
+    ``auto_closed_versions``: the resolutions (by the version that resolved the case) whose auto-close
+    has fired; a resolution is closed once, however the still resolved case changes afterwards.
+    """
     wanted: list[WantedTimer] = []
     for metric in metrics:
         if is_settled(metric) or metric.running_since is None or metric.due_at is None:
@@ -322,7 +405,7 @@ def case_timers(metrics: Iterable[MetricLike], fired: set[tuple[str, str]], *, s
         wanted.append(WantedTimer(TimerKind.SLA_BREACH, metric.metric, metric.due_at, {}))
         if metric.warning_at is not None and (TimerKind.SLA_WARNING, metric.metric) not in fired:
             wanted.append(WantedTimer(TimerKind.SLA_WARNING, metric.metric, metric.warning_at, {}))
-    if status == RESOLVED and resolved_at is not None:
+    if status == RESOLVED and resolved_at is not None and resolved_version not in auto_closed_versions:
         wanted.append(WantedTimer(TimerKind.AUTO_CLOSE, "", resolved_at + auto_close_after,
                                   {"case_version": resolved_version, "resolved_at": resolved_at.isoformat()}))
     return wanted

@@ -138,6 +138,21 @@ class ClockMetric(Base):
     clock: Mapped[CaseClock] = relationship(back_populates="metrics")
 
 
+class CaseTransition(Base):
+    """The status a case has from one version on, since ``at``: one row per version we heard of.
+
+    Events arrive in any order; these rows, in version order, say which status the case was in
+    when, so a late (older) event still counts its time while the newer state stays as it is.
+    """
+
+    __tablename__ = "case_transitions"
+
+    case_id: Mapped[str] = mapped_column(ForeignKey("case_clocks.case_id", ondelete="CASCADE"), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    status: Mapped[str] = mapped_column(String(40))
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
 class Timer(Base):
     """Something that must happen at ``due_at``; fired exactly once by the scheduler (``fired_at``).
 

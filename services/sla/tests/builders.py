@@ -65,11 +65,14 @@ class CaseStory:
         merged = self.change("case.merged", at, status="closed", closed_at=iso(at), merged_into_id=into_id)
         return self.event("case.merged", changes=merged.data["changes"], into_id=into_id)
 
-    def message(self, at: datetime, *, author_id: str, visibility: str = "external") -> Event:
+    def message(self, at: datetime, *, author_id: str, visibility: str = "external",
+                author_is_staff: bool | None = None) -> Event:
+        """``author_is_staff`` as the cases service adds it; None leaves it out (as older publishers do)."""
         message = {"id": str(uuid.uuid4()), "case_id": self.id, "author_id": author_id, "visibility": visibility,
                    "body": "Vi kigger på det.", "created_at": iso(at), "attachment_ids": [], "is_solution": False,
                    "via": "portal"}
-        return self.event("case.message_added", message=message)
+        staff = {} if author_is_staff is None else {"author_is_staff": author_is_staff}
+        return self.event("case.message_added", message=message, **staff)
 
 
 def user_event(user_id: str, roles: list[str], version: int = 1) -> Event:

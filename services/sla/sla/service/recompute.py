@@ -28,7 +28,7 @@ from ..domain import CLOSED, case_timers, checkpoint, select_policy, target_of
 from ..models import CaseClock, Policy, ReplanJob, Timer
 from .clocks import recheck_clock
 from .policies import active_policies, rules_of
-from .timers import fired_keys, sync_timers
+from .timers import auto_closed_versions, fired_keys, sync_timers
 
 log = logging.getLogger(__name__)
 
@@ -94,6 +94,7 @@ def replan_next_chunk(session: Session, job_id: int, *, auto_close_after: timede
         _rematch(clock, policies, job.effective_at)
         wanted = case_timers(clock.metrics, fired_keys(timers[clock.case_id]), status=clock.status,
                              resolved_at=clock.resolved_at, resolved_version=clock.resolved_version,
+                             auto_closed_versions=auto_closed_versions(timers[clock.case_id]),
                              auto_close_after=auto_close_after)
         sync_timers(session, clock.case_id, timers[clock.case_id], wanted)
     job.replanned += len(clocks)

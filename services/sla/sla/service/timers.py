@@ -39,6 +39,11 @@ def fired_keys(timers: Iterable[Timer]) -> set[tuple[str, str]]:
     return {(t.kind, t.metric) for t in timers if t.fired_at is not None}
 
 
+def auto_closed_versions(timers: Iterable[Timer]) -> set[int]:
+    """The resolutions (the versions that resolved the case) whose auto-close has fired."""
+    return {t.payload.get("case_version") for t in timers if t.kind == TimerKind.AUTO_CLOSE and t.fired_at is not None}
+
+
 def sync_timers(session: Session, subject_id: str, timers: list[Timer], wanted: Iterable[WantedTimer]) -> None:
     """Make the pending timers of ``subject_id`` exactly ``wanted``: move, add, or cancel."""
     pending = {(t.kind, t.metric): t for t in timers if t.fired_at is None}
@@ -126,9 +131,18 @@ def _event_for(timer, clock: CaseClock | None, now: datetime) -> Event | None:
     return events.sla_notice(_NOTICE_TYPES[timer.kind], clock, metric, rules=rules, at=now)
 
 
-def next_due(session: Session) -> datetime | None:
-    return session.scalar(select(timers_table.c.due_at).where(timers_table.c.fired_at.is_(None))
-                          .order_by(timers_table.c.due_at).limit(1))
+def next_due(session: Session, *, after: datetime | None = None) -> datetime | None:
+    """When the first pending timer is due (of those not due yet at ``after``, if given)."""
+    pending = select(timers_table.c.due_at).where(timers_table.c.fired_at.is_(None))
+    if after is not None:
+        pending = pending.where(timers_table.c.due_at >= after)
+    return session.scalar(pending.order_by(timers_table.c.due_at).limit(1))
+
+
+def any_due(session: Session, *, at: datetime) -> bool:
+    """Whether a timer due at ``at`` is pending: after a round at ``at``, one someone else holds."""
+    return session.scalar(select(timers_table.c.id).where(
+        timers_table.c.fired_at.is_(None), timers_table.c.due_at < at).limit(1)) is not None
 
 
 def timer_status(session: Session, *, now: datetime, late_after: float = 60.0) -> dict:

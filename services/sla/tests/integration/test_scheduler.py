@@ -250,3 +250,50 @@ def test_operators_see_pending_and_overdue_timers(sla_url, settings, identity_ke
     build_worker(context)  # registers the gauges without starting anything
     scraped = context.metrics.render().decode()
     assert "sla_timers_pending 4.0" in scraped and "sla_timers_overdue 4.0" in scraped
+
+
+def add_task_deadline(database: Database, task_id: str, due_at: datetime) -> None:
+    with database.transaction() as session:
+        session.add(Timer(kind="task_deadline", subject_id=task_id, metric="", due_at=due_at,
+                          payload={"task_number": "TSK 2611-0001", "case_id": None}))
+
+
+def fired_at(database: Database, task_id: str) -> datetime | None:
+    with database.transaction() as session:
+        return session.scalar(select(Timer.fired_at).where(Timer.subject_id == task_id))
+
+
+def test_a_due_timer_held_by_another_replica_is_not_polled_for_and_does_not_delay_the_next_one(sla_url):
+    database, holder = Database(sla_url), Database(sla_url)
+    add_task_deadline(database, "held", now() - timedelta(seconds=1))
+    add_task_deadline(database, "next", now() + timedelta(seconds=0.8))
+    rounds: list[float] = []
+
+    def count_rounds(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().upper().startswith("UPDATE TIMERS"):
+            rounds.append(time.monotonic())
+
+    held = holder.session()
+    held.execute(select(Timer).where(Timer.subject_id == "held").with_for_update())  # another replica firing it
+    scheduler, stop = TimerScheduler(database, poll_interval=2.0), threading.Event()
+    event.listen(database.engine, "before_cursor_execute", count_rounds)
+    running = threading.Thread(target=scheduler.run, args=(stop,))
+    running.start()
+    try:
+        time.sleep(1.5)
+        assert 2 <= len(rounds) <= 10, f"{len(rounds)} rounds in 1.5 s while a due timer was held"
+        with database.transaction() as session:
+            due_next = session.scalar(select(Timer.due_at).where(Timer.subject_id == "next"))
+        fired_next = fired_at(database, "next")
+        assert fired_next is not None and fired_next - due_next < timedelta(seconds=0.3), (due_next, fired_next)
+        held.rollback()  # the other replica gave it up (it died): this one fires it within the poll interval
+        released = now()
+        assert wait_for(lambda: fired_at(database, "held"), timeout=5)
+        assert fired_at(database, "held") - released < timedelta(seconds=2.3)
+    finally:
+        stop.set()
+        running.join(10)
+        event.remove(database.engine, "before_cursor_execute", count_rounds)
+        held.close()
+        holder.dispose()
+        database.dispose()

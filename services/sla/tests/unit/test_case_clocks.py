@@ -382,3 +382,66 @@ def test_sla_notices_carry_the_clocks_full_state_and_the_case_version_it_reflect
     assert (breach["case_version"], breach["paused"], breach["status"], breach["breached"]) == (
         1, False, "running", True)
     assert breach["remaining_seconds"] == -1 and breach["elapsed_seconds"] == 2 * HOUR + 1
+
+
+def auto_close_notices(sla) -> list[dict]:
+    return [data for kind, data in sla.published() if kind == "sla.case_auto_close_due"]
+
+
+def test_the_auto_close_fires_once_however_the_still_resolved_case_changes_afterwards(sla):
+    created = local(2026, 11, 23, 9, 0)
+    story = CaseStory(created_at=created, priority="high")
+    sla.deliver(story.created(), at=created)
+    sla.deliver(story.resolved(local(2026, 11, 23, 11, 0)), at=local(2026, 11, 23, 11, 0))
+    assert sla.fire(at=local(2026, 11, 30, 11, 0, 1)) == 1
+    for hour, change in ((9, {"open_blocking_tasks": 1}), (10, {"priority": "critical"}),
+                         (11, {"open_blocking_tasks": 0})):
+        sla.deliver(story.change("case.updated", local(2026, 12, 1, hour, 0), **change),
+                    at=local(2026, 12, 1, hour, 0))
+    assert sla.pending_timers(story.id) == []
+    sla.fire(at=local(2026, 12, 30, 9, 0))
+    assert len(auto_close_notices(sla)) == 1
+
+
+def test_a_case_resolved_again_after_its_auto_close_fired_is_due_to_close_with_its_new_version(sla):
+    created = local(2026, 11, 23, 9, 0)
+    story = CaseStory(created_at=created, priority="high")
+    sla.deliver(story.created(), at=created)
+    sla.deliver(story.resolved(local(2026, 11, 23, 11, 0)), at=local(2026, 11, 23, 11, 0))
+    sla.fire(at=local(2026, 11, 30, 11, 0, 1))
+    sla.deliver(story.reopened(local(2026, 11, 30, 12, 0)), at=local(2026, 11, 30, 12, 0))
+    again = story.resolved(local(2026, 11, 30, 13, 0))
+    sla.deliver(again, at=local(2026, 11, 30, 13, 0))
+    sla.fire(at=local(2026, 12, 7, 13, 0, 1))
+    assert [n["case_version"] for n in auto_close_notices(sla)] == [2, again.data["version"]]
+
+
+def test_a_priority_changed_while_the_case_was_resolved_sets_the_target_when_it_is_reopened(sla):
+    created = local(2026, 11, 23, 9, 0)
+    story = CaseStory(created_at=created, priority="normal")  # 24 h to resolve
+    sla.deliver(story.created(), at=created)
+    sla.deliver(story.resolved(local(2026, 11, 23, 10, 0)), at=local(2026, 11, 23, 10, 0))
+    sla.deliver(story.change("case.updated", local(2026, 11, 23, 11, 0), priority="critical"),
+                at=local(2026, 11, 23, 11, 0))
+    sla.deliver(story.reopened(local(2026, 11, 24, 9, 0)), at=local(2026, 11, 24, 9, 0))
+    view = sla.sla(story.id, at=local(2026, 11, 24, 9, 0))
+    assert view["priority"] == "critical" and view["resolution"]["target_seconds"] == 4 * HOUR
+    assert view["resolution"]["remaining_seconds"] == 3 * HOUR  # 1 h counted before the resolution
+    assert due(view, "resolution") == local(2026, 11, 24, 12, 0)
+    assert ("sla_breach", "resolution", local(2026, 11, 24, 12, 0)) in sla.pending_timers(story.id)
+
+
+def test_the_cases_service_saying_who_is_staff_decides_over_the_directory(sla):
+    created = local(2026, 11, 23, 9, 0)
+    stranger_says_not_staff, requester_made_agent = (CaseStory(created_at=created, priority="high")
+                                                     for _ in range(2))
+    newly_promoted = "5b1c1f9e-0000-4000-8000-000000000002"
+    sla.deliver(user_event(newly_promoted, ["requester"]), at=created)  # its user.updated is still on its way
+    for story in (stranger_says_not_staff, requester_made_agent):
+        sla.deliver(story.created(), at=created)
+    sla.deliver(stranger_says_not_staff.message(local(2026, 11, 23, 9, 30), author_id="not-in-the-directory",
+                                                author_is_staff=False), at=created)
+    sla.deliver(requester_made_agent.message(local(2026, 11, 23, 9, 30), author_id=newly_promoted,
+                                             author_is_staff=True), at=created)
+    assert sla.sla(stranger_says_not_staff.id, at=created)["first_response"]["met_at"] is None
+    assert sla.sla(requester_made_agent.id, at=created)["first_response"]["met_at"] == local(2026, 11, 23, 9, 30)

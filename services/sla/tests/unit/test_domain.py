@@ -58,7 +58,7 @@ def test_categories_match_without_regard_to_letter_case_and_say_so_in_the_match_
 
 
 def test_only_an_external_message_from_staff_is_a_response():
-    case = {"requester_id": "req", "follower_ids": ["fol"]}
+    case = {"requester_id": "req", "follower_ids": ["fol"], "author_is_staff": None}  # an event without the flag
     message = {"visibility": "external", "author_id": "agent"}
     assert is_agent_response(message, author_roles=["agent"], **case)
     assert not is_agent_response({**message, "visibility": "internal"}, author_roles=["agent"], **case)
@@ -73,6 +73,7 @@ def clock(metric="resolution", target=7200) -> ClockMetric:
     return ClockMetric(metric=metric, target_seconds=target, consumed_seconds=0.0, running_since=T0)
 
 
+TARGETS = {"first_response": 3600, "resolution": 7200}
 RULES = ClockRules(calendar=BusinessCalendar(always_open=True), pause_statuses=("waiting_requester",),
                    warning_percent=50)
 
@@ -80,31 +81,31 @@ RULES = ClockRules(calendar=BusinessCalendar(always_open=True), pause_statuses=(
 def test_a_running_clock_wants_a_warning_and_a_breach_and_a_fired_breach_silences_both():
     metric = clock()
     apply_status([metric], RULES, old_status="registered", new_status="in_progress", at=T0, resolved_at=T0,
-                 fired_breaches=set())
+                 targets=TARGETS, fired_breaches=set())
     wanted = case_timers([metric], set(), status="in_progress", resolved_at=None, resolved_version=None,
-                         auto_close_after=timedelta(days=7))
+                         auto_closed_versions=set(), auto_close_after=timedelta(days=7))
     assert {(w.kind, w.due_at) for w in wanted} == {(TimerKind.SLA_BREACH, T0 + timedelta(hours=2)),
                                                    (TimerKind.SLA_WARNING, T0 + timedelta(hours=1))}
     assert case_timers([metric], {(TimerKind.SLA_BREACH, "resolution")}, status="in_progress", resolved_at=None,
-                       resolved_version=None, auto_close_after=timedelta(days=7)) == []
+                       resolved_version=None, auto_closed_versions=set(), auto_close_after=timedelta(days=7)) == []
 
 
 def test_a_paused_clock_wants_no_timers_and_keeps_its_remaining_time():
     metric = clock()
     apply_status([metric], RULES, old_status="in_progress", new_status="waiting_requester",
-                 at=T0 + timedelta(minutes=30), resolved_at=T0, fired_breaches=set())
+                 at=T0 + timedelta(minutes=30), resolved_at=T0, targets=TARGETS, fired_breaches=set())
     assert metric.running_since is None and metric.consumed_seconds == 1800 and metric.due_at is None
     assert case_timers([metric], set(), status="waiting_requester", resolved_at=None, resolved_version=None,
-                       auto_close_after=timedelta(days=7)) == []
+                       auto_closed_versions=set(), auto_close_after=timedelta(days=7)) == []
 
 
 def test_resolving_meets_the_resolution_and_wants_the_auto_close():
     metric = clock()
     met = apply_status([metric], RULES, old_status="in_progress", new_status="resolved", at=T0 + timedelta(hours=3),
-                       resolved_at=T0 + timedelta(hours=3), fired_breaches={"resolution"})
+                       resolved_at=T0 + timedelta(hours=3), targets=TARGETS, fired_breaches={"resolution"})
     assert met == ["resolution"] and metric.met_late is True
     [auto_close] = case_timers([metric], set(), status="resolved", resolved_at=T0, resolved_version=4,
-                               auto_close_after=timedelta(days=7))
+                               auto_closed_versions=set(), auto_close_after=timedelta(days=7))
     assert auto_close.kind == TimerKind.AUTO_CLOSE and auto_close.due_at == T0 + timedelta(days=7)
     assert auto_close.payload["case_version"] == 4
 
@@ -116,3 +117,22 @@ def test_an_open_task_with_a_deadline_wants_one_timer_until_that_deadline_has_fi
     assert task_deadline_timer(status="assigned", deadline=deadline, fired_deadlines={deadline}, payload={}) is None
     assert task_deadline_timer(status="resolved", deadline=deadline, fired_deadlines=set(), payload={}) is None
     assert task_deadline_timer(status="assigned", deadline=None, fired_deadlines=set(), payload={}) is None
+
+
+def test_the_authors_staff_flag_from_the_event_decides_when_present():
+    case = {"requester_id": "req", "follower_ids": []}
+    message = {"visibility": "external", "author_id": "someone"}
+    assert not is_agent_response(message, author_roles=["agent"], author_is_staff=False, **case)
+    assert is_agent_response(message, author_roles=["requester"], author_is_staff=True, **case)
+    assert not is_agent_response({**message, "visibility": "internal"}, author_roles=None, author_is_staff=True,
+                                 **case)
+    assert is_agent_response(message, author_roles=None, author_is_staff=None, **case)
+
+
+def test_a_fired_auto_close_is_not_wanted_again_for_the_same_resolution_but_is_for_a_later_one():
+    metric = clock()
+    metric.met_at = T0
+    want = {"status": "resolved", "resolved_at": T0, "auto_close_after": timedelta(days=7)}
+    assert case_timers([metric], set(), resolved_version=4, auto_closed_versions={4}, **want) == []
+    [again] = case_timers([metric], set(), resolved_version=6, auto_closed_versions={4}, **want)
+    assert again.kind == TimerKind.AUTO_CLOSE and again.payload["case_version"] == 6
