@@ -89,6 +89,11 @@ def get_case(session: Session, viewer: Identity, case_id: str, *, for_update: bo
     return case
 
 
+def may_see(session: Session, viewer: Identity, case_id: str) -> bool:
+    """Whether the case exists for ``viewer`` (one indexed look-up; nothing is loaded into the session)."""
+    return session.scalar(select(Case.id).where(Case.id == str(case_id), visible_to(viewer))) is not None
+
+
 def referenced_case(session: Session, viewer: Identity, case_id: str, field: str) -> Case:
     """A case named in the input: one the caller may not see is an invalid field (422), not a 404."""
     try:

@@ -71,6 +71,16 @@ def test_a_missing_file_field_is_422(api, office):
     assert answer.status == 422
 
 
+def test_an_upload_to_a_case_the_caller_may_not_see_is_404_before_the_form_is_read(api, office):
+    case = open_case(api, office.requester)
+    url = f"/api/v1/cases/{case['id']}/attachments"
+    without_file = api.as_(office.outsider).post(url, data={"other": "x"}, content_type="multipart/form-data")
+    bad_form = upload(api, office.outsider, case["id"], b"x", "x.txt", message_id="ikke et id", visibility="x")
+    assert (without_file.status, bad_form.status) == (404, 404)
+    assert "errors" not in bad_form.json
+    assert api.as_(office.agent).get(url).json["total"] == 0
+
+
 def test_files_on_a_message_belong_to_it_and_internal_files_stay_internal(api, office):
     case = open_case(api, office.requester)
     cid = case["id"]
