@@ -46,7 +46,8 @@ class CaseRead(Schema):
     closed_at = fields.DateTime(allow_none=True)
     parent_id = Id(allow_none=True)
     merged_into_id = Id(allow_none=True)
-    related_case_id = Id(allow_none=True, metadata={"description": "The case an e-mail named when it opened this one"})
+    related_case_id = Id(allow_none=True, metadata={
+        "description": "The case an e-mail named when it opened this one (null to a requester who may not see it)"})
     follower_ids = fields.List(Id(), required=True)
     open_blocking_tasks = fields.Integer(required=True)
     solution_message_id = Id(allow_none=True)
