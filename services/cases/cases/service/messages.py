@@ -47,7 +47,8 @@ def add_message(session: Session, opts: Options, actor: Identity, case: Case, bo
     note_in_history(session, case, actor, "message", {"id": message.id, "visibility": visibility, "via": via},
                     internal=visibility == INTERNAL, at=message.created_at)
     view = message_view(message, [], case.solution_message_id)
-    record_case_event(session, opts, case, actor, events.CASE_MESSAGE_ADDED, message=view)
+    record_case_event(session, opts, case, actor, events.CASE_MESSAGE_ADDED, message=view,
+                      author_is_staff=actor.is_staff and via != "email")
     if to is not None:
         record_case_event(session, opts, case, actor, events.CASE_FORWARDED, message=view)
     return message
