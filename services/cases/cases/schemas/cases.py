@@ -8,7 +8,7 @@ from servicekit.pagination import page_schema, page_size
 
 from ..domain import Level, Priority, Status
 from ..i18n import _
-from .common import Id, PageArgs, PlainText, required_text
+from .common import Id, PageArgs, PlainText, Problem, required_text
 
 TYPES = ("incident", "request", "question", "complaint")
 ORIGINS = ("portal", "email", "phone", "chat", "web_form", "api")
@@ -141,6 +141,18 @@ class ResolveBody(Schema):
 
 class ReopenBody(Schema):
     reason = PlainText(load_default=None, allow_none=True, validate=validate.Length(max=10_000))
+
+
+class BlockingTask(Schema):
+    id = Id(required=True)
+    number = fields.String(allow_none=True, metadata={"example": "TSK 2611-0003"})
+    subject = fields.String(allow_none=True)
+    status = fields.String(allow_none=True)
+
+
+class ClosingRefused(Problem):
+    tasks = fields.List(fields.Nested(BlockingTask), metadata={
+        "description": "Staff only: the open tasks that block closing (a requester is told to wait)"})
 
 
 class MergeBody(Schema):

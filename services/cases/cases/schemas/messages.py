@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_smorest.fields import Upload
 from marshmallow import EXCLUDE, Schema, fields, validate
 
 from servicekit.pagination import page_schema
@@ -56,12 +57,17 @@ class AttachmentRead(Schema):
 AttachmentPage = page_schema(AttachmentRead)
 
 
-class AttachmentForm(Schema):
+class AttachmentUpload(Schema):
+    """The multipart form of an upload: the file and, optionally, its message and visibility."""
+
     class Meta:
         unknown = EXCLUDE
 
-    message_id = Id(load_default=None, allow_none=True)
-    visibility = fields.String(load_default=None, validate=validate.OneOf(VISIBILITIES))
+    file = Upload(required=True)
+    message_id = Id(load_default=None, allow_none=True, metadata={"description": "Attach to this message of the case"})
+    visibility = fields.String(load_default=None, validate=validate.OneOf(VISIBILITIES), metadata={
+        "description": "A loose file (no message): staff choose, internal by default; the requester's side is "
+                       "always external. With a message: that of the message."})
 
 
 class ReplyTemplateCreate(Schema):

@@ -68,7 +68,8 @@ def test_a_missing_file_field_is_422(api, office):
     case = open_case(api, office.requester)
     answer = api.as_(office.requester).post(f"/api/v1/cases/{case['id']}/attachments", data={"other": "x"},
                                             content_type="multipart/form-data")
-    assert answer.status == 422
+    assert (answer.status, answer.json["errors"]) == (422, {"file": ["Missing data for required field."]})
+    assert answer.headers["Content-Type"] == "application/problem+json"
 
 
 def test_an_upload_to_a_case_the_caller_may_not_see_is_404_before_the_form_is_read(api, office):
