@@ -11,11 +11,17 @@ from .common import Id, PageArgs, PlainText, required_text
 
 VISIBILITIES = ("external", "internal")
 VIAS = ("portal", "email", "api", "forward")
+MAX_FILES_PER_MESSAGE = 50
+ATTACHMENT_IDS_DESCRIPTION = (
+    "Files the caller uploaded to this case earlier without a `message_id`: they become this message's, with its "
+    "visibility (an internal message's files become internal). Any other id is 422 and nothing changes.")
 
 
 class MessageCreate(Schema):
     body = required_text(100_000)
     visibility = fields.String(load_default="external", validate=validate.OneOf(VISIBILITIES))
+    attachment_ids = fields.List(Id(), load_default=list, validate=validate.Length(max=MAX_FILES_PER_MESSAGE),
+                                 metadata={"description": ATTACHMENT_IDS_DESCRIPTION})
 
 
 class MessageRead(Schema):

@@ -28,6 +28,9 @@ def test_the_openapi_document_is_valid_and_lists_every_public_route(app):
     task = component(document, problem["properties"]["tasks"]["items"])
     assert set(task["properties"]) == {"id", "number", "subject", "status"}
     assert "409" in document["paths"]["/api/v1/cases/{case_id}"]["patch"]["responses"]
+    reply = document["paths"]["/api/v1/cases/{case_id}/messages"]["post"]["requestBody"]
+    ids = component(document, reply["content"]["application/json"]["schema"])["properties"]["attachment_ids"]
+    assert (ids["type"], ids["items"]["format"]) == ("array", "uuid")
 
 
 def component(document, schema):
