@@ -13,7 +13,7 @@ from servicekit.web import ServiceContext, create_service_app
 
 from . import config
 from .api import BLUEPRINTS
-from .api.common import OPTIONS_KEY
+from .api.common import OPTIONS_KEY, refuse_hidden_case
 from .events import PUBLISHED_EVENTS
 from .files import AttachmentStore
 from .service.common import Options
@@ -44,4 +44,5 @@ def create_app(settings: Settings | None = None, context: ServiceContext | None 
         description="Cases (sager): create, follow, talk, share, resolve and close.",
         max_content_length=context.settings.max_attachment_bytes + MULTIPART_OVERHEAD,
         published_events=PUBLISHED_EVENTS,
+        configure=lambda app: app.before_request(refuse_hidden_case),
     )

@@ -62,6 +62,8 @@ class EventMessage(MessageRead):
 class MessageAddedData(CaseEventData):
     message = fields.Nested(EventMessage, required=True,
                             metadata={"description": "the message as the API shows it to staff, with `via`"})
+    author_is_staff = fields.Boolean(required=True, metadata={
+        "description": "an agent, dispatcher, admin or service wrote it; false for every message that came by mail"})
 
 
 class ForwardedData(CaseEventData):

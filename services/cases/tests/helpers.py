@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -104,6 +106,24 @@ def outbox_events(app: Flask, subject: str | None = None) -> list[dict[str, Any]
 def event(type_: str, data: dict[str, Any], source: str = "servicedesk/gateway", id: str | None = None) -> Event:
     subject = str(data.get("id") or data.get("case_id") or "none")
     return Event(type=type_, source=source, subject=subject, data=data, id=id or str(uuid.uuid4()))
+
+
+def mail(sender, *, subject="Hjælp", body="Min skærm er sort", case=None, attachments=(), message_id=None,
+         from_email=None, event_id=None):
+    """An ``email.received`` as notify publishes it; ``case`` (a case as the API shows it) names it in the subject."""
+    data = {
+        "id": str(uuid.uuid4()), "message_id": message_id or f"<{uuid.uuid4()}@mail.example.dk>",
+        "in_reply_to": None, "references": [], "from_email": from_email or sender.email,
+        "from_name": sender.name, "sender_user_id": sender.user_id, "to": ["support@servicedesk.dk"], "cc": [],
+        "subject": subject if case is None else f"SV: [{case['number']}] {subject}", "body": body,
+        "case_number": case["number"] if case else None, "case_id": None,
+        "matched_by": "subject" if case else None,
+        "attachments": [{"filename": name, "content_type": "application/octet-stream", "size": len(content),
+                         "sha256": hashlib.sha256(content).hexdigest(),
+                         "content_base64": base64.b64encode(content).decode()} for name, content in attachments],
+        "received_at": "2026-11-25T10:00:00+01:00",
+    }
+    return event("email.received", data, source="servicedesk/notify", id=event_id)
 
 
 @dataclass

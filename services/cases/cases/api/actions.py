@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from flask_smorest import Blueprint
 
+from servicekit.errors import PROBLEM_MEDIA_TYPE
 from servicekit.web import current_identity
 
-from ..schemas.cases import CaseRead, ForwardBody, MergeBody, ReopenBody, ResolveBody
+from ..schemas.cases import CaseRead, ClosingRefused, ForwardBody, MergeBody, ReopenBody, ResolveBody
 from ..schemas.messages import MessageRead
 from ..service import messages, updating
 from ..service.common import get_case, read_case
@@ -45,7 +46,8 @@ def reopen(body, case_id):
 
 @blp.route("/<uuid:case_id>/close", methods=["POST"])
 @blp.response(200, CaseRead)
-@blp.alt_response(409, description="Open tasks that block closing, named in `tasks`")
+@blp.alt_response(409, schema=ClosingRefused, content_type=PROBLEM_MEDIA_TYPE,
+                  description="Open tasks block closing; staff find them named in `tasks`")
 def close(case_id):
     """Close for good (the requester may close their own case); closing again changes nothing"""
     actor = current_identity()

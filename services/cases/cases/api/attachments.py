@@ -2,37 +2,36 @@
 
 from __future__ import annotations
 
-from flask import request, send_file
+from flask import send_file
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
-from marshmallow import ValidationError
+from flask_smorest import Blueprint
+from webargs.flaskparser import FlaskParser
+from webargs.multidictproxy import MultiDictProxy
+from werkzeug.datastructures import CombinedMultiDict
 
-from servicekit import errors
 from servicekit.pagination import page
 from servicekit.web import current_identity, db_session
 
 from ..files import DISPLAYABLE_TYPES, OCTET_STREAM
-from ..i18n import _
 from ..schemas.common import PageArgs
-from ..schemas.messages import AttachmentForm, AttachmentPage, AttachmentRead
+from ..schemas.messages import AttachmentPage, AttachmentRead, AttachmentUpload
 from ..service import attachments
 from ..service.views import attachment_view
 from .common import options, transaction
 
+
+class MultipartParser(FlaskParser):
+    """Reads a multipart form's fields and files as one set of arguments (location ``form``), so that one
+    schema describes and checks the whole upload: flask-smorest documents a single request body."""
+
+    def load_form(self, req, schema):
+        return MultiDictProxy(CombinedMultiDict([req.form, req.files]), schema)
+
+
 blp = Blueprint("attachments", __name__, url_prefix="/api/v1/cases", description="Files on a case")
+blp.ARGUMENTS_PARSER = MultipartParser()
 
 DOWNLOAD_CSP = "default-src 'none'; sandbox; frame-ancestors 'none'"
-UPLOAD_SCHEMA = {
-    "type": "object",
-    "required": ["file"],
-    "properties": {
-        "file": {"type": "string", "format": "binary"},
-        "message_id": {"type": "string", "format": "uuid", "description": "Attach to this message of the case"},
-        "visibility": {"type": "string", "enum": ["external", "internal"],
-                       "description": "A loose file (no message): staff choose, internal by default; the "
-                                      "requester's side is always external. With a message: that of the message."},
-    },
-}
 
 
 @blp.route("/<uuid:case_id>/attachments")
@@ -45,24 +44,17 @@ class Attachments(MethodView):
                                                     page=args["page"], per_page=args["per_page"])
         return page(items, total, args)
 
-    @blp.doc(requestBody={"required": True, "content": {"multipart/form-data": {"schema": UPLOAD_SCHEMA}}})
+    @blp.arguments(AttachmentUpload, location="form", content_type="multipart/form-data")
     @blp.response(201, AttachmentRead)
     @blp.alt_response(413, description="Larger than MAX_ATTACHMENT_BYTES")
     @blp.alt_response(415, description="Programs and scripts are refused")
-    def post(self, case_id):
+    def post(self, form, case_id):
         """Upload a file (multipart field `file`, optional `message_id` and `visibility`)"""
-        upload = request.files.get("file")
-        if upload is None:
-            raise errors.ValidationFailed(_("Send the file in the multipart field \"file\"."),
-                                          errors={"file": [_("Missing data for required field.")]})
-        try:
-            form = AttachmentForm().load(request.form.to_dict())
-        except ValidationError as err:
-            abort(422, messages={"form": err.messages})  # answered as problem+json with translated messages
+        upload = form["file"]
         actor = current_identity()
         with transaction() as session:
             attachment = attachments.upload(session, options(), actor, str(case_id), upload.stream, upload.filename,
-                                            form.get("message_id"), form.get("visibility"))
+                                            form["message_id"], form["visibility"])
             view = attachment_view(attachment)
         return view, 201
 

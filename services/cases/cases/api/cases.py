@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from servicekit.errors import PROBLEM_MEDIA_TYPE
 from servicekit.pagination import page
 from servicekit.web import current_identity, db_session, service, staff_only
 
@@ -17,6 +18,7 @@ from ..schemas.cases import (
     CasePatch,
     CaseQueryArgs,
     CaseRead,
+    ClosingRefused,
     HistoryArgs,
     HistoryPage,
 )
@@ -80,6 +82,9 @@ class OneCase(MethodView):
     @staff_only_on_case
     @blp.arguments(CasePatch)
     @blp.response(200, CaseRead)
+    @blp.alt_response(409, schema=ClosingRefused, content_type=PROBLEM_MEDIA_TYPE,
+                      description="Not allowed from the current status, or (`status: closed`) open tasks block "
+                                  "closing, named in `tasks` for staff")
     @blp.alt_response(412, description="If-Match names an older version: nothing was changed")
     def patch(self, data, case_id):
         """Staff: change fields, team, agent or status; send `If-Match: <version>` against lost updates"""

@@ -31,11 +31,13 @@ class Messages(MethodView):
     @blp.arguments(MessageCreate)
     @blp.response(201, MessageRead)
     def post(self, data, case_id):
-        """Write on the case; requesters and followers write external messages only"""
+        """Write on the case (with files uploaded before, `attachment_ids`); requesters and followers write
+        external messages only"""
         actor = current_identity()
         with transaction() as session:
             message = messages.post_message(session, options(), actor, str(case_id), data["body"],
-                                            data["visibility"], via="portal" if not actor.is_staff else "api")
+                                            data["visibility"], via="portal" if not actor.is_staff else "api",
+                                            attachment_ids=data["attachment_ids"])
             case = get_case(session, actor, str(case_id))
             view = messages.get_message_view(session, actor, case, message)
         return view, 201

@@ -8,7 +8,7 @@ from servicekit.pagination import page_schema, page_size
 
 from ..domain import Level, Priority, Status
 from ..i18n import _
-from .common import Id, PageArgs, PlainText, required_text
+from .common import Id, PageArgs, PlainText, Problem, required_text
 
 TYPES = ("incident", "request", "question", "complaint")
 ORIGINS = ("portal", "email", "phone", "chat", "web_form", "api")
@@ -46,7 +46,8 @@ class CaseRead(Schema):
     closed_at = fields.DateTime(allow_none=True)
     parent_id = Id(allow_none=True)
     merged_into_id = Id(allow_none=True)
-    related_case_id = Id(allow_none=True, metadata={"description": "The case an e-mail named when it opened this one"})
+    related_case_id = Id(allow_none=True, metadata={
+        "description": "The case an e-mail named when it opened this one (null to a requester who may not see it)"})
     follower_ids = fields.List(Id(), required=True)
     open_blocking_tasks = fields.Integer(required=True)
     solution_message_id = Id(allow_none=True)
@@ -140,6 +141,18 @@ class ResolveBody(Schema):
 
 class ReopenBody(Schema):
     reason = PlainText(load_default=None, allow_none=True, validate=validate.Length(max=10_000))
+
+
+class BlockingTask(Schema):
+    id = Id(required=True)
+    number = fields.String(allow_none=True, metadata={"example": "TSK 2611-0003"})
+    subject = fields.String(allow_none=True)
+    status = fields.String(allow_none=True)
+
+
+class ClosingRefused(Problem):
+    tasks = fields.List(fields.Nested(BlockingTask), metadata={
+        "description": "Staff only: the open tasks that block closing (a requester is told to wait)"})
 
 
 class MergeBody(Schema):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from marshmallow import fields, validate
+from marshmallow import Schema, fields, validate
 
 from servicekit import pagination
 
@@ -31,3 +31,12 @@ def required_text(max_length: int, **kwargs) -> PlainText:
 
 
 PageArgs = pagination.PageArgs
+
+
+class Problem(Schema):
+    """An error answer: ``application/problem+json`` (RFC 9457)."""
+
+    type = fields.String(required=True, metadata={"example": "/problems/conflict"})
+    title = fields.String(required=True, metadata={"description": "In the caller's language"})
+    status = fields.Integer(required=True)
+    detail = fields.String(metadata={"description": "What went wrong, in the caller's language"})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_smorest.fields import Upload
 from marshmallow import EXCLUDE, Schema, fields, validate
 
 from servicekit.pagination import page_schema
@@ -10,11 +11,17 @@ from .common import Id, PageArgs, PlainText, required_text
 
 VISIBILITIES = ("external", "internal")
 VIAS = ("portal", "email", "api", "forward")
+MAX_FILES_PER_MESSAGE = 50
+ATTACHMENT_IDS_DESCRIPTION = (
+    "Files the caller uploaded to this case earlier without a `message_id`: they become this message's, with its "
+    "visibility (an internal message's files become internal). Any other id is 422 and nothing changes.")
 
 
 class MessageCreate(Schema):
     body = required_text(100_000)
     visibility = fields.String(load_default="external", validate=validate.OneOf(VISIBILITIES))
+    attachment_ids = fields.List(Id(), load_default=list, validate=validate.Length(max=MAX_FILES_PER_MESSAGE),
+                                 metadata={"description": ATTACHMENT_IDS_DESCRIPTION})
 
 
 class MessageRead(Schema):
@@ -56,12 +63,17 @@ class AttachmentRead(Schema):
 AttachmentPage = page_schema(AttachmentRead)
 
 
-class AttachmentForm(Schema):
+class AttachmentUpload(Schema):
+    """The multipart form of an upload: the file and, optionally, its message and visibility."""
+
     class Meta:
         unknown = EXCLUDE
 
-    message_id = Id(load_default=None, allow_none=True)
-    visibility = fields.String(load_default=None, validate=validate.OneOf(VISIBILITIES))
+    file = Upload(required=True)
+    message_id = Id(load_default=None, allow_none=True, metadata={"description": "Attach to this message of the case"})
+    visibility = fields.String(load_default=None, validate=validate.OneOf(VISIBILITIES), metadata={
+        "description": "A loose file (no message): staff choose, internal by default; the requester's side is "
+                       "always external. With a message: that of the message."})
 
 
 class ReplyTemplateCreate(Schema):

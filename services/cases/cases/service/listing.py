@@ -15,7 +15,7 @@ from servicekit.pagination import fetch_page
 from ..domain import DONE_STATUSES, OPEN_STATUSES, PRIORITY_RANK, STATUS_RANK, number_key
 from ..i18n import _
 from ..models import DANISH, Case, Follower, Message, case_search_vector, message_search_vector
-from .common import aggregate_ids, split_ids, visible_to
+from .common import aggregate_ids, listed_for, related_visible_to, split_ids
 from .views import case_view
 
 STAFF_VIEWS = ("team", "assigned_to_me", "unassigned")
@@ -27,13 +27,14 @@ EQUAL_FILTERS = ("team_id", "assignee_id", "requester_id", "organisation_id", "p
 def list_cases(session: Session, viewer: Identity, args: dict[str, Any]) -> tuple[list[dict[str, Any]], int]:
     followers = (select(aggregate_ids(session, Follower.user_id))
                  .where(Follower.case_id == Case.id).correlate(Case).scalar_subquery())
-    conditions = [visible_to(viewer), view_condition(viewer, args["view"], args), status_condition(args["status"])]
+    conditions = [listed_for(viewer), view_condition(viewer, args["view"], args), status_condition(args["status"])]
     conditions += filter_conditions(viewer, args)
     if args.get("q"):
         conditions.append(search_condition(session, viewer, args["q"]))
-    query = select(Case, followers).where(and_(*conditions)).order_by(*sort_order(args["sort"]))
+    query = (select(Case, followers, related_visible_to(viewer)).where(and_(*conditions))
+             .order_by(*sort_order(args["sort"])))
     rows, total = fetch_page(session, query, page=args["page"], per_page=args["per_page"])
-    return [case_view(c, split_ids(ids), viewer) for c, ids in rows], total
+    return [case_view(c, split_ids(ids), viewer, related_visible=related) for c, ids, related in rows], total
 
 
 def view_condition(viewer: Identity, view: str, args: dict[str, Any]) -> ColumnElement[bool]:

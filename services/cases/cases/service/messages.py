@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from servicekit import errors
@@ -14,7 +15,7 @@ from servicekit.pagination import fetch_page
 from .. import events
 from ..domain import Status, Trigger, automatic_transition, check_may_change, check_may_write
 from ..i18n import _
-from ..models import Attachment, Case, DirectoryUser, Message
+from ..models import Attachment, Case, DirectoryUser, HistoryEntry, Message
 from .changes import Changes, commit_change, note_in_history, record_case_event, reopen_into
 from .common import (
     Options,
@@ -35,8 +36,9 @@ EXTERNAL, INTERNAL = "external", "internal"
 def add_message(session: Session, opts: Options, actor: Identity, case: Case, body: str, visibility: str, *,
                 via: str, check_status: bool = True, to: list[str] | None = None, cc: list[str] | None = None,
                 forwarded_attachment_ids: list[str] | None = None, email_message_id: str | None = None,
-                author_id: str | None = None) -> Message:
-    """Append a message (no permission checks: callers decide) and tell the world through the outbox."""
+                author_id: str | None = None, files: Sequence[Attachment] = ()) -> Message:
+    """Append a message, with ``files`` (loose files of the case) as its own; no permission checks: callers
+    decide. Tells the world through the outbox."""
     if check_status:
         check_may_write(case.status)
     message = Message(case_id=case.id, author_id=author_id or actor_id(actor), visibility=visibility, body=body,
@@ -46,15 +48,17 @@ def add_message(session: Session, opts: Options, actor: Identity, case: Case, bo
     session.flush()
     note_in_history(session, case, actor, "message", {"id": message.id, "visibility": visibility, "via": via},
                     internal=visibility == INTERNAL, at=message.created_at)
-    view = message_view(message, [], case.solution_message_id)
-    record_case_event(session, opts, case, actor, events.CASE_MESSAGE_ADDED, message=view)
+    attach_files(session, case, message, files)
+    view = message_view(message, [file.id for file in files], case.solution_message_id)
+    record_case_event(session, opts, case, actor, events.CASE_MESSAGE_ADDED, message=view,
+                      author_is_staff=actor.is_staff and via != "email")
     if to is not None:
         record_case_event(session, opts, case, actor, events.CASE_FORWARDED, message=view)
     return message
 
 
 def post_message(session: Session, opts: Options, actor: Identity, case_id: str, body: str,
-                 visibility: str, via: str = "portal") -> Message:
+                 visibility: str, via: str = "portal", attachment_ids: Sequence[str] = ()) -> Message:
     """A message written through the API, with the status rules of a requester's reply."""
     case = get_case(session, actor, case_id, for_update=True)
     followers = follower_ids(session, case.id)
@@ -65,10 +69,42 @@ def post_message(session: Session, opts: Options, actor: Identity, case_id: str,
             raise errors.Forbidden(_("Only staff may write internal messages."))
         if not is_participant(actor, case, followers):
             raise errors.Forbidden(_("Only the requester and the people the case is shared with may write on it."))
-    message = add_message(session, opts, actor, case, body, visibility, via=via)
+    files = loose_files_of(session, actor, case, attachment_ids)
+    message = add_message(session, opts, actor, case, body, visibility, via=via, files=files)
     if not actor.is_staff:
         after_requester_reply(session, opts, actor, case, body, followers)
     return message
+
+
+def loose_files_of(session: Session, actor: Identity, case: Case,
+                   attachment_ids: Sequence[str]) -> list[Attachment]:
+    """The files ``actor`` uploaded to ``case`` that belong to no message yet, by id; any other id is 422."""
+    wanted = list(dict.fromkeys(str(a) for a in attachment_ids))
+    if not wanted:
+        return []
+    files = session.scalars(select(Attachment).where(
+        Attachment.id.in_(wanted), Attachment.case_id == case.id, Attachment.message_id.is_(None),
+        Attachment.uploaded_by == actor_id(actor))).all()
+    missing = sorted(set(wanted) - {file.id for file in files})
+    if missing:
+        raise errors.ValidationFailed(
+            _("A message can take only files you added to this case that belong to no message yet."),
+            errors={"attachment_ids": [_("Not a file of yours without a message on this case: %(ids)s",
+                                         ids=", ".join(missing))]})
+    return sorted(files, key=lambda file: wanted.index(file.id))
+
+
+def attach_files(session: Session, case: Case, message: Message, files: Sequence[Attachment]) -> None:
+    """The files become the message's and take its visibility (an internal message's files are internal), and
+    so do the history entries that tell of them."""
+    for file in files:
+        file.message_id = message.id
+        file.visibility = message.visibility
+    if files:
+        session.execute(update(HistoryEntry).where(
+            HistoryEntry.case_id == case.id, HistoryEntry.field == "attachment",
+            HistoryEntry.new_value["id"].as_string().in_([file.id for file in files]),
+        ).values(internal=message.visibility == INTERNAL))
 
 
 def after_requester_reply(session: Session, opts: Options, actor: Identity, case: Case, body: str,

@@ -17,11 +17,15 @@ CASE_FIELDS = (
 )
 
 
-def case_view(case: Case, followers: list[str], viewer: Identity | None) -> dict[str, Any]:
-    """``viewer`` None is the full view (events); a requester loses what only staff may know."""
+def case_view(case: Case, followers: list[str], viewer: Identity | None, *,
+              related_visible: bool = False) -> dict[str, Any]:
+    """``viewer`` None is the full view (events); a requester loses what only staff may know, and the
+    related case unless ``related_visible`` says they may see it (a mail may name anyone's case)."""
     view = {name: getattr(case, name) for name in CASE_FIELDS}
     view["follower_ids"] = list(followers)
     if viewer is not None and not viewer.is_staff:
+        if not related_visible:
+            view["related_case_id"] = None
         view["handed_over_from_team_id"] = None
         view["handed_over_by_id"] = None
         view["owning_team_id"] = None

@@ -6,7 +6,7 @@ import io
 import uuid
 
 import pytest
-from helpers import Api, event, make_settings
+from helpers import Api, event, make_settings, outbox_events
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
@@ -68,7 +68,18 @@ def test_a_missing_file_field_is_422(api, office):
     case = open_case(api, office.requester)
     answer = api.as_(office.requester).post(f"/api/v1/cases/{case['id']}/attachments", data={"other": "x"},
                                             content_type="multipart/form-data")
-    assert answer.status == 422
+    assert (answer.status, answer.json["errors"]) == (422, {"file": ["Missing data for required field."]})
+    assert answer.headers["Content-Type"] == "application/problem+json"
+
+
+def test_an_upload_to_a_case_the_caller_may_not_see_is_404_before_the_form_is_read(api, office):
+    case = open_case(api, office.requester)
+    url = f"/api/v1/cases/{case['id']}/attachments"
+    without_file = api.as_(office.outsider).post(url, data={"other": "x"}, content_type="multipart/form-data")
+    bad_form = upload(api, office.outsider, case["id"], b"x", "x.txt", message_id="ikke et id", visibility="x")
+    assert (without_file.status, bad_form.status) == (404, 404)
+    assert "errors" not in bad_form.json
+    assert api.as_(office.agent).get(url).json["total"] == 0
 
 
 def test_files_on_a_message_belong_to_it_and_internal_files_stay_internal(api, office):
@@ -181,3 +192,74 @@ def test_a_file_whose_transaction_fails_is_not_left_on_disk_unless_another_attac
     with pytest.raises(DBAPIError):
         world.deliver(mail)
     assert stored_files(tmp_path) == [kept["sha256"]]
+
+
+def message_files(api, who, case_id):
+    return {m["id"]: m["attachment_ids"] for m in api.as_(who).get(f"/api/v1/cases/{case_id}/messages").json["items"]}
+
+
+def test_files_uploaded_before_a_reply_belong_to_it_and_its_event_names_them(api, office, app):
+    case = open_case(api, office.requester)
+    cid = case["id"]
+    first = upload(api, office.requester, cid, PNG, "fejl.png").json
+    second = upload(api, office.requester, cid, b"log", "log.txt").json
+    reply = api.as_(office.requester).post(f"/api/v1/cases/{cid}/messages",
+                                           {"body": "Se filerne", "attachment_ids": [second["id"], first["id"]]})
+    assert reply.status == 201, reply.json
+    both = sorted([first["id"], second["id"]])
+    assert reply.json["attachment_ids"] == both
+    assert message_files(api, office.agent, cid) == {reply.json["id"]: both}
+    files = api.as_(office.agent).get(f"/api/v1/cases/{cid}/attachments").json["items"]
+    assert {(f["message_id"], f["visibility"]) for f in files} == {(reply.json["id"], "external")}
+    added = [e for e in outbox_events(app, cid) if e["type"] == "case.message_added"]
+    assert [e["data"]["message"]["attachment_ids"] for e in added] == [both]
+
+
+def test_a_reply_makes_its_files_its_own_visibility(api, office):
+    case = open_case(api, office.requester)
+    cid = case["id"]
+    shown = upload(api, office.agent, cid, b"vejledning", "vejledning.txt", visibility="external").json
+    working = upload(api, office.agent, cid, b"arbejdsfil", "arbejdsfil.txt").json
+    note = api.as_(office.agent).post(f"/api/v1/cases/{cid}/messages", {
+        "body": "Intern note", "visibility": "internal", "attachment_ids": [shown["id"]]})
+    answer = api.as_(office.agent).post(f"/api/v1/cases/{cid}/messages", {
+        "body": "Her er filen", "attachment_ids": [working["id"]]})
+    assert (note.status, answer.status) == (201, 201)
+    requester = api.as_(office.requester)
+    assert requester.get(f"/api/v1/cases/{cid}/attachments/{shown['id']}").status == 404
+    assert requester.get(f"/api/v1/cases/{cid}/attachments/{working['id']}").data == b"arbejdsfil"
+    assert [a["id"] for a in requester.get(f"/api/v1/cases/{cid}/attachments").json["items"]] == [working["id"]]
+    history = requester.get(f"/api/v1/cases/{cid}/history")
+    assert "vejledning" not in history.text and "arbejdsfil.txt" in history.text
+    assert message_files(api, office.requester, cid) == {answer.json["id"]: [working["id"]]}
+
+
+def test_a_reply_naming_files_that_are_not_the_callers_loose_files_on_the_case_is_422_and_changes_nothing(
+        api, office):
+    case = open_case(api, office.requester)
+    cid = case["id"]
+    api.as_(office.requester).post(f"/api/v1/cases/{cid}/shares", {"user_id": office.colleague.user_id})
+    mine = upload(api, office.requester, cid, b"min fil", "min.txt").json
+    agents = upload(api, office.agent, cid, b"agentens fil", "agent.txt", visibility="external").json
+    posted = api.as_(office.requester).post(f"/api/v1/cases/{cid}/messages", {"body": "Første"}).json
+    on_message = upload(api, office.requester, cid, b"vedhaeftet", "vedh.txt", message_id=posted["id"]).json
+    other_case = open_case(api, office.requester)
+    elsewhere = upload(api, office.requester, other_case["id"], b"anden sag", "anden.txt").json
+    refused = {
+        "another's file": (office.requester, [mine["id"], agents["id"]]),
+        "an unknown id": (office.requester, [str(uuid.uuid4())]),
+        "a file on a message": (office.requester, [on_message["id"]]),
+        "a file of another case": (office.requester, [elsewhere["id"]]),
+        "the requester's file, by a follower": (office.colleague, [mine["id"]]),
+    }
+    for what, (who, ids) in refused.items():
+        answer = api.as_(who).post(f"/api/v1/cases/{cid}/messages", {"body": "Se her", "attachment_ids": ids})
+        assert (answer.status, list(answer.json.get("errors", {}))) == (422, ["attachment_ids"]), what
+    internal = api.as_(office.requester).post(f"/api/v1/cases/{cid}/messages", {
+        "body": "Hemmeligt", "visibility": "internal", "attachment_ids": [mine["id"]]})
+    assert internal.status == 403
+    assert message_files(api, office.agent, cid) == {posted["id"]: [on_message["id"]]}
+    files = api.as_(office.agent).get(f"/api/v1/cases/{cid}/attachments").json["items"]
+    loose = {a["id"]: a["message_id"] for a in files}
+    assert (loose[mine["id"]], loose[agents["id"]]) == (None, None)
+    assert api.as_(office.agent).get(f"/api/v1/cases/{cid}").json["version"] == case["version"] + 1  # the share

@@ -18,7 +18,26 @@ def test_the_openapi_document_is_valid_and_lists_every_public_route(app):
             "/api/v1/cases/stats", "/api/v1/reply-templates", "/api/v1/routing-rules",
             "/api/v1/routing-rules/default-team", "/api/v1/priority-matrix"} <= paths
     upload = document["paths"]["/api/v1/cases/{case_id}/attachments"]["post"]["requestBody"]
-    assert "multipart/form-data" in upload["content"]
+    form = component(document, upload["content"]["multipart/form-data"]["schema"])
+    assert form["properties"]["file"] == {"type": "string", "format": "binary"}
+    assert set(form["properties"]) == {"file", "message_id", "visibility"}
+    assert form["required"] == ["file"]
+    refused = document["paths"]["/api/v1/cases/{case_id}/close"]["post"]["responses"]["409"]
+    problem = component(document, refused["content"]["application/problem+json"]["schema"])
+    assert {"type", "title", "status", "detail", "tasks"} <= set(problem["properties"])
+    task = component(document, problem["properties"]["tasks"]["items"])
+    assert set(task["properties"]) == {"id", "number", "subject", "status"}
+    assert "409" in document["paths"]["/api/v1/cases/{case_id}"]["patch"]["responses"]
+    reply = document["paths"]["/api/v1/cases/{case_id}/messages"]["post"]["requestBody"]
+    ids = component(document, reply["content"]["application/json"]["schema"])["properties"]["attachment_ids"]
+    assert (ids["type"], ids["items"]["format"]) == ("array", "uuid")
+
+
+def component(document, schema):
+    """The schema a ``$ref`` names (or the schema itself when it is written out)."""
+    if "$ref" not in schema:
+        return schema
+    return document["components"]["schemas"][schema["$ref"].rsplit("/", 1)[1]]
 
 
 def test_the_asyncapi_document_describes_every_published_event(app):

@@ -1,27 +1,8 @@
 """What an inbound mail (``email.received``) becomes, through the service's own handler and inbox."""
 
-import base64
-import hashlib
 import uuid
 
-from helpers import event
-
-
-def mail(sender, *, subject="Hjælp", body="Min skærm er sort", case=None, attachments=(), message_id=None,
-         from_email=None, event_id=None):
-    data = {
-        "id": str(uuid.uuid4()), "message_id": message_id or f"<{uuid.uuid4()}@mail.example.dk>",
-        "in_reply_to": None, "references": [], "from_email": from_email or sender.email,
-        "from_name": sender.name, "sender_user_id": sender.user_id, "to": ["support@servicedesk.dk"], "cc": [],
-        "subject": subject if case is None else f"SV: [{case['number']}] {subject}", "body": body,
-        "case_number": case["number"] if case else None, "case_id": None,
-        "matched_by": "subject" if case else None,
-        "attachments": [{"filename": name, "content_type": "application/octet-stream", "size": len(content),
-                         "sha256": hashlib.sha256(content).hexdigest(),
-                         "content_base64": base64.b64encode(content).decode()} for name, content in attachments],
-        "received_at": "2026-11-25T10:00:00+01:00",
-    }
-    return event("email.received", data, source="servicedesk/notify", id=event_id)
+from helpers import event, mail
 
 
 def open_case(api, who):
@@ -70,13 +51,35 @@ def test_a_follower_reply_lands_on_the_case(api, office, world):
     assert [m["author_id"] for m in messages(api, office.agent, case["id"])] == [office.colleague.user_id]
 
 
-def test_a_mail_naming_a_case_from_someone_not_on_it_opens_a_new_case_that_refers_to_it(api, office, world):
+def test_a_mail_naming_a_case_from_someone_not_on_it_opens_a_new_case_linked_for_staff_only(api, office, world):
     case = open_case(api, office.requester)
     world.deliver(mail(office.outsider, case=case, body="Jeg vil også have svar"))
     assert messages(api, office.agent, case["id"]) == []
     theirs = api.as_(office.outsider).get("/api/v1/cases").json["items"]
-    assert len(theirs) == 1
-    assert (theirs[0]["related_case_id"], theirs[0]["origin"]) == (case["id"], "email")
+    assert [(c["related_case_id"], c["origin"]) for c in theirs] == [(None, "email")]
+    new_id = theirs[0]["id"]
+    for answer in (api.as_(office.outsider).get(f"/api/v1/cases/{new_id}"),
+                   api.as_(office.outsider).get(f"/api/v1/cases/by-number/{theirs[0]['number']}"),
+                   api.as_(office.outsider).post(f"/api/v1/cases/{new_id}/messages", {"body": "Hallo?"}),
+                   api.as_(office.outsider).get(f"/api/v1/cases?view=mine&q={theirs[0]['number']}")):
+        assert answer.status in (200, 201), answer.json
+        assert case["id"] not in answer.text
+    assert api.as_(office.agent).get(f"/api/v1/cases/{new_id}").json["related_case_id"] == case["id"]
+    staff_list = api.as_(office.agent).get(f"/api/v1/cases?requester_id={office.outsider.user_id}").json["items"]
+    assert [c["related_case_id"] for c in staff_list] == [case["id"]]
+
+
+def test_the_link_shows_once_the_sender_may_see_the_named_case(api, office, world):
+    case = open_case(api, office.requester)
+    world.deliver(mail(office.colleague, case=case, body="Samme fejl hos mig"))
+    new_id = api.as_(office.colleague).get("/api/v1/cases").json["items"][0]["id"]
+    assert api.as_(office.colleague).get(f"/api/v1/cases/{new_id}").json["related_case_id"] is None
+    shared = api.as_(office.requester).post(f"/api/v1/cases/{case['id']}/shares",
+                                            {"user_id": office.colleague.user_id})
+    assert shared.status == 201
+    assert api.as_(office.colleague).get(f"/api/v1/cases/{new_id}").json["related_case_id"] == case["id"]
+    listed = api.as_(office.colleague).get("/api/v1/cases?view=mine").json["items"]
+    assert [c["related_case_id"] for c in listed] == [case["id"]]
 
 
 def test_a_reply_to_a_closed_case_opens_a_new_case_that_refers_to_it(api, office, world):
@@ -161,7 +164,9 @@ def test_an_automatic_mail_from_someone_not_on_the_case_opens_a_new_case_and_pos
     assert messages(api, office.agent, case["id"]) == []
     assert api.as_(office.agent).get(f"/api/v1/cases/{case['id']}/attachments").json["total"] == 0
     theirs = api.as_(office.outsider).get("/api/v1/cases").json["items"]
-    assert [(c["related_case_id"], c["origin"]) for c in theirs] == [(case["id"], "email")]
+    assert [(c["related_case_id"], c["origin"]) for c in theirs] == [(None, "email")]
+    staff_view = api.as_(office.agent).get(f"/api/v1/cases/{theirs[0]['id']}").json
+    assert staff_view["related_case_id"] == case["id"]
 
 
 def test_a_mail_from_a_staff_address_posts_an_internal_note_only_when_notify_vouches_for_the_sender(api, office,

@@ -1,7 +1,7 @@
 """Which events each action records in the outbox, with the version and the changes they carry."""
 
 import pytest
-from helpers import outbox_events
+from helpers import mail, outbox_events
 
 
 class Recorder:
@@ -122,3 +122,23 @@ def test_a_change_in_the_open_blocking_tasks_is_a_new_version_told_as_case_updat
     assert [h["new"] for h in history if h["field"] == "open_blocking_tasks"] == [1, 0]
     requester_history = api.as_(office.requester).get(f"/api/v1/cases/{case['id']}/history").json["items"]
     assert "open_blocking_tasks" not in [h["field"] for h in requester_history]
+
+
+def test_a_message_added_says_whether_staff_wrote_it_and_mail_never_counts_as_staff(api, office, app, world, case):
+    url = f"/api/v1/cases/{case['id']}"
+    recorder = Recorder(app)
+    answers = [api.as_(office.requester).post(f"{url}/messages", {"body": "Hjælp"}),
+               api.as_(office.agent).post(f"{url}/messages", {"body": "Vi ser på det"}),
+               api.as_(office.admin).post(f"{url}/forward", {"to": ["lev@example.com"], "body": "Se her"})]
+    assert [a.status for a in answers] == [201, 201, 201]
+    world.deliver(mail(office.requester, case=case, body="Tak"))
+    vouched = mail(office.drift_agent, case=case, body="Genstartet")
+    vouched.data["sender_verified"] = True
+    world.deliver(vouched)
+    added = [e["data"] for e in recorder.new() if e["type"] == "case.message_added"]
+    assert [(d["message"]["body"], d["author_is_staff"]) for d in added] == [
+        ("Hjælp", False), ("Vi ser på det", True), ("Se her", True), ("Tak", False), ("Genstartet", False)]
+    document = app.test_client().get("/asyncapi.json").get_json()
+    data = document["components"]["messages"]["case_message_added"]["payload"]["properties"]["data"]
+    assert data["properties"]["author_is_staff"]["type"] == "boolean"
+    assert "author_is_staff" in data["required"]

@@ -14,16 +14,20 @@ def open_case(api, who):
 def test_an_internal_message_is_absent_from_every_answer_a_requester_can_get(api, office):
     case = open_case(api, office.requester)
     cid = case["id"]
-    api.as_(office.requester).post(f"/api/v1/cases/{cid}/shares", {"user_id": office.colleague.user_id})
-    internal = api.as_(office.agent).post(f"/api/v1/cases/{cid}/messages",
-                                          {"body": f"Intern note om {SECRET}", "visibility": "internal"}).json
-    api.as_(office.agent).post(f"/api/v1/cases/{cid}/attachments",
-                               data={"file": (io.BytesIO(b"intern fil"), f"{SECRET}.txt"),
-                                     "message_id": internal["id"]}, content_type="multipart/form-data")
-    api.as_(office.agent).post(f"/api/v1/cases/{cid}/forward",
-                               {"to": [f"{SECRET}@example.com"], "body": f"Kære {SECRET}"})
-    api.as_(office.agent).post(f"/api/v1/cases/{cid}/messages/{internal['id']}/solution")
-    api.as_(office.agent).post(f"/api/v1/cases/{cid}/messages", {"body": "Vi kigger på det", "visibility": "external"})
+    agent = api.as_(office.agent)
+    shared = api.as_(office.requester).post(f"/api/v1/cases/{cid}/shares", {"user_id": office.colleague.user_id})
+    note = agent.post(f"/api/v1/cases/{cid}/messages", {"body": f"Intern note om {SECRET}", "visibility": "internal"})
+    internal = note.json
+    secret_file = (io.BytesIO(b"intern fil"), f"{SECRET}.txt")
+    internal_file = agent.post(f"/api/v1/cases/{cid}/attachments", content_type="multipart/form-data",
+                               data={"file": secret_file, "message_id": internal["id"]})
+    forwarded = agent.post(f"/api/v1/cases/{cid}/forward", {"to": [f"{SECRET}@example.com"], "body": f"Kære {SECRET}"})
+    marked = agent.post(f"/api/v1/cases/{cid}/messages/{internal['id']}/solution")
+    public = agent.post(f"/api/v1/cases/{cid}/messages", {"body": "Vi kigger på det", "visibility": "external"})
+    setup = (shared, note, internal_file, forwarded, marked, public)
+    assert [a.status for a in setup] == [201, 201, 201, 201, 200, 201], [a.json for a in setup]
+    assert internal_file.json["visibility"] == "internal"
+    file_id = internal_file.json["id"]
 
     for who in (office.requester, office.colleague):
         caller = api.as_(who)
@@ -44,11 +48,14 @@ def test_an_internal_message_is_absent_from_every_answer_a_requester_can_get(api
             assert answer.status == 200
             assert SECRET not in answer.text
             assert internal["id"] not in answer.text
+            assert file_id not in answer.text
         assert caller.get(f"/api/v1/cases/{cid}").json["solution_message_id"] is None
         assert [m["body"] for m in caller.get(f"/api/v1/cases/{cid}/messages").json["items"]] == ["Vi kigger på det"]
         assert caller.get(f"/api/v1/cases?q={SECRET}").json["total"] == 0
+        assert caller.get(f"/api/v1/cases/{cid}/attachments/{file_id}").status == 404
 
     staff = api.as_(office.agent)
+    assert staff.get(f"/api/v1/cases/{cid}/attachments/{file_id}").data == b"intern fil"
     assert staff.get(f"/api/v1/cases?q={SECRET}").json["total"] == 1
     assert staff.get(f"/api/v1/cases/{cid}").json["solution_message_id"] == internal["id"]
     bodies = [m["body"] for m in staff.get(f"/api/v1/cases/{cid}/messages").json["items"]]

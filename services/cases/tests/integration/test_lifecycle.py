@@ -4,6 +4,8 @@ import io
 
 from helpers import event, outbox_events
 
+from cases.schemas.cases import ClosingRefused
+
 
 def open_case(api, who, **fields):
     answer = api.as_(who).post("/api/v1/cases", {"title": "Adgang til Navision", "description": "Kan ikke logge på",
@@ -105,6 +107,7 @@ def test_closing_with_an_open_blocking_task_is_409_naming_it_until_the_task_is_r
     by_requester = api.as_(office.requester).post(f"{url}/close")
     assert by_requester.status == 409
     assert "TSK" not in by_requester.text
+    assert ClosingRefused().validate(refused.json) == ClosingRefused().validate(by_requester.json) == {}
     world.task(case["id"], task_id=task_id, version=3, status="resolved", number="TSK 2611-0007")
     world.task(case["id"], task_id=task_id, version=2, status="in_progress", number="TSK 2611-0007")
     assert api.as_(office.agent).get(url).json["open_blocking_tasks"] == 0

@@ -199,3 +199,72 @@ def test_the_views_use_their_indexes_on_a_full_table(api, office, app, who, view
     for seqscan in (True, False):
         plan = plan_of(app, statement, parameters, seqscan=seqscan)
         assert all(index in plan for index in indexes), plan
+
+
+def spread_filled_cases(engine, *, organisations, followers):
+    """Give the filled cases an organisation each and one follower each, spread over the lists as fill_cases
+    spreads teams; every hundredth case waits internally (a rare status)."""
+    with engine.begin() as conn:
+        conn.execute(text(
+            "WITH lists AS (SELECT CAST(:organisations AS text[]) AS organisations), "
+            "filled AS (SELECT id, CAST(substr(number_key, 6) AS int) AS n FROM cases WHERE number_key LIKE 'FYLD-%') "
+            "UPDATE cases SET organisation_id = organisations[1 + filled.n % cardinality(organisations)], "
+            "status = CASE WHEN filled.n % 100 = 0 THEN 'waiting_internal' ELSE cases.status END "
+            "FROM lists, filled WHERE cases.id = filled.id"), {"organisations": organisations})
+        conn.execute(text(
+            "WITH lists AS (SELECT CAST(:people AS text[]) AS people) "
+            "INSERT INTO case_followers (case_id, user_id, added_at) "
+            "SELECT id, people[1 + (CAST(substr(number_key, 6) AS int) * 7) % cardinality(people)], now() "
+            "FROM cases, lists WHERE number_key LIKE 'FYLD-%'"), {"people": followers})
+        conn.execute(text("ANALYZE cases; ANALYZE case_followers"))
+
+
+def full_desk(app, office):
+    engine = app.extensions["servicekit"].database.engine
+    fill_cases(engine, teams=[office.drift, *(str(uuid.uuid4()) for _ in range(49))],
+               agents=[office.drift_agent.user_id, *(str(uuid.uuid4()) for _ in range(99))],
+               requesters=[office.requester.user_id, office.outsider.user_id,
+                           *(str(uuid.uuid4()) for _ in range(198))])
+    spread_filled_cases(engine, organisations=[office.org, office.other_org, *(str(uuid.uuid4()) for _ in range(48))],
+                        followers=[office.requester.user_id, office.outsider.user_id,
+                                   *(str(uuid.uuid4()) for _ in range(198))])
+    return engine
+
+
+# A requester's cases are found through one index per rule of what they may see (their own, shared with them,
+# their organisation's); the outsider's organisation shares its cases, the requester's does not.
+@pytest.mark.parametrize(("who", "query", "indexes"), [
+    ("requester", "view=shared&status=open", {"ix_case_followers_user_id"}),
+    ("outsider", "view=organisation&status=open", {"ix_cases_organisation_id_created_at"}),
+    ("drift_agent", "view=organisation&organisation_id={other_org}", {"ix_cases_organisation_id_created_at"}),
+    ("requester", "view=all&status=open", {"ix_cases_requester_id_created_at", "ix_case_followers_user_id"}),
+    ("outsider", "view=all&status=open", {"ix_cases_requester_id_created_at", "ix_case_followers_user_id",
+                                          "ix_cases_organisation_id_created_at"}),
+    ("drift_agent", "view=all&status=waiting_internal", {"ix_cases_status_created_at"}),
+])
+def test_the_shared_organisation_and_all_views_use_their_indexes_on_a_full_table(api, office, app, who, query,
+                                                                                  indexes):
+    full_desk(app, office)
+    statement, parameters = captured_list_query(api, getattr(office, who), app,
+                                                query.format(other_org=office.other_org))
+    for seqscan in (True, False):
+        plan = plan_of(app, statement, parameters, seqscan=seqscan)
+        assert all(index in plan for index in indexes), plan
+
+
+@pytest.mark.parametrize("who", ["agent", "requester"])
+def test_the_search_in_messages_uses_its_index_on_a_full_table(api, office, app, who):
+    engine = full_desk(app, office)
+    with engine.begin() as conn:
+        conn.execute(text(
+            "INSERT INTO case_messages (id, case_id, author_id, visibility, body, via, created_at) "
+            "SELECT gen_random_uuid()::text, id, requester_id, "
+            "CASE WHEN n % 3 = 0 THEN 'internal' ELSE 'external' END, "
+            "CASE WHEN n % 500 = 0 THEN 'Certifikatet er udløbet' ELSE 'Printeren står stille igen' END, "
+            "'portal', now() FROM (SELECT id, requester_id, CAST(substr(number_key, 6) AS int) AS n FROM cases "
+            "WHERE number_key LIKE 'FYLD-%') AS filled, generate_series(1, 3)"))
+        conn.execute(text("ANALYZE case_messages"))
+    statement, parameters = captured_list_query(api, getattr(office, who), app, "q=certifikat")
+    for seqscan in (True, False):
+        plan = plan_of(app, statement, parameters, seqscan=seqscan)
+        assert "ix_case_messages_search" in plan, plan

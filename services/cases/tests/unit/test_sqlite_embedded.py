@@ -35,9 +35,11 @@ def test_a_case_lives_its_whole_life_on_sqlite(sqlite_api):
     assert api.as_(requester).get(f"/api/v1/cases/by-number/{case['number'].replace(' ', '').lower()}").status == 200
     assert api.as_(colleague).get("/api/v1/cases?view=organisation").json["total"] == 1
     api.as_(agent).post(f"{url}/messages", {"body": "Intern: toner", "visibility": "internal"})
-    api.as_(requester).post(f"{url}/attachments", data={"file": (io.BytesIO(b"foto"), "foto.txt")},
-                            content_type="multipart/form-data")
-    assert [m["body"] for m in api.as_(requester).get(f"{url}/messages").json["items"]] == []
+    photo = api.as_(requester).post(f"{url}/attachments", data={"file": (io.BytesIO(b"foto"), "foto.txt")},
+                                    content_type="multipart/form-data").json
+    reply = api.as_(requester).post(f"{url}/messages", {"body": "Se foto", "attachment_ids": [photo["id"]]}).json
+    assert reply["attachment_ids"] == [photo["id"]]
+    assert [m["body"] for m in api.as_(requester).get(f"{url}/messages").json["items"]] == ["Se foto"]
     assert api.as_(agent).get("/api/v1/cases?q=toner").json["total"] == 1
     assert api.as_(requester).get("/api/v1/cases?q=toner").json["total"] == 0
 
