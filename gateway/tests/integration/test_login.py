@@ -169,6 +169,28 @@ def test_personal_api_tokens_are_shown_once_listed_without_secret_and_revocable(
     assert client.get("/api/v1/me", headers=with_token).status_code == 401
 
 
+def test_a_personal_api_token_cannot_manage_api_tokens(harness, client):
+    """A leaked token must not mint fresh ones (which would outlive its revocation), nor list or revoke the
+    owner's other tokens: managing tokens takes a log-in."""
+    user = harness.create_user(roles=["agent"])
+    signed_in = harness.as_user(user)
+    token_id, with_token = _personal_token(client, signed_in)
+    other_id, _other = _personal_token(client, signed_in)
+    refused = {
+        "create": client.post("/api/v1/api-tokens", json={"name": "fresh"}, headers=with_token),
+        "create, body not valid": client.post("/api/v1/api-tokens", json={}, headers=with_token),
+        "list": client.get("/api/v1/api-tokens", headers=with_token),
+        "revoke own": client.delete(f"/api/v1/api-tokens/{token_id}", headers=with_token),
+        "revoke other": client.delete(f"/api/v1/api-tokens/{other_id}", headers=with_token),
+    }
+    assert {what: (r.status_code, r.mimetype) for what, r in refused.items()} == dict.fromkeys(
+        refused, (403, "application/problem+json"))
+    listed = client.get("/api/v1/api-tokens", headers=signed_in).json["items"]
+    assert sorted(t["id"] for t in listed) == sorted([token_id, other_id])
+    assert all(t["revoked_at"] is None for t in listed)
+    assert client.get("/api/v1/me", headers=with_token).status_code == 200  # the token itself still works
+
+
 def _personal_token(client, headers) -> tuple[str, dict[str, str]]:
     created = client.post("/api/v1/api-tokens", json={"name": "integration"}, headers=headers).json
     return created["id"], {"Authorization": f"Bearer {created['token']}"}
