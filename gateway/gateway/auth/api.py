@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from servicekit.pagination import PageArgs
 from servicekit.web import db_session
 
 from ..access import logged_in_only, require_logged_in_user, require_user
@@ -17,7 +18,7 @@ from .login import authenticate_password
 from .schemas import (
     ApiTokenCreate,
     ApiTokenCreated,
-    ApiTokenList,
+    ApiTokenPage,
     MeRead,
     PasswordResetConfirm,
     PasswordResetRequest,
@@ -98,12 +99,13 @@ def change_password(data):
 
 @blp.route("/api-tokens")
 class ApiTokens(MethodView):
-    @blp.response(200, ApiTokenList)
-    def get(self):
+    @blp.arguments(PageArgs, location="query")
+    @blp.response(200, ApiTokenPage)
+    def get(self, args):
         """My personal API tokens (never their secrets).
 
         Managing API tokens takes a log-in: a call with a personal API token is refused (403)."""
-        return api_tokens.list_tokens(db_session(), require_logged_in_user())
+        return api_tokens.list_tokens(db_session(), require_logged_in_user(), args)
 
     @logged_in_only
     @blp.arguments(ApiTokenCreate)

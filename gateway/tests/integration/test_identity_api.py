@@ -124,6 +124,26 @@ def test_teams_have_members_and_dispatchers(harness, client):
     assert added[-1]["data"]["version"] == 3
 
 
+def test_the_members_of_a_team_are_a_list_page(harness, client):
+    team = harness.create_team()
+    agents = [harness.create_user(roles=["agent"]) for _ in range(3)]
+    for agent in agents:
+        harness.add_member(team, agent, dispatcher=agent is agents[1])
+    url = f"/api/v1/teams/{team['id']}/members"
+    first = client.get(url, query_string={"per_page": 2}, headers=harness.admin)
+    assert first.status_code == 200
+    assert first.json == {"items": [{"user_id": agents[0]["id"], "dispatcher": False},
+                                    {"user_id": agents[1]["id"], "dispatcher": True}],
+                          "total": 3, "page": 1, "per_page": 2}
+    second = client.get(url, query_string={"page": 2, "per_page": 2}, headers=harness.admin).json
+    assert second["items"] == [{"user_id": agents[2]["id"], "dispatcher": False}] and second["total"] == 3
+    assert client.get(url, headers=harness.admin).json["per_page"] == 50
+    too_many = client.get(url, query_string={"per_page": 201}, headers=harness.admin)
+    assert too_many.status_code == 422 and too_many.mimetype == "application/problem+json"
+    missing = client.get("/api/v1/teams/00000000-0000-0000-0000-000000000000/members", headers=harness.admin)
+    assert missing.status_code == 404 and missing.mimetype == "application/problem+json"
+
+
 def test_adding_a_member_twice_is_409_and_a_requester_cannot_join_a_team(harness, client):
     team = harness.create_team()
     agent, requester = harness.create_user(roles=["agent"]), harness.create_user()

@@ -169,6 +169,18 @@ def test_personal_api_tokens_are_shown_once_listed_without_secret_and_revocable(
     assert client.get("/api/v1/me", headers=with_token).status_code == 401
 
 
+def test_the_personal_api_tokens_are_a_list_page_newest_first(harness, client):
+    user = harness.create_user()
+    signed_in = harness.as_user(user)
+    made = [_personal_token(client, signed_in)[0] for _ in range(3)]
+    first = client.get("/api/v1/api-tokens", query_string={"per_page": 2}, headers=signed_in)
+    assert first.status_code == 200
+    assert {k: v for k, v in first.json.items() if k != "items"} == {"total": 3, "page": 1, "per_page": 2}
+    second = client.get("/api/v1/api-tokens", query_string={"page": 2, "per_page": 2}, headers=signed_in).json
+    assert [t["id"] for t in first.json["items"] + second["items"]] == made[::-1]
+    assert client.get("/api/v1/api-tokens", query_string={"page": 0}, headers=signed_in).status_code == 422
+
+
 def test_a_personal_api_token_cannot_manage_api_tokens(harness, client):
     """A leaked token must not mint fresh ones (which would outlive its revocation), nor list or revoke the
     owner's other tokens: managing tokens takes a log-in."""
