@@ -18,6 +18,22 @@ def test_admin_creates_an_organisation_with_mail_domains(harness, client, unique
     assert set(listed) == {"items", "total", "page", "per_page"}
 
 
+def test_changing_an_organisation_publishes_organisation_updated_with_the_changes(harness, client, unique):
+    org = harness.create_organisation(case_visibility="own", mail_domains=[f"{unique('o')}.dk"])
+    response = client.patch(f"/api/v1/organisations/{org['id']}", headers=harness.admin,
+                            json={"case_visibility": "organisation"})
+    assert response.status_code == 200 and response.json["version"] == 2
+    [event] = [e for e in harness.outbox("organisation.updated") if e["subject"] == org["id"]]
+    assert event["source"] == "servicedesk/gateway"
+    assert event["data"]["changes"] == {"case_visibility": {"old": "own", "new": "organisation"}}
+    assert {k: v for k, v in event["data"].items() if k not in ("changes", "actor_id")} == response.json
+    assert event["data"]["actor_id"] == client.get("/api/v1/me", headers=harness.admin).json["id"]
+    unchanged = client.patch(f"/api/v1/organisations/{org['id']}", headers=harness.admin,
+                             json={"case_visibility": "organisation"})
+    assert unchanged.status_code == 200 and unchanged.json["version"] == 2
+    assert len([e for e in harness.outbox("organisation.updated") if e["subject"] == org["id"]]) == 1
+
+
 def test_a_mail_domain_belongs_to_one_organisation_only(harness, client, unique):
     harness.create_organisation(mail_domains=[f"{unique('d')}.dk"])
     domain = f"{unique('shared')}.dk"
@@ -122,6 +138,33 @@ def test_teams_have_members_and_dispatchers(harness, client):
     added = [e for e in harness.outbox("team.member_added") if e["subject"] == team["id"]]
     assert [e["data"]["user_id"] for e in added] == [agent["id"], dispatcher["id"]]
     assert added[-1]["data"]["version"] == 3
+
+
+def test_changing_a_team_publishes_team_updated_with_the_changes(harness, client, unique):
+    team = harness.create_team()
+    address = f"{unique('hold')}@example.dk"
+    response = client.patch(f"/api/v1/teams/{team['id']}", headers=harness.admin, json={"email": address})
+    assert response.status_code == 200 and response.json["version"] == 2
+    [event] = [e for e in harness.outbox("team.updated") if e["subject"] == team["id"]]
+    assert event["data"]["changes"] == {"email": {"old": None, "new": address}}
+    assert {k: v for k, v in event["data"].items() if k not in ("changes", "actor_id")} == response.json
+
+
+def test_making_a_member_dispatcher_publishes_team_updated_and_user_updated(harness, client):
+    team = harness.create_team()
+    agent = harness.create_user(roles=["agent"])
+    harness.add_member(team, agent)
+    response = client.patch(f"/api/v1/teams/{team['id']}/members/{agent['id']}", headers=harness.admin,
+                            json={"dispatcher": True})
+    assert response.status_code == 200 and response.json == {"user_id": agent["id"], "dispatcher": True}
+    [team_event] = [e for e in harness.outbox("team.updated") if e["subject"] == team["id"]]
+    assert team_event["data"]["version"] == 3
+    assert team_event["data"]["members"] == [{"user_id": agent["id"], "dispatcher": True}]
+    assert team_event["data"]["changes"] == {"members": {"old": [{"user_id": agent["id"], "dispatcher": False}],
+                                                         "new": [{"user_id": agent["id"], "dispatcher": True}]}}
+    user_event = [e for e in harness.outbox("user.updated") if e["subject"] == agent["id"]][-1]
+    assert user_event["data"]["dispatcher_team_ids"] == [team["id"]]
+    assert user_event["data"]["changes"]["dispatcher_team_ids"] == {"old": [], "new": [team["id"]]}
 
 
 def test_the_members_of_a_team_are_a_list_page(harness, client):
