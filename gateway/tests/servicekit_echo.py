@@ -85,6 +85,9 @@ def create_echo_app(name: str, public_key: str, database_url: str, amqp_url: str
     @blp.route("/cases/<case_id>/messages")
     def messages(case_id):
         identity = current_identity()
+        app.message_queries.append(request.query_string.decode())
+        if case_id.startswith("long-"):
+            return _long_conversation(int(case_id.removeprefix("long-")))
         items = [{"id": "m1", "visibility": "external", "body": "Hej"},
                  {"id": "m2", "visibility": "internal", "body": "Intern note"}]
         if not identity.is_staff:
@@ -95,6 +98,17 @@ def create_echo_app(name: str, public_key: str, database_url: str, amqp_url: str
     def sla(case_id):
         current_identity()
         return {"policy_id": "p1", "paused": False, "served_by": name}
+
+    def _long_conversation(total: int):
+        """A page of a conversation of ``total`` messages, paged as the cases service pages; page 4 of a
+        conversation of 999 messages fails, as a service that breaks down in the middle would."""
+        page, per_page = int(request.args.get("page", "1")), int(request.args.get("per_page", "50"))
+        if total == 999 and page == 4:
+            raise errors.ServiceUnavailable("The cases service is restarting.")
+        first = (page - 1) * per_page
+        items = [{"id": f"m{n}", "visibility": "external", "body": f"Besked {n}"}
+                 for n in range(first, min(first + per_page, total))]
+        return {"items": items, "total": total, "page": page, "per_page": per_page}
 
     @internal.route("/ping")
     def ping():
@@ -111,6 +125,7 @@ def create_echo_app(name: str, public_key: str, database_url: str, amqp_url: str
     )
     app = create_service_app(import_name=__name__, context=context, blueprints=[blp, internal], title=name)
     app.received_paths = []  # every path that reached this service, in order
+    app.message_queries = []  # the query string of every call for a case's messages
 
     @app.before_request
     def remember_the_path():

@@ -13,6 +13,7 @@ from gatewaykit import GatewayHarness, start_service_app
 from servers import ThreadedServer, free_port
 from servicekit_echo import create_echo_app
 
+from gateway.routing.compose import MAX_OVERVIEW_MESSAGES
 from servicekit.auth import IDENTITY_HEADER
 
 
@@ -263,6 +264,33 @@ def test_the_case_overview_gathers_case_messages_tasks_and_sla_in_one_call(harne
     # the tasks service (a skeleton here) has no such route: reported, not fatal
     assert overview["tasks"] is None
     assert overview["errors"]["tasks"]["status"] == 404
+
+
+def test_the_overview_carries_a_long_conversation_whole(harness, client, echo_apps):
+    agent = harness.create_user(roles=["agent"])
+    echo_apps["cases"].message_queries.clear()
+    response = client.get("/api/v1/cases/long-450/overview", headers=harness.as_user(agent))
+    assert response.status_code == 200
+    messages = response.json["messages"]
+    assert [m["id"] for m in messages["items"]] == [f"m{n}" for n in range(450)]
+    assert (messages["total"], messages["page"], messages["per_page"]) == (450, 1, MAX_OVERVIEW_MESSAGES)
+    assert response.json["errors"] == {"tasks": response.json["errors"]["tasks"]}  # tasks: a skeleton here
+    assert sorted(echo_apps["cases"].message_queries) == [f"page={n}&per_page=200" for n in (1, 2, 3)]
+
+
+def test_the_overview_cuts_a_very_long_conversation_and_says_so(harness, client):
+    requester = harness.create_user()
+    messages = client.get("/api/v1/cases/long-1234/overview", headers=harness.as_user(requester)).json["messages"]
+    assert [m["id"] for m in messages["items"]] == [f"m{n}" for n in range(MAX_OVERVIEW_MESSAGES)]
+    assert messages["total"] == 1234 and messages["per_page"] == MAX_OVERVIEW_MESSAGES
+
+
+def test_a_page_of_the_conversation_that_fails_is_reported_with_the_pages_fetched(harness, client):
+    requester = harness.create_user()
+    overview = client.get("/api/v1/cases/long-999/overview", headers=harness.as_user(requester)).json
+    assert [m["id"] for m in overview["messages"]["items"]] == [f"m{n}" for n in range(600)]
+    assert overview["messages"]["total"] == 999
+    assert overview["errors"]["messages"]["status"] == 503
 
 
 def test_a_requester_gets_no_tasks_no_sla_and_no_internal_messages_in_the_overview(harness, client):
