@@ -106,6 +106,32 @@ def test_a_client_that_tries_too_often_is_rate_limited(postgres_databases, rabbi
         h.stop()
 
 
+def _attempts_from(client, forwarded_for: str, times: int) -> list[int]:
+    """Log-ins that reach the gateway through a proxy at 10.0.0.1 for a client it names in X-Forwarded-For."""
+    return [client.post("/api/v1/auth/token", json={"email": "someone@example.dk", "password": "x"},
+                        environ_base={"REMOTE_ADDR": "10.0.0.1"},
+                        headers={"X-Forwarded-For": forwarded_for}).status_code for _ in range(times)]
+
+
+@pytest.mark.parametrize("proxies", [0, 1])
+def test_the_client_limit_counts_the_address_the_trusted_proxies_saw(postgres_databases, rabbitmq_url,
+                                                                     bus_namespace, identity_keys, proxies):
+    h = _fresh(postgres_databases, rabbitmq_url, bus_namespace, identity_keys, LOGIN_RATE_PER_CLIENT="2",
+               LOGIN_MAX_FAILURES="100", TRUSTED_PROXY_COUNT=str(proxies))
+    try:
+        client = h.client
+        assert _attempts_from(client, "203.0.113.5", 3) == [401, 401, 429]
+        other = _attempts_from(client, "203.0.113.6", 1)
+        # the client wrote the first entry itself; the proxy appended the address it saw
+        forged = _attempts_from(client, "198.51.100.1, 203.0.113.5", 1)
+        if proxies:  # each client its own count; a forged entry is not believed
+            assert (other, forged) == ([401], [429])
+        else:  # X-Forwarded-For is not believed at all: every client behind the proxy shares its count
+            assert (other, forged) == ([429], [429])
+    finally:
+        h.stop()
+
+
 def test_a_success_clears_the_failures(harness, client):
     user = harness.create_user()
     for _ in range(3):
