@@ -302,16 +302,19 @@ def test_concurrent_changes_of_one_user_each_get_their_own_version(harness):
     headers = harness.admin
     names = [f"Navn {i}" for i in range(8)]
     start = threading.Barrier(len(names))
+    answers = []  # an assertion in a thread would go unseen: each thread's answer is checked here
 
     def rename(name):
         start.wait()
-        assert harness.app.test_client().patch(f"/api/v1/users/{user['id']}", json={"name": name},
-                                               headers=headers).status_code == 200
+        response = harness.app.test_client().patch(f"/api/v1/users/{user['id']}", json={"name": name},
+                                                   headers=headers)
+        answers.append((response.status_code, response.get_data(as_text=True)[:300]))
 
     threads = [threading.Thread(target=rename, args=(name,)) for name in names]
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join(30)
+        thread.join(60)
+    assert [status for status, _body in answers] == [200] * len(names), answers
     versions = sorted(e["data"]["version"] for e in harness.outbox("user.updated") if e["subject"] == user["id"])
     assert versions == list(range(2, 2 + len(names)))
