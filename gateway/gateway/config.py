@@ -44,6 +44,13 @@ class GatewayConfig(ServiceConfig):
     secret_key_file = fields.String(data_key="SECRET_KEY_FILE", load_default=None)
     public_url = fields.Url(data_key="PUBLIC_URL", require_tld=False, load_default="http://localhost:8080")
     cors_origins = CommaList(data_key="CORS_ORIGINS", load_default=[])
+    # How many reverse proxies (load balancer, ingress) stand in front of the gateway, each appending to
+    # X-Forwarded-For: the client address is the entry that many from the right (werkzeug's ProxyFix). It
+    # decides whom LOGIN_RATE_PER_CLIENT counts (also sign-up and password links) and what the logs and the
+    # services see. Set it exactly: 0 behind a proxy makes every caller the proxy, so the whole site shares
+    # one count and a burst of log-ins (Monday morning) is refused for everyone; too high a number believes
+    # entries a client wrote itself, and a new forged address per attempt escapes the limit. Either way the
+    # per-account lock-out (LOGIN_MAX_FAILURES) still holds.
     trusted_proxy_count = fields.Integer(data_key="TRUSTED_PROXY_COUNT", load_default=0,
                                          validate=validate.Range(min=0, max=5))
 
@@ -54,6 +61,11 @@ class GatewayConfig(ServiceConfig):
     login_max_failures = _positive(data_key="LOGIN_MAX_FAILURES", load_default=5)
     login_lockout_seconds = _positive(data_key="LOGIN_LOCKOUT_SECONDS", load_default=60)
     login_lockout_max_seconds = _positive(data_key="LOGIN_LOCKOUT_MAX_SECONDS", load_default=900)
+    # Attempts per client address per LOGIN_RATE_WINDOW (see TRUSTED_PROXY_COUNT for what the address is).
+    # Everyone behind one NAT address (an office, a municipality's network, a mobile carrier's CGNAT)
+    # shares one count: 30 per 5 minutes is one log-in every 10 seconds for a whole office. Raise it for
+    # such a site; it only slows password guessing from one address, the per-account lock-out protects
+    # each account.
     login_rate_per_client = _positive(data_key="LOGIN_RATE_PER_CLIENT", load_default=30)
     login_rate_window = _positive(data_key="LOGIN_RATE_WINDOW", load_default=300)
     argon2_time_cost = _positive(data_key="ARGON2_TIME_COST", load_default=3)

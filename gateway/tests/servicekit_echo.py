@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import threading
 import time
 
 from flask import Response, request
@@ -14,6 +15,9 @@ from servicekit.bus import EventBus
 from servicekit.db import Database
 from servicekit.metrics import ServiceMetrics
 from servicekit.web import ServiceContext, create_service_app, current_identity
+
+# how long the streaming checks wait for the other side; only a gateway that holds a body waits this long
+STREAM_WAIT = 10.0
 
 
 def create_echo_app(name: str, public_key: str, database_url: str, amqp_url: str):
@@ -41,6 +45,7 @@ def create_echo_app(name: str, public_key: str, database_url: str, amqp_url: str
         current_identity()
         digest, size = hashlib.sha256(), 0
         while chunk := request.stream.read(65536):
+            app.upload_began.set()  # a client may hold back the rest of its body until this
             digest.update(chunk)
             size += len(chunk)
         return {"size": size, "sha256": digest.hexdigest()}, 201
@@ -49,12 +54,16 @@ def create_echo_app(name: str, public_key: str, database_url: str, amqp_url: str
     def download():
         current_identity()
         size = int(request.args.get("size", "0"))
+        hold = request.args.get("hold") == "1"
         block = bytes(range(256)) * 256
 
         def generate():
             left = size
             while left > 0:
                 yield block[:min(left, len(block))]
+                if hold and left == size:
+                    # the rest only once the client has the first block (or the wait ran out): recorded
+                    app.download_waits.append(app.download_first_block_received.wait(STREAM_WAIT))
                 left -= len(block)
 
         return Response(generate(), mimetype="application/octet-stream", headers={
@@ -85,6 +94,9 @@ def create_echo_app(name: str, public_key: str, database_url: str, amqp_url: str
     @blp.route("/cases/<case_id>/messages")
     def messages(case_id):
         identity = current_identity()
+        app.message_queries.append(request.query_string.decode())
+        if case_id.startswith("long-"):
+            return _long_conversation(int(case_id.removeprefix("long-")))
         items = [{"id": "m1", "visibility": "external", "body": "Hej"},
                  {"id": "m2", "visibility": "internal", "body": "Intern note"}]
         if not identity.is_staff:
@@ -95,6 +107,17 @@ def create_echo_app(name: str, public_key: str, database_url: str, amqp_url: str
     def sla(case_id):
         current_identity()
         return {"policy_id": "p1", "paused": False, "served_by": name}
+
+    def _long_conversation(total: int):
+        """A page of a conversation of ``total`` messages, paged as the cases service pages; page 4 of a
+        conversation of 999 messages fails, as a service that breaks down in the middle would."""
+        page, per_page = int(request.args.get("page", "1")), int(request.args.get("per_page", "50"))
+        if total == 999 and page == 4:
+            raise errors.ServiceUnavailable("The cases service is restarting.")
+        first = (page - 1) * per_page
+        items = [{"id": f"m{n}", "visibility": "external", "body": f"Besked {n}"}
+                 for n in range(first, min(first + per_page, total))]
+        return {"items": items, "total": total, "page": page, "per_page": per_page}
 
     @internal.route("/ping")
     def ping():
@@ -111,6 +134,10 @@ def create_echo_app(name: str, public_key: str, database_url: str, amqp_url: str
     )
     app = create_service_app(import_name=__name__, context=context, blueprints=[blp, internal], title=name)
     app.received_paths = []  # every path that reached this service, in order
+    app.message_queries = []  # the query string of every call for a case's messages
+    app.upload_began = threading.Event()  # set when an upload's first bytes arrived
+    app.download_first_block_received = threading.Event()  # set by a test's client (?hold=1)
+    app.download_waits = []  # for each held download: whether the client had the first block in time
 
     @app.before_request
     def remember_the_path():

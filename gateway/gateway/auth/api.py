@@ -5,9 +5,10 @@ from __future__ import annotations
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from servicekit.pagination import PageArgs
 from servicekit.web import db_session
 
-from ..access import require_user
+from ..access import logged_in_only, require_logged_in_user, require_user
 from ..identity import users
 from ..identity.schemas import MePatch, PasswordChange, normalise_email
 from ..identity.views import user_view
@@ -17,7 +18,7 @@ from .login import authenticate_password
 from .schemas import (
     ApiTokenCreate,
     ApiTokenCreated,
-    ApiTokenList,
+    ApiTokenPage,
     MeRead,
     PasswordResetConfirm,
     PasswordResetRequest,
@@ -98,20 +99,28 @@ def change_password(data):
 
 @blp.route("/api-tokens")
 class ApiTokens(MethodView):
-    @blp.response(200, ApiTokenList)
-    def get(self):
-        """My personal API tokens (never their secrets)."""
-        return api_tokens.list_tokens(db_session(), require_user())
+    @blp.arguments(PageArgs, location="query")
+    @blp.response(200, ApiTokenPage)
+    def get(self, args):
+        """My personal API tokens (never their secrets).
 
+        Managing API tokens takes a log-in: a call with a personal API token is refused (403)."""
+        return api_tokens.list_tokens(db_session(), require_logged_in_user(), args)
+
+    @logged_in_only
     @blp.arguments(ApiTokenCreate)
     @blp.response(201, ApiTokenCreated)
     def post(self, data):
-        """Create a personal API token for an integration; the secret is shown this once."""
-        return api_tokens.create_token(db_session(), require_user(), data)
+        """Create a personal API token for an integration; the secret is shown this once.
+
+        Managing API tokens takes a log-in: a call with a personal API token is refused (403)."""
+        return api_tokens.create_token(db_session(), require_logged_in_user(), data)
 
 
 @blp.route("/api-tokens/<token_id>", methods=["DELETE"])
 @blp.response(204)
 def revoke_api_token(token_id):
-    """Revoke one of my API tokens (administrators: anyone's)."""
-    api_tokens.revoke_token(db_session(), require_user(), token_id)
+    """Revoke one of my API tokens (administrators: anyone's).
+
+    Managing API tokens takes a log-in: a call with a personal API token is refused (403)."""
+    api_tokens.revoke_token(db_session(), require_logged_in_user(), token_id)

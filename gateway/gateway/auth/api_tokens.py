@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from servicekit import errors
 from servicekit.auth import Identity
 from servicekit.db import utcnow
+from servicekit.pagination import paginate
 
 from ..i18n import _
 from ..models import ApiToken
@@ -31,11 +32,11 @@ def token_view(token: ApiToken) -> dict[str, Any]:
     }
 
 
-def list_tokens(session: Session, owner: Identity) -> dict[str, Any]:
-    tokens = session.scalars(
-        select(ApiToken).where(ApiToken.user_id == owner.user_id).order_by(ApiToken.created_at.desc())
-    ).all()
-    return {"items": [token_view(t) for t in tokens], "total": len(tokens)}
+def list_tokens(session: Session, owner: Identity, args: dict[str, Any]) -> dict[str, Any]:
+    """A page of the owner's tokens, newest first."""
+    query = (select(ApiToken).where(ApiToken.user_id == owner.user_id)
+             .order_by(ApiToken.created_at.desc(), ApiToken.id))
+    return paginate(session, query, args, token_view)
 
 
 def create_token(session: Session, owner: Identity, data: dict[str, Any]) -> dict[str, Any]:

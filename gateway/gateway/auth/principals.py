@@ -9,6 +9,7 @@ anonymous caller (the endpoint decides); credentials that do not hold are 401.
 from __future__ import annotations
 
 import hmac
+from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import g, request
@@ -29,8 +30,17 @@ from .tokens import PERSONAL_TOKEN_PREFIX, digest, looks_like_jwt
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 
-def user_identity(user: User) -> Identity:
-    return Identity(
+@dataclass(frozen=True)
+class UserIdentity(Identity):
+    """A person as the gateway found them, and whether by a personal API token (which may do less: it
+    cannot manage API tokens). Only the claims of :class:`Identity` are forwarded to the services."""
+
+    by_personal_token: bool = False
+
+
+def user_identity(user: User, *, by_personal_token: bool = False) -> UserIdentity:
+    return UserIdentity(
+        by_personal_token=by_personal_token,
         user_id=user.id,
         roles=frozenset(user.roles),
         email=user.email,
@@ -115,7 +125,7 @@ def _personal_token_identity(token: str) -> Identity:
     if api_token.last_used_at is None or now - api_token.last_used_at > LAST_USED_RESOLUTION:
         api_token.last_used_at = now
         session.commit()
-    return user_identity(user)
+    return user_identity(user, by_personal_token=True)
 
 
 def _service_key_identity(token: str) -> Identity:

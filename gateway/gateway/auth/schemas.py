@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from servicekit.pagination import page_schema
+
 
 class TokenRequest(Schema):
     email = fields.String(required=True, validate=validate.Length(max=254))
@@ -49,9 +51,7 @@ class ApiTokenCreated(ApiTokenRead):
     token = fields.String(required=True, metadata={"description": "the secret; shown this once only"})
 
 
-class ApiTokenList(Schema):
-    items = fields.List(fields.Nested(ApiTokenRead), required=True)
-    total = fields.Integer(required=True)
+ApiTokenPage = page_schema(ApiTokenRead)
 
 
 class PasswordResetRequest(Schema):

@@ -6,6 +6,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from servicekit import errors
+from servicekit.pagination import PageArgs
 from servicekit.web import admin_only, db_session
 
 from ..access import actor_id, caller, require_admin, require_service, require_staff
@@ -15,6 +16,7 @@ from .schemas import (
     ContactLookup,
     ContactRead,
     MemberCreate,
+    MemberPage,
     MemberPatch,
     MemberRead,
     OrganisationCreate,
@@ -169,11 +171,12 @@ class TeamById(MethodView):
 
 @blp.route("/teams/<team_id>/members")
 class TeamMembers(MethodView):
-    @blp.response(200, MemberRead(many=True))
-    def get(self, team_id):
-        """The members of a team (staff)."""
+    @blp.arguments(PageArgs, location="query")
+    @blp.response(200, MemberPage)
+    def get(self, args, team_id):
+        """The members of a team (staff), in the order they joined."""
         require_staff()
-        return team_view(teams.get_team(db_session(), team_id))["members"]
+        return teams.list_members(db_session(), team_id, args)
 
     @admin_only
     @blp.arguments(MemberCreate)

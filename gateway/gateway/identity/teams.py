@@ -18,7 +18,7 @@ from ..i18n import _
 from ..models import Team, TeamMember, User
 from . import events
 from .common import commit_unique, contains
-from .views import changes_between, team_view, user_view
+from .views import changes_between, member_view, team_view, user_view
 
 
 def get_team(session: Session, team_id: str, *, for_update: bool = False) -> Team:
@@ -33,6 +33,14 @@ def list_teams(session: Session, args: dict[str, Any]) -> dict[str, Any]:
     if args.get("q"):
         query = query.where(Team.name.ilike(contains(args["q"]), escape="\\"))
     return paginate(session, query, args, team_view)
+
+
+def list_members(session: Session, team_id: str, args: dict[str, Any]) -> dict[str, Any]:
+    """A page of the team's members, in the order they joined (as the team shows them)."""
+    get_team(session, team_id)
+    query = (select(TeamMember).where(TeamMember.team_id == team_id)
+             .order_by(TeamMember.added_at, TeamMember.user_id))
+    return paginate(session, query, args, member_view)
 
 
 def create_team(session: Session, data: dict[str, Any], *, actor_id: str | None) -> dict[str, Any]:
@@ -75,7 +83,7 @@ def add_member(session: Session, team_id: str, data: dict[str, Any], *, actor_id
     session.add(member)
     _publish_membership(session, events.TEAM_MEMBER_ADDED, team, user, before_team, before_user, actor_id)
     commit_unique(session, _("The user is already a member of this team."))
-    return {"user_id": user.id, "dispatcher": member.dispatcher}
+    return member_view(member)
 
 
 def set_dispatcher(session: Session, team_id: str, user_id: str, dispatcher: bool, *,
@@ -88,7 +96,7 @@ def set_dispatcher(session: Session, team_id: str, user_id: str, dispatcher: boo
         member.dispatcher = dispatcher
         _publish_membership(session, events.TEAM_UPDATED, team, member.user, before_team, before_user, actor_id)
         session.commit()
-    return {"user_id": member.user_id, "dispatcher": member.dispatcher}
+    return member_view(member)
 
 
 def remove_member(session: Session, team_id: str, user_id: str, *, actor_id: str | None) -> None:

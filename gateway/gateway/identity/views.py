@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..models import Organisation, Team, User
+from ..models import Organisation, Team, TeamMember, User
 
 UNTRACKED = frozenset({"updated_at", "version"})
 
@@ -51,11 +51,15 @@ def team_view(team: Team) -> dict[str, Any]:
         "id": team.id,
         "name": team.name,
         "email": team.email,
-        "members": [{"user_id": m.user_id, "dispatcher": m.dispatcher} for m in team.members],
+        "members": [member_view(m) for m in team.members],
         "created_at": team.created_at,
         "updated_at": team.updated_at,
         "version": team.version,
     }
+
+
+def member_view(member: TeamMember) -> dict[str, Any]:
+    return {"user_id": member.user_id, "dispatcher": member.dispatcher}
 
 
 def changes_between(before: dict[str, Any], after: dict[str, Any]) -> dict[str, dict[str, Any]]:

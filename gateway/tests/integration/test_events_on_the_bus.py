@@ -66,3 +66,19 @@ def test_user_team_and_organisation_events_reach_the_broker_with_their_versions(
     user_updated = next(e for e in mine if e["type"] == "user.updated")
     assert user_updated["data"]["team_ids"] == [team["id"]]
     assert user_updated["data"]["changes"]["team_ids"] == {"old": [], "new": [team["id"]]}
+
+
+def test_organisation_and_team_changes_reach_the_broker_as_updated_events(harness, client, spy, worker):
+    org = harness.create_organisation(case_visibility="own")
+    team = harness.create_team()
+    assert client.patch(f"/api/v1/organisations/{org['id']}", json={"case_visibility": "organisation"},
+                        headers=harness.admin).status_code == 200
+    assert client.patch(f"/api/v1/teams/{team['id']}", json={"name": f"{team['name']} 2"},
+                        headers=harness.admin).status_code == 200
+    wanted = {("organisation.updated", org["id"]), ("team.updated", team["id"])}
+    events = spy(lambda received: wanted <= {(e["type"], e["subject"]) for e in received})
+    updated = {e["type"]: e["data"] for e in events if (e["type"], e["subject"]) in wanted}
+    assert updated["organisation.updated"]["case_visibility"] == "organisation"
+    assert updated["organisation.updated"]["version"] == 2
+    assert updated["organisation.updated"]["changes"] == {"case_visibility": {"old": "own", "new": "organisation"}}
+    assert updated["team.updated"]["name"] == f"{team['name']} 2" and updated["team.updated"]["version"] == 2

@@ -18,6 +18,22 @@ def test_admin_creates_an_organisation_with_mail_domains(harness, client, unique
     assert set(listed) == {"items", "total", "page", "per_page"}
 
 
+def test_changing_an_organisation_publishes_organisation_updated_with_the_changes(harness, client, unique):
+    org = harness.create_organisation(case_visibility="own", mail_domains=[f"{unique('o')}.dk"])
+    response = client.patch(f"/api/v1/organisations/{org['id']}", headers=harness.admin,
+                            json={"case_visibility": "organisation"})
+    assert response.status_code == 200 and response.json["version"] == 2
+    [event] = [e for e in harness.outbox("organisation.updated") if e["subject"] == org["id"]]
+    assert event["source"] == "servicedesk/gateway"
+    assert event["data"]["changes"] == {"case_visibility": {"old": "own", "new": "organisation"}}
+    assert {k: v for k, v in event["data"].items() if k not in ("changes", "actor_id")} == response.json
+    assert event["data"]["actor_id"] == client.get("/api/v1/me", headers=harness.admin).json["id"]
+    unchanged = client.patch(f"/api/v1/organisations/{org['id']}", headers=harness.admin,
+                             json={"case_visibility": "organisation"})
+    assert unchanged.status_code == 200 and unchanged.json["version"] == 2
+    assert len([e for e in harness.outbox("organisation.updated") if e["subject"] == org["id"]]) == 1
+
+
 def test_a_mail_domain_belongs_to_one_organisation_only(harness, client, unique):
     harness.create_organisation(mail_domains=[f"{unique('d')}.dk"])
     domain = f"{unique('shared')}.dk"
@@ -122,6 +138,53 @@ def test_teams_have_members_and_dispatchers(harness, client):
     added = [e for e in harness.outbox("team.member_added") if e["subject"] == team["id"]]
     assert [e["data"]["user_id"] for e in added] == [agent["id"], dispatcher["id"]]
     assert added[-1]["data"]["version"] == 3
+
+
+def test_changing_a_team_publishes_team_updated_with_the_changes(harness, client, unique):
+    team = harness.create_team()
+    address = f"{unique('hold')}@example.dk"
+    response = client.patch(f"/api/v1/teams/{team['id']}", headers=harness.admin, json={"email": address})
+    assert response.status_code == 200 and response.json["version"] == 2
+    [event] = [e for e in harness.outbox("team.updated") if e["subject"] == team["id"]]
+    assert event["data"]["changes"] == {"email": {"old": None, "new": address}}
+    assert {k: v for k, v in event["data"].items() if k not in ("changes", "actor_id")} == response.json
+
+
+def test_making_a_member_dispatcher_publishes_team_updated_and_user_updated(harness, client):
+    team = harness.create_team()
+    agent = harness.create_user(roles=["agent"])
+    harness.add_member(team, agent)
+    response = client.patch(f"/api/v1/teams/{team['id']}/members/{agent['id']}", headers=harness.admin,
+                            json={"dispatcher": True})
+    assert response.status_code == 200 and response.json == {"user_id": agent["id"], "dispatcher": True}
+    [team_event] = [e for e in harness.outbox("team.updated") if e["subject"] == team["id"]]
+    assert team_event["data"]["version"] == 3
+    assert team_event["data"]["members"] == [{"user_id": agent["id"], "dispatcher": True}]
+    assert team_event["data"]["changes"] == {"members": {"old": [{"user_id": agent["id"], "dispatcher": False}],
+                                                         "new": [{"user_id": agent["id"], "dispatcher": True}]}}
+    user_event = [e for e in harness.outbox("user.updated") if e["subject"] == agent["id"]][-1]
+    assert user_event["data"]["dispatcher_team_ids"] == [team["id"]]
+    assert user_event["data"]["changes"]["dispatcher_team_ids"] == {"old": [], "new": [team["id"]]}
+
+
+def test_the_members_of_a_team_are_a_list_page(harness, client):
+    team = harness.create_team()
+    agents = [harness.create_user(roles=["agent"]) for _ in range(3)]
+    for agent in agents:
+        harness.add_member(team, agent, dispatcher=agent is agents[1])
+    url = f"/api/v1/teams/{team['id']}/members"
+    first = client.get(url, query_string={"per_page": 2}, headers=harness.admin)
+    assert first.status_code == 200
+    assert first.json == {"items": [{"user_id": agents[0]["id"], "dispatcher": False},
+                                    {"user_id": agents[1]["id"], "dispatcher": True}],
+                          "total": 3, "page": 1, "per_page": 2}
+    second = client.get(url, query_string={"page": 2, "per_page": 2}, headers=harness.admin).json
+    assert second["items"] == [{"user_id": agents[2]["id"], "dispatcher": False}] and second["total"] == 3
+    assert client.get(url, headers=harness.admin).json["per_page"] == 50
+    too_many = client.get(url, query_string={"per_page": 201}, headers=harness.admin)
+    assert too_many.status_code == 422 and too_many.mimetype == "application/problem+json"
+    missing = client.get("/api/v1/teams/00000000-0000-0000-0000-000000000000/members", headers=harness.admin)
+    assert missing.status_code == 404 and missing.mimetype == "application/problem+json"
 
 
 def test_adding_a_member_twice_is_409_and_a_requester_cannot_join_a_team(harness, client):
@@ -239,16 +302,19 @@ def test_concurrent_changes_of_one_user_each_get_their_own_version(harness):
     headers = harness.admin
     names = [f"Navn {i}" for i in range(8)]
     start = threading.Barrier(len(names))
+    answers = []  # an assertion in a thread would go unseen: each thread's answer is checked here
 
     def rename(name):
         start.wait()
-        assert harness.app.test_client().patch(f"/api/v1/users/{user['id']}", json={"name": name},
-                                               headers=headers).status_code == 200
+        response = harness.app.test_client().patch(f"/api/v1/users/{user['id']}", json={"name": name},
+                                                   headers=headers)
+        answers.append((response.status_code, response.get_data(as_text=True)[:300]))
 
     threads = [threading.Thread(target=rename, args=(name,)) for name in names]
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join(30)
+        thread.join(60)
+    assert [status for status, _body in answers] == [200] * len(names), answers
     versions = sorted(e["data"]["version"] for e in harness.outbox("user.updated") if e["subject"] == user["id"])
     assert versions == list(range(2, 2 + len(names)))

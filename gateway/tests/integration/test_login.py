@@ -106,6 +106,32 @@ def test_a_client_that_tries_too_often_is_rate_limited(postgres_databases, rabbi
         h.stop()
 
 
+def _attempts_from(client, forwarded_for: str, times: int) -> list[int]:
+    """Log-ins that reach the gateway through a proxy at 10.0.0.1 for a client it names in X-Forwarded-For."""
+    return [client.post("/api/v1/auth/token", json={"email": "someone@example.dk", "password": "x"},
+                        environ_base={"REMOTE_ADDR": "10.0.0.1"},
+                        headers={"X-Forwarded-For": forwarded_for}).status_code for _ in range(times)]
+
+
+@pytest.mark.parametrize("proxies", [0, 1])
+def test_the_client_limit_counts_the_address_the_trusted_proxies_saw(postgres_databases, rabbitmq_url,
+                                                                     bus_namespace, identity_keys, proxies):
+    h = _fresh(postgres_databases, rabbitmq_url, bus_namespace, identity_keys, LOGIN_RATE_PER_CLIENT="2",
+               LOGIN_MAX_FAILURES="100", TRUSTED_PROXY_COUNT=str(proxies))
+    try:
+        client = h.client
+        assert _attempts_from(client, "203.0.113.5", 3) == [401, 401, 429]
+        other = _attempts_from(client, "203.0.113.6", 1)
+        # the client wrote the first entry itself; the proxy appended the address it saw
+        forged = _attempts_from(client, "198.51.100.1, 203.0.113.5", 1)
+        if proxies:  # each client its own count; a forged entry is not believed
+            assert (other, forged) == ([401], [429])
+        else:  # X-Forwarded-For is not believed at all: every client behind the proxy shares its count
+            assert (other, forged) == ([429], [429])
+    finally:
+        h.stop()
+
+
 def test_a_success_clears_the_failures(harness, client):
     user = harness.create_user()
     for _ in range(3):
@@ -167,6 +193,40 @@ def test_personal_api_tokens_are_shown_once_listed_without_secret_and_revocable(
     assert client.delete(f"/api/v1/api-tokens/{created.json['id']}",
                          headers=harness.as_user(user)).status_code == 204
     assert client.get("/api/v1/me", headers=with_token).status_code == 401
+
+
+def test_the_personal_api_tokens_are_a_list_page_newest_first(harness, client):
+    user = harness.create_user()
+    signed_in = harness.as_user(user)
+    made = [_personal_token(client, signed_in)[0] for _ in range(3)]
+    first = client.get("/api/v1/api-tokens", query_string={"per_page": 2}, headers=signed_in)
+    assert first.status_code == 200
+    assert {k: v for k, v in first.json.items() if k != "items"} == {"total": 3, "page": 1, "per_page": 2}
+    second = client.get("/api/v1/api-tokens", query_string={"page": 2, "per_page": 2}, headers=signed_in).json
+    assert [t["id"] for t in first.json["items"] + second["items"]] == made[::-1]
+    assert client.get("/api/v1/api-tokens", query_string={"page": 0}, headers=signed_in).status_code == 422
+
+
+def test_a_personal_api_token_cannot_manage_api_tokens(harness, client):
+    """A leaked token must not mint fresh ones (which would outlive its revocation), nor list or revoke the
+    owner's other tokens: managing tokens takes a log-in."""
+    user = harness.create_user(roles=["agent"])
+    signed_in = harness.as_user(user)
+    token_id, with_token = _personal_token(client, signed_in)
+    other_id, _other = _personal_token(client, signed_in)
+    refused = {
+        "create": client.post("/api/v1/api-tokens", json={"name": "fresh"}, headers=with_token),
+        "create, body not valid": client.post("/api/v1/api-tokens", json={}, headers=with_token),
+        "list": client.get("/api/v1/api-tokens", headers=with_token),
+        "revoke own": client.delete(f"/api/v1/api-tokens/{token_id}", headers=with_token),
+        "revoke other": client.delete(f"/api/v1/api-tokens/{other_id}", headers=with_token),
+    }
+    assert {what: (r.status_code, r.mimetype) for what, r in refused.items()} == dict.fromkeys(
+        refused, (403, "application/problem+json"))
+    listed = client.get("/api/v1/api-tokens", headers=signed_in).json["items"]
+    assert sorted(t["id"] for t in listed) == sorted([token_id, other_id])
+    assert all(t["revoked_at"] is None for t in listed)
+    assert client.get("/api/v1/me", headers=with_token).status_code == 200  # the token itself still works
 
 
 def _personal_token(client, headers) -> tuple[str, dict[str, str]]:

@@ -11,8 +11,9 @@ import pytest
 import requests
 from gatewaykit import GatewayHarness, start_service_app
 from servers import ThreadedServer, free_port
-from servicekit_echo import create_echo_app
+from servicekit_echo import STREAM_WAIT, create_echo_app
 
+from gateway.routing.compose import MAX_OVERVIEW_MESSAGES
 from servicekit.auth import IDENTITY_HEADER
 
 
@@ -189,30 +190,76 @@ def test_a_slow_service_gives_504_problem_not_a_hang(harness, client):
     assert time.monotonic() - started < 3
 
 
-def test_large_uploads_and_downloads_stream_through(harness, gateway_url):
-    user = harness.create_user()
-    headers = harness.as_user(user)
-    size = 20 * 1024 * 1024
+MIB = 1 << 20
+
+
+@pytest.fixture(scope="module")
+def patient_gateway_url(postgres_databases, rabbitmq_url, bus_namespace, identity_keys, upstreams):
+    """A gateway that waits long for a service, so that a held-back stream is never cut by its time-out."""
+    h = GatewayHarness.start(postgres_databases.create("gateway"), rabbitmq_url, bus_namespace, identity_keys,
+                             CASES_URL=upstreams["cases"], UPSTREAM_READ_TIMEOUT="60")
+    with ThreadedServer(h.app) as server:
+        yield server.url, h.admin
+    h.stop()
+
+
+def _held_back(payload: bytes, service_began, waits: list[bool]):
+    """The body in parts of 1 MiB that holds back all but the first until the service has begun reading it:
+    a gateway that buffered the body would pass nothing on, and the wait would run out (recorded)."""
+    for start in range(0, len(payload), MIB):
+        if start == MIB:
+            waits.append(service_began.wait(STREAM_WAIT))
+        yield payload[start:start + MIB]
+
+
+class _Sized:
+    """An iterable body with a length: sent with Content-Length, not chunked."""
+
+    def __init__(self, parts, length: int):
+        self.parts, self.length = parts, length
+
+    def __len__(self) -> int:
+        return self.length
+
+    def __iter__(self):
+        return self.parts
+
+
+@pytest.mark.parametrize("framing", ["chunked", "content-length"])
+def test_an_upload_streams_through_the_gateway_without_being_held(patient_gateway_url, echo_apps, framing):
+    url, headers = patient_gateway_url
+    echo = echo_apps["cases"]
+    echo.upload_began.clear()
+    size = 20 * MIB
     payload = bytes(range(256)) * (size // 256)
-
-    def chunks():
-        for i in range(0, size, 1 << 20):
-            yield payload[i:i + (1 << 20)]
-
-    uploaded = requests.post(f"{gateway_url}/api/v1/cases/upload", data=chunks(), headers=headers, timeout=60)
+    waits: list[bool] = []
+    parts = _held_back(payload, echo.upload_began, waits)
+    body = parts if framing == "chunked" else _Sized(parts, size)
+    uploaded = requests.post(f"{url}/api/v1/cases/upload", data=body, headers=headers, timeout=60)
     assert uploaded.status_code == 201
     assert uploaded.json() == {"size": size, "sha256": hashlib.sha256(payload).hexdigest()}
-    with_length = requests.post(f"{gateway_url}/api/v1/cases/upload", data=payload, headers=headers, timeout=60)
-    assert with_length.json()["size"] == size
+    assert waits == [True], "the service had none of the body before the client sent all of it"
 
-    with requests.get(f"{gateway_url}/api/v1/cases/download?size={size}", headers=headers, stream=True,
+
+def test_a_download_streams_through_the_gateway_without_being_held(patient_gateway_url, echo_apps):
+    url, headers = patient_gateway_url
+    echo = echo_apps["cases"]
+    echo.download_first_block_received.clear()
+    echo.download_waits.clear()
+    size = 20 * MIB
+    # the service sends its first block and waits for this client to have it before it sends the rest
+    with requests.get(f"{url}/api/v1/cases/download?size={size}&hold=1", headers=headers, stream=True,
                       timeout=60) as download:
         assert download.status_code == 200
         assert download.headers["Content-Length"] == str(size)
         assert download.headers["ETag"] == '"7"'
         assert download.headers["Content-Disposition"] == 'attachment; filename="x.bin"'
-        received = sum(len(chunk) for chunk in download.iter_content(1 << 16))
+        chunks = download.iter_content(1024)
+        received = len(next(chunks))
+        echo.download_first_block_received.set()
+        received += sum(len(chunk) for chunk in chunks)
     assert received == size
+    assert echo.download_waits == [True], "the client had nothing before the service had sent all of it"
 
 
 def test_internal_routes_are_for_service_principals_only(harness, client):
@@ -263,6 +310,33 @@ def test_the_case_overview_gathers_case_messages_tasks_and_sla_in_one_call(harne
     # the tasks service (a skeleton here) has no such route: reported, not fatal
     assert overview["tasks"] is None
     assert overview["errors"]["tasks"]["status"] == 404
+
+
+def test_the_overview_carries_a_long_conversation_whole(harness, client, echo_apps):
+    agent = harness.create_user(roles=["agent"])
+    echo_apps["cases"].message_queries.clear()
+    response = client.get("/api/v1/cases/long-450/overview", headers=harness.as_user(agent))
+    assert response.status_code == 200
+    messages = response.json["messages"]
+    assert [m["id"] for m in messages["items"]] == [f"m{n}" for n in range(450)]
+    assert (messages["total"], messages["page"], messages["per_page"]) == (450, 1, MAX_OVERVIEW_MESSAGES)
+    assert response.json["errors"] == {"tasks": response.json["errors"]["tasks"]}  # tasks: a skeleton here
+    assert sorted(echo_apps["cases"].message_queries) == [f"page={n}&per_page=200" for n in (1, 2, 3)]
+
+
+def test_the_overview_cuts_a_very_long_conversation_and_says_so(harness, client):
+    requester = harness.create_user()
+    messages = client.get("/api/v1/cases/long-1234/overview", headers=harness.as_user(requester)).json["messages"]
+    assert [m["id"] for m in messages["items"]] == [f"m{n}" for n in range(MAX_OVERVIEW_MESSAGES)]
+    assert messages["total"] == 1234 and messages["per_page"] == MAX_OVERVIEW_MESSAGES
+
+
+def test_a_page_of_the_conversation_that_fails_is_reported_with_the_pages_fetched(harness, client):
+    requester = harness.create_user()
+    overview = client.get("/api/v1/cases/long-999/overview", headers=harness.as_user(requester)).json
+    assert [m["id"] for m in overview["messages"]["items"]] == [f"m{n}" for n in range(600)]
+    assert overview["messages"]["total"] == 999
+    assert overview["errors"]["messages"]["status"] == 503
 
 
 def test_a_requester_gets_no_tasks_no_sla_and_no_internal_messages_in_the_overview(harness, client):
