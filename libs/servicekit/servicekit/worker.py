@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from .bus import ConsumerTopology, EventConsumer, QueueArgumentsChanged, topic_matches
 from .db import Database
-from .events import Event, correlation_id_var
+from .events import Event, consuming
 from .inbox import claim
 from .logs import service_var
 from .outbox import OutboxRelay
@@ -47,16 +47,12 @@ class EventDispatcher:
         matching = [fn for pattern, fn in self.handlers.items() if topic_matches(pattern, event.type)]
         if not matching:
             return
-        token = correlation_id_var.set(event.correlationid or event.id)
-        try:
-            with self.database.transaction() as session:
-                if not claim(session, self.consumer_name, event.id, event.type):
-                    log.info("duplicate event %s ignored", event.id)
-                    return
-                for handler in matching:
-                    handler(session, event)
-        finally:
-            correlation_id_var.reset(token)
+        with consuming(event), self.database.transaction() as session:
+            if not claim(session, self.consumer_name, event.id, event.type):
+                log.info("duplicate event %s ignored", event.id)
+                return
+            for handler in matching:
+                handler(session, event)
 
 
 @dataclass
