@@ -119,6 +119,14 @@ def _forget_wake(session: Session) -> None:
     session.info.pop(_WAKE_KEY, None)
 
 
+def pending_count(database: Database) -> int:
+    """How many committed events wait to be published."""
+    with database.transaction() as session:
+        return session.scalar(
+            select(func.count()).select_from(outbox_table).where(outbox_table.c.published_at.is_(None))
+        )
+
+
 class OutboxRelay:
     """Publishes the outbox of one database; safe to run in several replicas on PostgreSQL."""
 
@@ -157,10 +165,7 @@ class OutboxRelay:
         return len(rows)
 
     def pending_count(self) -> int:
-        with self.database.transaction() as session:
-            return session.scalar(
-                select(func.count()).select_from(outbox_table).where(outbox_table.c.published_at.is_(None))
-            )
+        return pending_count(self.database)
 
     def purge_published(self, now: datetime | None = None) -> int:
         cutoff = (now or datetime.now(UTC)) - self.retention

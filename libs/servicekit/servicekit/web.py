@@ -33,6 +33,7 @@ from .events import trace_id_of
 from .i18n import _, init_babel
 from .logs import request_id_var, service_var, trace_id_var
 from .metrics import CONTENT_TYPE_LATEST, ServiceMetrics
+from .outbox import pending_count
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +53,10 @@ class ServiceContext:
     metrics: ServiceMetrics
     extras: dict[str, Any] = field(default_factory=dict)
     _broker_ok_until: float = 0.0
+
+    def __post_init__(self) -> None:
+        # the outbox is in the database, so whichever process serves the metrics (web or worker) counts it
+        self.metrics.count_outbox_with(lambda: pending_count(self.database))
 
 
 def create_service_app(
