@@ -127,6 +127,19 @@ def pending_count(database: Database) -> int:
         )
 
 
+def publish_again_since(database: Database, since: datetime) -> int:
+    """Put the events published since ``since`` back in the outbox, to be published once more.
+
+    For a broker that lost what it held (the in-process one, when its process was killed): the
+    consumers' inbox drops the copies they had already handled.
+    """
+    with database.transaction() as session:
+        result = session.execute(
+            update(outbox_table).where(outbox_table.c.published_at >= since).values(published_at=None)
+        )
+    return result.rowcount or 0
+
+
 class OutboxRelay:
     """Publishes the outbox of one database; safe to run in several replicas on PostgreSQL."""
 
