@@ -3,6 +3,7 @@
 import os
 import signal
 import smtplib
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -16,6 +17,7 @@ import requests
 from system import free_port, wait_for
 
 from servicedesk_embedded.demo import DEMO_PASSWORD
+from servicedesk_embedded.system import RUN_MARKER
 
 ROOT = Path(__file__).resolve().parents[1]
 SERVICES = ("gateway", "cases", "tasks", "notify", "sla")
@@ -58,9 +60,12 @@ class MakeRun:
 
     def stop_gracefully(self) -> int:
         """SIGTERM to what make started, as a service manager would; make then exits with its status."""
+        return self.signal_the_system(signal.SIGTERM)
+
+    def signal_the_system(self, signum: int) -> int:
         children = Path(f"/proc/{self.make.pid}/task/{self.make.pid}/children").read_text().split()
         assert len(children) == 1, children
-        os.kill(int(children[0]), signal.SIGTERM)
+        os.kill(int(children[0]), signum)
         return self.make.wait(60)
 
     def kill(self) -> None:
@@ -121,6 +126,44 @@ def test_make_run_starts_every_service_on_sqlite_and_the_in_process_broker(embed
 def test_sigterm_in_the_middle_of_work_loses_no_event_of_the_in_process_broker(embedded):
     """The in-process broker keeps nothing: what it holds at the stop must reach its consumers first.
     (An event still in an outbox is not lost: the next start publishes it.)"""
+    start_a_burst_of_events(embedded)
+    assert embedded.stop_gracefully() == 0, embedded.log()
+    assert not (embedded.var / RUN_MARKER).exists(), "the stop drained the in-process broker"
+
+    embedded.start()  # publishes what was left in the outboxes, nothing more
+    assert_every_event_arrives(embedded)
+    assert "event(s) again" not in embedded.log_path.read_text(), "nothing to publish again after a drained stop"
+
+
+def test_a_kill_in_the_middle_of_work_loses_no_event_of_the_in_process_broker(embedded):
+    """A killed process cannot drain the in-process broker: the next start publishes again what the killed run
+    had published, and the consumers' inbox drops what they had already handled."""
+    start_a_burst_of_events(embedded)
+    assert not replicas_caught_up(embedded), "events were on their way when the process was killed"
+    assert embedded.signal_the_system(signal.SIGKILL) != 0
+
+    embedded.start()
+    assert_every_event_arrives(embedded)
+    assert "event(s) again" in embedded.log_path.read_text(), embedded.log()
+
+
+def test_a_worker_that_cannot_run_stops_the_whole_system_with_status_1(tmp_path):
+    """Its inbound SMTP port is taken: the notify worker's listener dies, and the process must not run on without it."""
+    launcher = MakeRun(tmp_path)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", launcher.inbound_port))
+        taken.listen()
+        launcher.start()
+        try:
+            status = launcher.make.wait(120)
+        finally:
+            launcher.kill()
+    assert status != 0, launcher.log()
+    assert "a worker failed (notify: inbound-smtp loop crashed" in launcher.log_path.read_text(), launcher.log()
+
+
+def start_a_burst_of_events(embedded: MakeRun) -> None:
+    """A few requests, a burst of 200 events: the consumers are still at work (seconds) when this returns."""
     embedded.wait_until_ready()
     wait_for(lambda: (embedded.var / ".demo-loaded").exists(), timeout=120, message="the demo data")
     anne, sofie = log_in(embedded, "anne.jensen@kommune.example"), log_in(embedded, "sofie@servicedesk.example")
@@ -132,16 +175,15 @@ def test_sigterm_in_the_middle_of_work_loses_no_event_of_the_in_process_broker(e
     with ThreadPoolExecutor(4) as pool:
         ids = list(pool.map(open_case, range(40)))
     wait_for(lambda: replicas_caught_up(embedded), timeout=60, message="the replicas of the new cases")
-    # a few requests, a burst of 200 events: the consumers are still at work (seconds) when the stop comes
     for category in ("Printere", "Skærme", "Tastaturer", "Netværk", "Telefoni"):
         answer = requests.post(f"{embedded.gateway}/api/v1/cases/bulk", headers=sofie, timeout=60,
                                json={"ids": ids, "changes": {"category": category}})
         assert [r["status"] for r in answer.json()["results"]].count(200) == len(ids), answer.text
-    assert embedded.stop_gracefully() == 0, embedded.log()
 
-    embedded.start()  # publishes what was left in the outboxes, nothing more
+
+def assert_every_event_arrives(embedded: MakeRun) -> None:
     embedded.wait_until_ready()
-    deadline = time.monotonic() + 20
+    deadline = time.monotonic() + 30
     while not replicas_caught_up(embedded) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert replicas_caught_up(embedded), "every case event reached the SLA and tasks services"

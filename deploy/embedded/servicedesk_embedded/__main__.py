@@ -6,6 +6,7 @@ import argparse
 import logging
 import os
 import signal
+import sys
 import threading
 from pathlib import Path
 
@@ -42,7 +43,6 @@ def main(argv: list[str] | None = None) -> None:
     system = EmbeddedSystem(data_dir, base_environ=environ, smtp_url=sink.url if sink else None)
     system.build()
     system.start()
-    system.wait_until_consuming()
     if not args.no_demo:
         loader = threading.Thread(target=load_demo_data_once, args=(system, admin_password), daemon=True)
         loader.start()
@@ -50,11 +50,23 @@ def main(argv: list[str] | None = None) -> None:
             pass
     if not stopped.is_set():
         print_welcome(system, sink, show_demo=not args.no_demo and not os.environ.get("ADMIN_PASSWORD"))
-    stopped.wait()
-    log.info("stopping")
+    failure = wait_for_a_signal_or_a_failure(stopped, system)
     system.stop()
     if sink:
         sink.stop()
+    if failure:
+        sys.exit(1)
+
+
+def wait_for_a_signal_or_a_failure(stopped: threading.Event, system: EmbeddedSystem) -> str | None:
+    """Run until SIGTERM or SIGINT (None), or until a worker stops by itself: then the whole process stops,
+    with the reason, as a worker process of the real deployment would."""
+    while not stopped.wait(0.5):
+        if failure := system.failure():
+            log.error("stopping: a worker failed (%s)", failure)
+            return failure
+    log.info("stopping")
+    return None
 
 
 def print_welcome(system: EmbeddedSystem, sink: MailSink | None, show_demo: bool) -> None:

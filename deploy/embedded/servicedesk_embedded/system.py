@@ -4,6 +4,11 @@ Each service keeps its own database (a SQLite file unless ``<SERVICE>_DATABASE_U
 is set) and its own HTTP port; they talk over the in-process broker unless
 ``AMQP_URL`` is set.  The code paths are those of the real deployment: only the
 URLs differ.
+
+The in-process broker keeps nothing: what its queues hold when the process ends is gone,
+although the outbox rows say published.  A stop by signal drains the queues first; after a
+stop that could not (the process was killed), the next start publishes again every event the
+previous run had published, and the consumers' inbox drops those they had already handled.
 """
 
 from __future__ import annotations
@@ -15,17 +20,22 @@ import os
 import secrets
 import threading
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from servicekit.auth import generate_keypair
+from servicekit.db import utcnow
 from servicekit.migrations import upgrade
+from servicekit.outbox import publish_again_since
 from servicekit.worker import drain_workers
 
 log = logging.getLogger("servicedesk.embedded")
 
 SERVICES = ("cases", "tasks", "notify", "sla")
+# written at the start of a run on the in-process broker, removed once a stop has drained it
+RUN_MARKER = "in-process-broker-since"
 DEFAULT_PORTS = {"gateway": 8080, "cases": 8101, "tasks": 8102, "notify": 8103, "sla": 8104}
 
 
@@ -136,8 +146,15 @@ class EmbeddedSystem:
             component.worker = worker_module.build_worker(component.context)
 
     def start(self) -> None:
+        """Consumers first, so that every queue is bound before the first event is published; then the
+        relays and loops; then HTTP."""
+        self._recover_from_an_undrained_stop()
         for component in self.components:
-            component.worker.start()
+            component.worker.start_consuming()
+        if not self.wait_until_consuming():
+            log.warning("not every consumer is consuming yet; starting the relays all the same")
+        for component in self.components:
+            component.worker.start_publishing()
         for component in self.components:
             component.server = make_server("127.0.0.1", component.port, component.app, threaded=True)
             thread = threading.Thread(target=component.server.serve_forever, name=f"{component.name}-http",
@@ -146,8 +163,30 @@ class EmbeddedSystem:
             component.threads.append(thread)
             log.info("%s listening on http://127.0.0.1:%d", component.name, component.port)
 
+    @property
+    def run_marker(self) -> Path:
+        return self.data_dir / RUN_MARKER
+
+    def _recover_from_an_undrained_stop(self) -> None:
+        """Publish again what a run on the in-process broker published, unless it stopped drained."""
+        if self.run_marker.exists():
+            since = datetime.fromisoformat(self.run_marker.read_text().strip())
+            for component in self.components:
+                if again := publish_again_since(component.context.database, since):
+                    log.warning("%s: the last run ended without draining the in-process broker; publishing "
+                                "%d event(s) again", component.name, again)
+        if any(c.context.bus.is_memory for c in self.components):
+            self.run_marker.write_text(utcnow().isoformat())
+        else:
+            self.run_marker.unlink(missing_ok=True)
+
     def wait_until_consuming(self, timeout: float = 30.0) -> bool:
         return all(c.worker.wait_until_consuming(timeout) for c in self.components)
+
+    def failure(self) -> str | None:
+        """Why a worker stopped by itself (a loop died), if one did."""
+        return next((f"{c.name}: {c.worker.failure}" for c in self.components
+                     if c.worker is not None and c.worker.failure), None)
 
     def stop(self, drain_timeout: float = 10.0) -> None:
         """Take no more requests, let the events in flight reach their consumers, then stop the workers.
@@ -160,8 +199,11 @@ class EmbeddedSystem:
                 component.server.shutdown()
         busy = drain_workers([c.worker for c in self.components if c.worker is not None], drain_timeout)
         if busy:
-            log.warning("stopping with events still in flight after %.0f s in %s", drain_timeout,
-                        ", ".join(w.context.name for w in busy))
+            log.warning("stopping with events still in flight after %.0f s in %s%s", drain_timeout,
+                        ", ".join(w.context.name for w in busy),
+                        "; the next start publishes them again" if self.run_marker.exists() else "")
+        else:
+            self.run_marker.unlink(missing_ok=True)
         for component in reversed(self.components):
             if component.worker is not None:
                 component.worker.stop(timeout=10)

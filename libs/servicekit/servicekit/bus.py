@@ -35,8 +35,7 @@ from amqp.exceptions import PreconditionFailed
 from kombu import Connection, Exchange, Queue
 from kombu.mixins import ConsumerMixin
 
-from .events import Event, MalformedEvent
-from .logs import event_id_var
+from .events import Event, MalformedEvent, consuming
 
 log = logging.getLogger(__name__)
 
@@ -353,17 +352,15 @@ class EventConsumer(ConsumerMixin):
             if self._set_aside(message, partial(self._dead_letter, message, f"malformed: {err}")):
                 self.on_outcome("malformed")
             return
-        token = event_id_var.set(event.id)
-        try:
-            self.handle(event)
-        except Exception as err:  # any handler failure is retried; the queue keeps flowing
-            log.warning("handling %s %s failed: %r", event.type, event.id, err, exc_info=True)
-            self._set_aside(message, partial(self._retry_or_dead_letter, message, err))
-        else:
-            message.ack()
-            self.on_outcome("handled")
-        finally:
-            event_id_var.reset(token)
+        with consuming(event):
+            try:
+                self.handle(event)
+            except Exception as err:  # any handler failure is retried; the queue keeps flowing
+                log.warning("handling %s %s failed: %r", event.type, event.id, err, exc_info=True)
+                self._set_aside(message, partial(self._retry_or_dead_letter, message, err))
+            else:
+                message.ack()
+                self.on_outcome("handled")
 
     def _set_aside(self, message, put_copy: Callable[[], None]) -> bool:
         """Ack ``message`` once its copy (retry or dead letter) is confirmed; else give it back to the queue.

@@ -111,6 +111,9 @@ class ServiceConfig(Schema):
     consumer_prefetch = fields.Integer(data_key="CONSUMER_PREFETCH", load_default=32, validate=validate.Range(1, 1000))
     retry_delays = CommaList(data_key="RETRY_DELAYS", load_default=["1", "10", "60", "300"])
     max_deliveries = fields.Integer(data_key="MAX_DELIVERIES", load_default=10, validate=validate.Range(1, 100))
+    # inbox claims (the dedupe of redelivered events) older than this are purged by the worker
+    inbox_retention_days = fields.Integer(data_key="INBOX_RETENTION_DAYS", load_default=30,
+                                          validate=validate.Range(min=1))
     migrate_on_start = fields.Boolean(data_key="MIGRATE_ON_START", load_default=False)
     data_dir = fields.String(data_key="DATA_DIR", load_default=None)  # local files; default ./var/<service>
 

@@ -7,8 +7,12 @@ that a chain of events can be followed across services.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import re
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -25,6 +29,7 @@ from .logs import event_id_var, request_id_var, trace_id_var
 correlation_id_var: ContextVar[str | None] = ContextVar("correlation_id", default=None)
 
 _FORMAT = JSONFormat()
+_TRACEPARENT = re.compile(r"^[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$")
 
 
 class MalformedEvent(ValueError):
@@ -124,8 +129,32 @@ class Event:
         )
 
 
+def trace_id_of(traceparent: str | None) -> str | None:
+    """The trace id of a W3C ``traceparent`` value, or None when it is missing or malformed."""
+    match = _TRACEPARENT.match(traceparent or "")
+    return match.group(1) if match else None
+
+
 def _traceparent() -> str | None:
+    """The current trace with a new span of its own: what an event recorded now carries."""
     trace_id = trace_id_var.get()
     if not trace_id:
         return None
     return f"00-{trace_id}-{uuid.uuid4().hex[:16]}-01"
+
+
+@contextmanager
+def consuming(event: Event) -> Iterator[None]:
+    """Log lines and events recorded inside the block belong to ``event``: its id, its correlation and its trace.
+
+    An event that carries no trace starts one named after the event, so its redeliveries share it.
+    """
+    trace_id = trace_id_of(event.traceparent) or hashlib.blake2b(event.id.encode(), digest_size=16).hexdigest()
+    settings = ((event_id_var, event.id), (trace_id_var, trace_id),
+                (correlation_id_var, event.correlationid or event.id))
+    tokens = [(var, var.set(value)) for var, value in settings]
+    try:
+        yield
+    finally:
+        for var, token in reversed(tokens):
+            var.reset(token)

@@ -1,15 +1,23 @@
 """Inbox: one row per (consumer, event id), claimed in the handler's transaction.
 
-A redelivered event finds its row already there and changes nothing twice.
+A redelivered event finds its row already there and changes nothing twice.  Rows older
+than the retention (``INBOX_RETENTION_DAYS``, 30 days by default, far beyond any redelivery
+or DLQ replay) are purged by the worker in small batches.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import Column, PrimaryKeyConstraint, String, Table
+import logging
+import threading
+from datetime import datetime, timedelta
+
+from sqlalchemy import Column, PrimaryKeyConstraint, String, Table, delete, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from .db import UtcDateTime, kit_metadata, utcnow
+from .db import Database, UtcDateTime, kit_metadata, utcnow
+
+log = logging.getLogger(__name__)
 
 inbox_table = Table(
     "inbox",
@@ -33,3 +41,49 @@ def claim(session: Session, consumer: str, event_id: str, event_type: str) -> bo
         .returning(inbox_table.c.event_id)
     )
     return session.execute(statement).first() is not None
+
+
+class InboxRetention:
+    """Forgets inbox claims older than ``keep``, a batch per transaction, so no purge holds long locks.
+
+    A duplicate of an event older than ``keep`` would be applied again: keep it far beyond the
+    longest a message can wait for redelivery (retries, a DLQ before its replay).
+    """
+
+    def __init__(self, database: Database, keep: timedelta, *, batch_size: int = 1000,
+                 interval: float = 3600.0):
+        self.database = database
+        self.keep = keep
+        self.batch_size = batch_size
+        self.interval = interval
+
+    def purge_batch(self, cutoff: datetime) -> int:
+        """Delete at most one batch of claims received before ``cutoff``; return how many went."""
+        old = (select(inbox_table.c.consumer, inbox_table.c.event_id)
+               .where(inbox_table.c.received_at < cutoff).limit(self.batch_size))
+        with self.database.transaction() as session:
+            result = session.execute(
+                delete(inbox_table).where(tuple_(inbox_table.c.consumer, inbox_table.c.event_id).in_(old))
+            )
+        return result.rowcount or 0
+
+    def purge(self, stop: threading.Event | None = None, now: datetime | None = None) -> int:
+        """Delete every claim older than the retention, batch by batch, until none is left (or ``stop``)."""
+        cutoff = (now or utcnow()) - self.keep
+        total = 0
+        while stop is None or not stop.is_set():
+            removed = self.purge_batch(cutoff)
+            total += removed
+            if removed < self.batch_size:
+                break
+        return total
+
+    def run(self, stop: threading.Event) -> None:
+        """Purge now and every ``interval`` seconds until ``stop``; a failed round is tried again next time."""
+        while not stop.is_set():
+            try:
+                if purged := self.purge(stop):
+                    log.info("forgot %d inbox claims older than %s", purged, self.keep)
+            except Exception:  # the database may be away for a while
+                log.exception("purging the inbox failed; trying again in %.0f s", self.interval)
+            stop.wait(self.interval)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from prometheus_client import (
     CONTENT_TYPE_LATEST,  # noqa: F401  (re-exported for the web layer)
     CollectorRegistry,
@@ -33,6 +35,17 @@ class ServiceMetrics:
         self.outbox_pending = Gauge(
             "outbox_pending_events", "Events committed but not yet published", registry=self.registry
         )
+
+    def count_outbox_with(self, count: Callable[[], int]) -> None:
+        """Read ``outbox_pending_events`` from ``count`` at each scrape (-1 while it cannot be counted)."""
+
+        def pending_or_minus_one() -> float:
+            try:
+                return float(count())
+            except Exception:  # a scrape must never fail because the database is away
+                return -1.0
+
+        self.outbox_pending.set_function(pending_or_minus_one)
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

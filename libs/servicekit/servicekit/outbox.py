@@ -119,6 +119,27 @@ def _forget_wake(session: Session) -> None:
     session.info.pop(_WAKE_KEY, None)
 
 
+def pending_count(database: Database) -> int:
+    """How many committed events wait to be published."""
+    with database.transaction() as session:
+        return session.scalar(
+            select(func.count()).select_from(outbox_table).where(outbox_table.c.published_at.is_(None))
+        )
+
+
+def publish_again_since(database: Database, since: datetime) -> int:
+    """Put the events published since ``since`` back in the outbox, to be published once more.
+
+    For a broker that lost what it held (the in-process one, when its process was killed): the
+    consumers' inbox drops the copies they had already handled.
+    """
+    with database.transaction() as session:
+        result = session.execute(
+            update(outbox_table).where(outbox_table.c.published_at >= since).values(published_at=None)
+        )
+    return result.rowcount or 0
+
+
 class OutboxRelay:
     """Publishes the outbox of one database; safe to run in several replicas on PostgreSQL."""
 
@@ -157,10 +178,7 @@ class OutboxRelay:
         return len(rows)
 
     def pending_count(self) -> int:
-        with self.database.transaction() as session:
-            return session.scalar(
-                select(func.count()).select_from(outbox_table).where(outbox_table.c.published_at.is_(None))
-            )
+        return pending_count(self.database)
 
     def purge_published(self, now: datetime | None = None) -> int:
         cutoff = (now or datetime.now(UTC)) - self.retention

@@ -29,14 +29,15 @@ from .auth import IDENTITY_HEADER, Identity, IdentityVerifier
 from .bus import EventBus
 from .config import Settings
 from .db import Database
+from .events import trace_id_of
 from .i18n import _, init_babel
 from .logs import request_id_var, service_var, trace_id_var
 from .metrics import CONTENT_TYPE_LATEST, ServiceMetrics
+from .outbox import pending_count
 
 log = logging.getLogger(__name__)
 
 PUBLIC_PATHS = ("/healthz", "/readyz", "/metrics", "/openapi.json", "/asyncapi.json")
-_TRACEPARENT = re.compile(r"^[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$")
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
 
@@ -52,6 +53,10 @@ class ServiceContext:
     metrics: ServiceMetrics
     extras: dict[str, Any] = field(default_factory=dict)
     _broker_ok_until: float = 0.0
+
+    def __post_init__(self) -> None:
+        # the outbox is in the database, so whichever process serves the metrics (web or worker) counts it
+        self.metrics.count_outbox_with(lambda: pending_count(self.database))
 
 
 def create_service_app(
@@ -129,8 +134,7 @@ def _install_request_hooks(app: Flask) -> None:
         g.started = time.perf_counter()
         incoming = request.headers.get("X-Request-ID", "")
         g.request_id = incoming if _SAFE_ID.match(incoming) else uuid.uuid4().hex
-        match = _TRACEPARENT.match(request.headers.get("traceparent", ""))
-        g.trace_id = match.group(1) if match else uuid.uuid4().hex
+        g.trace_id = trace_id_of(request.headers.get("traceparent")) or uuid.uuid4().hex
         g.log_tokens = (
             service_var.set(service().name),
             request_id_var.set(g.request_id),

@@ -65,11 +65,11 @@ def make_handlers(delay: float = 0.0, fail_kinds: tuple[str, ...] = ()):
 
 
 def make_context(database_url: str, amqp_url: str, exchange: str, prefix: str, name: str = "ledger",
-                 retry_delays=(0.2, 0.4), max_deliveries: int = 5) -> ServiceContext:
+                 retry_delays=(0.2, 0.4), max_deliveries: int = 5, inbox_retention_days: int = 30) -> ServiceContext:
     settings = Settings({
         "service_name": name, "database_url": database_url, "amqp_url": amqp_url,
         "retry_delays": list(retry_delays), "max_deliveries": max_deliveries, "consumer_prefetch": 10,
-        "worker_metrics_port": None,
+        "worker_metrics_port": None, "inbox_retention_days": inbox_retention_days,
     })
     return ServiceContext(
         name=name, settings=settings, database=Database(database_url),

@@ -7,15 +7,17 @@ import sys
 import textwrap
 import threading
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from kombu import Queue
 from ledger import add_entry_and_event
-from sqlalchemy import text
+from sqlalchemy import select, text, update
 
 from servicekit.bus import EventBus, PublishFailed
-from servicekit.db import Database
+from servicekit.db import Database, utcnow
+from servicekit.inbox import InboxRetention, claim, inbox_table
 from servicekit.outbox import OutboxRelay
 
 HERE = Path(__file__).parent.parent
@@ -227,3 +229,15 @@ def test_a_batch_the_broker_refuses_stays_pending_and_goes_out_once_it_is_accept
             assert relay.pending_count() == 0
         finally:
             bus.exchange(channel).delete()
+
+
+def test_inbox_retention_forgets_old_claims_in_batches_on_postgresql(database):
+    with database.transaction() as session:
+        for n in range(5):
+            assert claim(session, "ledger", f"old-{n}", "ledger.created")
+        assert claim(session, "ledger", "recent", "ledger.created")
+        session.execute(update(inbox_table).where(inbox_table.c.event_id.like("old-%"))
+                        .values(received_at=utcnow() - timedelta(days=31)))
+    assert InboxRetention(database, timedelta(days=30), batch_size=2).purge() == 5
+    with database.transaction() as session:
+        assert list(session.scalars(select(inbox_table.c.event_id))) == ["recent"]

@@ -2,6 +2,7 @@
 
 import threading
 import time
+from datetime import UTC, datetime
 
 import pytest
 from kombu import Queue
@@ -11,7 +12,7 @@ from servicekit.bus import ConsumerTopology, EventBus, EventConsumer
 from servicekit.db import Database
 from servicekit.events import Event
 from servicekit.inbox import claim
-from servicekit.outbox import OutboxRelay, record_events, wakeups
+from servicekit.outbox import OutboxRelay, publish_again_since, record_events, wakeups
 from servicekit.worker import EventDispatcher, Worker, drain_workers
 
 
@@ -111,6 +112,21 @@ def test_running_relay_publishes_promptly_after_commit(database, memory_bus):
         stop.set()
         thread.join(5)
     assert len(drain(conn, spy)) == 1
+
+
+def test_events_published_since_a_moment_can_be_published_again(database, memory_bus):
+    relay = OutboxRelay(database, memory_bus)
+    with database.transaction() as session:
+        add_entry_and_event(session, "before")
+    relay.publish_pending()
+    since = datetime.now(UTC)
+    with database.transaction() as session:
+        again = [add_entry_and_event(session, "after"), add_entry_and_event(session, "after")]
+    relay.publish_pending()
+    conn, spy = collect(memory_bus)
+    assert publish_again_since(database, since) == 2
+    assert relay.publish_pending() == 2
+    assert [e.id for e in drain(conn, spy)] == [e.id for e in again]
 
 
 def test_inbox_claims_an_event_once_per_consumer(database):

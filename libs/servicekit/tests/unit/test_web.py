@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 from flask import request
 from flask_smorest import Blueprint, abort
-from ledger import make_context
+from ledger import add_entry_and_event, create_schema, make_context
 from marshmallow import Schema, fields
 
 from servicekit import errors
@@ -157,6 +157,16 @@ def test_health_ready_and_metrics(client):
     assert ready.status_code == 200, ready.json
     assert ready.json["checks"] == {"database": "ok", "broker": "ok"}
     assert b"http_requests_total" in client.get("/metrics").data
+
+
+def test_the_web_process_metrics_count_the_outbox_too(tmp_path):
+    app = make_app(tmp_path)
+    database = app.extensions["servicekit"].database
+    create_schema(database)
+    with database.transaction() as session:
+        for kind in ("created", "updated", "closed"):
+            add_entry_and_event(session, kind)
+    assert "outbox_pending_events 3.0" in app.test_client().get("/metrics").text
 
 
 def test_readiness_fails_when_the_database_is_unreachable(tmp_path):
