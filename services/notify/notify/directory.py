@@ -120,6 +120,9 @@ class SessionDirectory:
         found = self.users([user_id]) if user_id else []
         return found[0] if found else None
 
+    def is_staff(self, user_id: str | None) -> bool:
+        return is_staff(self.user(user_id))
+
 
 def find_user_by_email(session: Session, email: str) -> DirectoryUser | None:
     """The active user with this address (shared mailboxes included)."""

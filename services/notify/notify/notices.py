@@ -43,8 +43,8 @@ def notify_about(session: Session, event: Event, settings: NoticeSettings, *, st
     ``stale`` says we already hold a newer version of the aggregate: notices about
     a state (status, assignment) are then skipped, since that state is overtaken.
     """
-    data = event.data
     directory = SessionDirectory(session)
+    data = _with_author_role(event.data, directory)
     queued = 0
     for rule in rules.rules_for(event.type, data):
         if stale and rule.key != "event":
@@ -56,6 +56,14 @@ def notify_about(session: Session, event: Event, settings: NoticeSettings, *, st
         context = build_context(session, directory, event, rule.kind)
         queued += _queue(session, event, rule, key, reached, context, settings)
     return queued
+
+
+def _with_author_role(data: Mapping[str, Any], directory: SessionDirectory) -> Mapping[str, Any]:
+    """A message's ``author_is_staff`` as the cases service says it, or else as the directory knows the author."""
+    message = data.get("message")
+    if not message or "author_is_staff" in data:
+        return data
+    return {**data, "author_is_staff": directory.is_staff(message.get("author_id"))}
 
 
 def _queue(session: Session, event: Event, rule: rules.Rule, key: str, reached: rules.Recipients,

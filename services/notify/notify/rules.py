@@ -71,8 +71,8 @@ def _customer_ids(data: Mapping[str, Any]) -> set[str]:
 
 
 def from_customer(data: Mapping[str, Any]) -> bool:
-    """Written by the requester or a follower (whatever their role)."""
-    return str(_message(data).get("author_id")) in _customer_ids(data)
+    """Written by the requester or a follower who is not staff (``author_is_staff``: see ``notices``)."""
+    return str(_message(data).get("author_id")) in _customer_ids(data) and not data.get("author_is_staff")
 
 
 def is_external(data: Mapping[str, Any]) -> bool:

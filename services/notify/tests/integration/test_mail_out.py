@@ -100,6 +100,25 @@ def test_an_external_message_is_wrapped_in_the_header_and_footer_with_the_agent_
     assert mail_catcher.to(cast.email("agent")) == []
 
 
+@pytest.mark.parametrize("said_by_cases", [True, False], ids=["author_is_staff", "directory"])
+def test_a_staff_followers_external_message_reaches_the_requester_as_a_reply(notify_service, mail_catcher,
+                                                                             said_by_cases):
+    cast = meet_the_cast(notify_service)
+    case = case_data(requester_id=cast.requester["id"], follower_ids=[cast.agent["id"]], team_id=cast.team["id"],
+                     assignee_id=cast.colleague["id"], version=4, actor_id=cast.agent["id"])
+    case["message"] = {"id": new_id(), "case_id": case["id"], "author_id": cast.agent["id"], "visibility": "external",
+                       "body": "Jeg har kigget på printeren.", "via": "portal", "attachment_ids": []}
+    if said_by_cases:
+        case["author_is_staff"] = True
+    notify_service.publish(event("case.message_added", case, source="cases"))
+
+    mail = mail_catcher.wait_for_mail_to(cast.email("requester"))[0]
+    assert "Jeg har kigget på printeren." in mail.text
+    settled(notify_service, case, cast, mail_catcher)
+    assert all_recipients(notify_service).get("case_reply") == users(cast.requester)
+    assert "case_customer_message" not in all_recipients(notify_service)
+
+
 def test_an_internal_message_never_mails_the_requester_or_a_follower(notify_service, mail_catcher):
     cast = meet_the_cast(notify_service)
     case = case_data(requester_id=cast.requester["id"], follower_ids=[cast.follower["id"]], team_id=cast.team["id"],

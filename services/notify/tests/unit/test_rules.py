@@ -58,6 +58,15 @@ def test_a_requesters_message_goes_to_the_assignee_or_else_the_team():
     assert reached("case.message_added", unassigned)["case_customer_message"].user_ids == ("agent", "mate")
 
 
+def test_a_staff_followers_external_message_is_a_staff_reply_to_the_requester():
+    by_staff_follower = dict(message("fol", "external"), author_is_staff=True)
+    found = reached("case.message_added", by_staff_follower)
+    assert found["case_reply"].user_ids == ("req",)
+    assert "case_customer_message" not in found
+    by_customer_follower = dict(message("fol", "external"), author_is_staff=False)
+    assert set(reached("case.message_added", by_customer_follower)) == {"case_customer_message"}
+
+
 def test_an_internal_message_never_reaches_a_requester_or_follower_even_when_they_are_staff_elsewhere():
     found = reached("case.message_added", dict(message("mate", "internal"), assignee_id="fol"))
     assert "case_reply" not in found
