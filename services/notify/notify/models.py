@@ -202,7 +202,7 @@ class WebhookDelivery(Base):
     webhook_id: Mapped[str] = mapped_column(ForeignKey("webhooks.id", ondelete="CASCADE"))
     event_id: Mapped[str] = mapped_column(String(64))
     event_type: Mapped[str] = mapped_column(String(120))
-    body: Mapped[str] = mapped_column(Text)
+    event_json: Mapped[str] = mapped_column(Text)  # the event as it came; redacted for the webhook when sent
     status: Mapped[str] = mapped_column(String(12), default="pending")  # pending, delivered, failed
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)

@@ -7,8 +7,11 @@ delivers it; anything else retries with back-off up to ``WEBHOOK_MAX_ATTEMPTS``.
 Each attempt, answer included, must end within ``WEBHOOK_TIMEOUT`` (a receiver
 that drips bytes is cut off), so a batch always ends within its lease; of an
 answer only the start of a refusal's body is read, for the log.
-Internal texts (internal message bodies, a task's texts, a reason staff gave)
-are left out unless the subscription says ``include_internal`` (see redaction.py).
+A delivery keeps the event as it came; the body is made when it is sent, with the
+webhook's settings of that moment: internal texts (internal message bodies, a
+task's texts, a reason staff gave) are left out unless the subscription says
+``include_internal`` (see redaction.py), so a webhook that opts out, or moves to
+another address, never receives what it no longer may, not even on redelivery.
 """
 
 from __future__ import annotations
@@ -63,7 +66,7 @@ def queue_deliveries(session: Session, event: Event) -> int:
             continue
         statement = insert(WebhookDelivery.__table__).values(
             id=new_id(), webhook_id=hook.id, event_id=event.id, event_type=event.type,
-            body=delivery_body(event, hook.include_internal), status="pending", attempts=0,
+            event_json=event.to_json().decode(), status="pending", attempts=0,
             next_attempt_at=utcnow(), created_at=utcnow(),
         ).on_conflict_do_nothing(index_elements=["webhook_id", "event_id"])
         queued += session.execute(statement).rowcount or 0
@@ -121,7 +124,8 @@ class WebhookSender:
                     delivery.status, delivery.last_error = "cancelled", "webhook deactivated"
                     continue
                 delivery.next_attempt_at = lease_until
-                leased.append(_Leased(delivery.id, hook.url, hook.secret, delivery.event_type, delivery.body,
+                body = delivery_body(Event.from_json(delivery.event_json), hook.include_internal)
+                leased.append(_Leased(delivery.id, hook.url, hook.secret, delivery.event_type, body,
                                       delivery.attempts))
         return leased
 

@@ -101,6 +101,44 @@ def test_internal_message_bodies_are_left_out_unless_the_subscription_asks_for_t
         internal.stop()
 
 
+def test_an_opt_out_after_queueing_sends_no_internal_body_on_redelivery(start_notify, mail_catcher, make_identity,
+                                                                         sign_identity):
+    opted_in, moved_to = WebhookReceiver(statuses=[500]), WebhookReceiver()
+    opted_in.start()
+    moved_to.start()
+    try:
+        notify = start_notify(mail_catcher.url, WEBHOOK_RETRY_DELAYS="3600")
+        admin = notify.client(make_identity(roles=("admin",)), sign_identity)
+        hook = register(admin, opted_in.url, events=["case.message_added"], include_internal=True)
+        agent = new_id()
+        note = dict(case_data(requester_id=new_id(), version=3, actor_id=agent),
+                    message={"id": new_id(), "author_id": agent, "visibility": "internal",
+                             "body": "Kun til internt brug", "via": "portal", "attachment_ids": []})
+        notify.publish(event("case.message_added", note, source="cases"))
+
+        def tried_once():
+            items = admin.get(f"/api/v1/webhooks/{hook['id']}/deliveries").json["items"]
+            return items if items and items[0]["attempts"] == 1 else None
+
+        [delivery] = wait_for(tried_once)
+        assert "Kun til internt brug" in opted_in.requests[0]["body"].decode(), "sent in full while opted in"
+        changed = admin.patch(f"/api/v1/webhooks/{hook['id']}", json={"include_internal": False,
+                                                                      "url": moved_to.url})
+        assert changed.status_code == 200, changed.json
+        again = admin.post(f"/api/v1/webhooks/{hook['id']}/deliveries/{delivery['id']}/redeliver")
+        assert again.status_code == 202, again.json
+
+        assert wait_for(lambda: moved_to.requests), "the redelivery goes to the webhook's new address"
+        [request] = moved_to.requests
+        assert "Kun til internt brug" not in request["body"].decode()
+        assert moved_to.json(0)["data"]["message"]["body_redacted"] is True
+        assert verify(SECRET, request["body"], request["headers"]["X-Servicedesk-Signature"])
+        assert len(opted_in.requests) == 1
+    finally:
+        opted_in.stop()
+        moved_to.stop()
+
+
 def test_only_admins_manage_webhooks(notify_service, make_identity, sign_identity):
     agent = notify_service.client(make_identity(roles=("agent",)), sign_identity)
     assert agent.get("/api/v1/webhooks").status_code == 403
