@@ -34,10 +34,11 @@ from servicekit.bus import EVENT_CONTENT_TYPE, topic_matches
 from servicekit.db import Database, utcnow
 from servicekit.events import Event
 
+from ..directory import SessionDirectory
 from ..models import Webhook, WebhookAttempt, WebhookDelivery, new_id
 from ..polling import repeat
 from .deadline import Deadline
-from .redaction import redact
+from .redaction import IsStaff, redact
 from .signing import SIGNATURE_HEADER, sign
 from .urlguard import HostPolicy, guarded_session
 
@@ -48,8 +49,8 @@ USER_AGENT = "servicedesk-webhooks/1.0"
 ANSWER_BYTES = 8 * 1024  # read of a refusing answer, for the log; the rest is never read
 
 
-def delivery_body(event: Event, include_internal: bool) -> str:
-    data = event.data if include_internal else redact(event.type, event.data)
+def delivery_body(event: Event, include_internal: bool, is_staff: IsStaff) -> str:
+    data = event.data if include_internal else redact(event.type, event.data, is_staff)
     return Event(type=event.type, source=event.source, subject=event.subject, data=data, id=event.id,
                  time=event.time, correlationid=event.correlationid, causationid=event.causationid).to_json().decode()
 
@@ -118,13 +119,15 @@ class WebhookSender:
                 .limit(self.batch_size)
                 .with_for_update(skip_locked=True, of=WebhookDelivery)
             ).all()
+            directory = SessionDirectory(session)
             leased = []
             for delivery, hook in rows:
                 if not hook.active:
                     delivery.status, delivery.last_error = "cancelled", "webhook deactivated"
                     continue
                 delivery.next_attempt_at = lease_until
-                body = delivery_body(Event.from_json(delivery.event_json), hook.include_internal)
+                body = delivery_body(Event.from_json(delivery.event_json), hook.include_internal,
+                                     directory.is_staff)
                 leased.append(_Leased(delivery.id, hook.url, hook.secret, delivery.event_type, body,
                                       delivery.attempts))
         return leased
