@@ -182,6 +182,73 @@ def test_the_address_is_checked_again_when_delivering_so_a_host_that_turned_inte
     assert receiver.requests == []
 
 
+def deliveries_of(admin, hook, status):
+    def settled():
+        items = admin.get(f"/api/v1/webhooks/{hook['id']}/deliveries").json["items"]
+        return items if items and items[0]["status"] == status else None
+
+    return wait_for(settled)
+
+
+def test_a_receiver_that_redirects_to_an_internal_address_is_not_followed(start_notify, mail_catcher,
+                                                                            make_identity, sign_identity):
+    internal = WebhookReceiver()  # stands for an internal service (the allow-list admits 127.0.0.1 here)
+    internal.start()
+    redirecting = WebhookReceiver(statuses=[302], answer_headers={"Location": f"{internal.url}?from=redirect"})
+    redirecting.start()
+    try:
+        notify = start_notify(mail_catcher.url, WEBHOOK_MAX_ATTEMPTS="1")
+        admin = notify.client(make_identity(roles=("admin",)), sign_identity)
+        hook = register(admin, redirecting.url)
+        notify.publish(event("case.created", case_data(requester_id=new_id(), version=1), source="cases"))
+
+        [delivery] = deliveries_of(admin, hook, "failed")
+        assert delivery["last_status_code"] == 302
+        assert len(redirecting.requests) == 1
+        assert internal.requests == [], "the redirect must not be followed"
+    finally:
+        redirecting.stop()
+        internal.stop()
+
+
+class RebindingResolver:
+    """A name server for ``hooks.partner.example`` whose answer the test changes (DNS rebinding)."""
+
+    def __init__(self, address: str):
+        self.address = address
+        self.asked: list[str] = []
+
+    def __call__(self, host, port, *args, **kwargs):
+        import socket
+
+        self.asked.append(self.address)
+        return [(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP, "", (self.address, port))]
+
+
+def test_a_name_that_resolves_to_loopback_when_delivering_is_refused(start_notify, mail_catcher, make_identity,
+                                                                    sign_identity, receiver):
+    from notify.webhooks.deliveries import WebhookSender
+    from notify.webhooks.urlguard import HostPolicy
+
+    notify = start_notify(mail_catcher.url, WEBHOOK_ALLOWED_HOSTS="")
+    notify.worker.stop(timeout=10)  # the sender below, with the rebinding name server, is the only one
+    rebinding = RebindingResolver("93.184.215.14")  # public when the webhook is registered
+    policy = HostPolicy.from_setting([], resolver=rebinding)
+    notify.context.extras["host_policy"] = policy
+    admin = notify.client(make_identity(roles=("admin",)), sign_identity)
+    hook = register(admin, f"http://hooks.partner.example:{receiver.port}/hooks/servicedesk")
+    assert admin.post(f"/api/v1/webhooks/{hook['id']}/ping").status_code == 202
+
+    rebinding.address = "127.0.0.1"  # ... and the receiver on loopback when the delivery connects
+    sender = WebhookSender(notify.database, policy, retry_delays=(60.0,), max_attempts=1, timeout=5)
+    assert sender.deliver_due() == 1
+
+    [delivery] = deliveries_of(admin, hook, "failed")
+    assert "non-public address (127.0.0.1)" in delivery["last_error"]
+    assert rebinding.asked == ["93.184.215.14", "127.0.0.1"]
+    assert receiver.requests == []
+
+
 def test_bad_input_is_a_clear_problem_and_changes_nothing(admin):
     response = admin.post("/api/v1/webhooks", json={"url": "not a url", "events": ["kage.*"], "secret": "kort"},
                           headers={"Accept-Language": "en"})
