@@ -86,6 +86,9 @@ def test_an_external_message_is_wrapped_in_the_header_and_footer_with_the_agent_
     notify_service.publish(event("case.message_added", case, source="cases"))
 
     mail = mail_catcher.wait_for_mail_to(cast.email("requester"))[0]
+    thread = f"<case-{case['id']}@sd.example>"
+    assert mail.message["In-Reply-To"] == thread and mail.message["References"] == thread
+    assert mail.message["Message-ID"].endswith("@sd.example>") and mail.message["Message-ID"] != thread
     lines = [line.strip() for line in mail.text.splitlines()]
     assert "Kære Anne Hansen," in lines  # seed 001: "Kære <navn>," … "Med venlig hilsen <agent>, <team>"
     assert "Kære Anne Hansen," in mail.html
@@ -94,6 +97,7 @@ def test_an_external_message_is_wrapped_in_the_header_and_footer_with_the_agent_
     assert "&lt;b&gt;Den kommer i morgen.&lt;/b&gt;" in mail.html and "<b>Den" not in mail.html
     english = mail_catcher.wait_for_mail_to(cast.email("follower"))[0]
     assert "Dear Bo Jensen,\n" in english.text and "Kind regards" in english.text
+    assert english.message["References"] == thread and english.message["Message-ID"] != mail.message["Message-ID"]
     settled(notify_service, case, cast, mail_catcher)
     assert recipients_of(notify_service, "case_reply") == {f"user:{cast.requester['id']}",
                                                            f"user:{cast.follower['id']}"}
