@@ -167,6 +167,35 @@ def test_a_resolved_task_mails_its_approver_and_not_the_agent_who_solved_it(noti
     assert recipients_of(notify_service, "task_resolved") == {f"user:{cast.approver['id']}"}
 
 
+def notices_of(notify, kind: str) -> set[str]:
+    from notify.models import Notification
+
+    with notify.database.transaction() as session:
+        return set(session.scalars(select(Notification.user_id).where(Notification.kind == kind)))
+
+
+def test_a_case_shared_by_the_person_it_is_shared_with_tells_nobody(notify_service, mail_catcher):
+    cast = meet_the_cast(notify_service)
+    case = case_data(requester_id=cast.requester["id"], version=2, actor_id=cast.colleague["id"],
+                     user_id=cast.colleague["id"])
+    notify_service.publish(event("case.shared", case, source="cases"))
+    settled(notify_service, case, cast, mail_catcher)
+    assert recipients_of(notify_service, "case_shared") == set() and notices_of(notify_service, "case_shared") == set()
+    assert mail_catcher.to(cast.email("colleague")) == []
+
+
+def test_an_approver_who_resolves_their_own_task_is_not_told(notify_service, mail_catcher):
+    cast = meet_the_cast(notify_service)
+    task = task_data(case_id=new_id(), team_id=cast.team["id"], assignee_id=cast.approver["id"],
+                     approver_id=cast.approver["id"], created_by=cast.agent["id"], status="resolved", version=3,
+                     actor_id=cast.approver["id"], solution="Toneren er skiftet.")
+    notify_service.publish(event("task.resolved", task, source="tasks"))
+    settled(notify_service, case_data(requester_id=cast.requester["id"]), cast, mail_catcher)
+    assert recipients_of(notify_service, "task_resolved") == set()
+    assert notices_of(notify_service, "task_resolved") == set()
+    assert mail_catcher.to(cast.email("approver")) == []
+
+
 def test_an_event_delivered_twice_sends_one_mail(notify_service, mail_catcher):
     cast = meet_the_cast(notify_service)
     case = case_data(requester_id=cast.requester["id"], version=2, actor_id=cast.agent["id"],
