@@ -81,6 +81,10 @@ def test_a_required_notice_cannot_be_turned_off(notify_service, sign_identity):
     assert by_kind["case_reply"]["mandatory"] and by_kind["case_receipt"]["mandatory"]
     assert not by_kind["case_status"]["mandatory"]
     assert "task_assigned" not in by_kind, "requesters are never told about tasks"
+    assert "case_assigned" not in by_kind and "case_team_queue" not in by_kind, "nor about assignments"
+    agent = as_user(notify_service, cast.agent, sign_identity)
+    offered_to_staff = {p["kind"] for p in agent.get("/api/v1/notification-preferences").json["items"]}
+    assert {"case_assigned", "case_team_queue", "task_assigned"} <= offered_to_staff
 
     refused = requester.put("/api/v1/notification-preferences", headers={"Accept-Language": "da"},
                             json={"items": [{"kind": "case_status", "channels": {"email": False}},

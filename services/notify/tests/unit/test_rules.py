@@ -67,6 +67,11 @@ def test_a_staff_followers_external_message_is_a_staff_reply_to_the_requester():
     assert set(reached("case.message_added", by_customer_follower)) == {"case_customer_message"}
 
 
+def test_a_requesters_message_reaches_an_assignee_who_also_follows_the_case():
+    found = reached("case.message_added", dict(message("req", "external"), assignee_id="fol", author_is_staff=False))
+    assert found["case_customer_message"].user_ids == ("fol",)
+
+
 def test_an_internal_message_never_reaches_a_requester_or_follower_even_when_they_are_staff_elsewhere():
     found = reached("case.message_added", dict(message("mate", "internal"), assignee_id="fol"))
     assert "case_reply" not in found
@@ -104,6 +109,13 @@ def test_a_team_with_its_own_mailbox_gets_one_mail_and_its_members_in_app_notice
     found = reached("case.created", dict(CASE, actor_id="req"), directory)["case_new"]
     assert found.team_ids_by_mail == ("t1",)
     assert found.in_app_only_ids == ("agent", "mate") and found.user_ids == ()
+
+
+@pytest.mark.parametrize("event_type", ["case.assigned", "case.updated"])
+def test_assignment_notices_are_for_staff_and_still_reach_a_staff_follower_who_is_assigned(event_type):
+    assert {"case_assigned", "case_team_queue"} <= rules.STAFF_KINDS
+    assigned = dict(CASE, assignee_id="fol", actor_id="mate", changes={"assignee_id": {"old": None, "new": "fol"}})
+    assert reached(event_type, assigned)["case_assigned"].user_ids == ("fol",)
 
 
 def test_a_resolved_task_tells_its_approver_and_is_mandatory():
