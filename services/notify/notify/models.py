@@ -113,6 +113,8 @@ class OutgoingMail(Base):
         Index("ix_outgoing_mails_due", "next_attempt_at", postgresql_where=text("status = 'pending'"),
               sqlite_where=text("status = 'pending'")),
         Index("ix_outgoing_mails_recipient_sent", "recipient", "created_at"),
+        Index("ix_outgoing_mails_failed", "created_at", postgresql_where=text("status = 'failed'"),
+              sqlite_where=text("status = 'failed'")),  # counted on every metrics scrape
     )
 
     id: Mapped[str] = mapped_column(Id, primary_key=True, default=new_id)

@@ -214,28 +214,30 @@ class MailSender:
             for outgoing in batch:
                 row = rows[outgoing.id]
                 status, reason = outgoing.outcome or ("retry", "not sent")
-                self.on_outcome(status)
                 if status == "sent":
                     self._sent(row, outgoing.handed)
                 elif status == "fail":
                     self._fail(row, reason)
                 else:
-                    self._postpone(row, reason)
+                    status = self._postpone(row, reason)
+                self.on_outcome(status)
 
     def _sent(self, row: OutgoingMail, handed: Handed) -> None:
         row.status, row.sent_at, row.attempts = "sent", utcnow(), row.attempts + 1
         row.sent_to, row.refused = list(handed.accepted), dict(handed.refused)
         row.last_error = f"refused recipients: {_refusals(handed)}"[:2000] if handed.refused else None
 
-    def _postpone(self, row: OutgoingMail, reason: str) -> None:
+    def _postpone(self, row: OutgoingMail, reason: str) -> str:
+        """Try again later ("retry"), or give up ("fail") once MAIL_GIVE_UP_AFTER has passed."""
         row.attempts += 1
         row.last_error = reason[:2000]
         now = utcnow()
         if now - row.created_at >= self.give_up_after:
             self._fail(row, f"gave up after {row.attempts} attempts: {reason}")
-            return
+            return "fail"
         delay = self.retry_delays[min(row.attempts - 1, len(self.retry_delays) - 1)]
         row.next_attempt_at = now + timedelta(seconds=delay)
+        return "retry"
 
     def _fail(self, row: OutgoingMail, reason: str) -> None:
         row.status, row.last_error = "failed", reason[:2000]

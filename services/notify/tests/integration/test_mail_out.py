@@ -234,6 +234,29 @@ def test_a_mail_server_that_is_down_at_first_still_gets_the_mail_later(start_not
         catcher.stop()
 
 
+def test_a_mail_given_up_counts_in_the_workers_metrics_until_it_is_queued_again(start_notify):
+    from sqlalchemy import update
+
+    catcher = MailCatcher()  # never started: the mail server stays away
+    notify = start_notify(catcher.url, MAIL_GIVE_UP_AFTER="1")
+    cast = meet_the_cast(notify)
+    notify.publish(event("case.shared", case_data(requester_id=cast.requester["id"], actor_id=cast.agent["id"],
+                                                  version=2, user_id=cast.follower["id"]), source="cases"))
+
+    def statuses():
+        with notify.database.transaction() as session:
+            return session.scalars(select(OutgoingMail.status)).all()
+
+    assert wait_for(lambda: statuses() == ["failed"]), statuses()
+    metrics = notify.context.metrics.registry
+    assert metrics.get_sample_value("notify_mails_failed") == 1
+    assert metrics.get_sample_value("notify_mails_total", {"outcome": "fail"}) == 1
+    notify.worker.stop(timeout=10)
+    with notify.database.transaction() as session:  # what notify-manage retry-failed-mails does
+        session.execute(update(OutgoingMail).values(status="pending"))
+    assert metrics.get_sample_value("notify_mails_failed") == 0
+
+
 def test_a_forward_goes_to_the_external_parties_without_header_or_footer_and_their_reply_finds_the_case(
         start_notify, mail_catcher, real_gateway, published):
     import json
