@@ -31,7 +31,7 @@ def sender_for(database, smtp_url: str) -> MailSender:
                         public_url="https://servicedesk.example", case_prefix="SAG", time_zone="Europe/Copenhagen")
     return MailSender(database, composer, SmtpTarget.from_url(smtp_url, timeout=10),
                       NotifyGateway("http://127.0.0.1:9", "notify-test-key-0123456789"),
-                      mail_from="servicedesk@sd.example", retry_delays=(0.2,), give_up_after=3600)
+                      mail_from="servicedesk@sd.example", retry_delays=(60.0,), give_up_after=3600)
 
 
 def queue(database, *, to: str | None = None, external: dict | None = None, age_seconds: float = 0) -> str:
