@@ -175,14 +175,19 @@ def _message_part(message: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def build_context(session: Session, directory: SessionDirectory, event: Event, kind: str) -> dict[str, Any]:
+    """What the notice's templates see. The names in it are those known now; the mail sender and the
+    notice list take them again from the directory (``SessionDirectory.names``), so a person heard of
+    after the event is still named."""
     data = event.data
     aggregate = event.type.split(".", 1)[0]
     team = directory.team(data["team_id"]) if data.get("team_id") else None
-    directory.users([rules.actor_of(event.type, data), data.get("requester_id"),
-                     (data.get("message") or {}).get("author_id")])  # one query for the names below
-    actor = directory.user(rules.actor_of(event.type, data))
+    actor_id = rules.actor_of(event.type, data)
+    directory.users([actor_id, data.get("requester_id")])  # one query for the names below
+    actor = directory.user(actor_id)
     context: dict[str, Any] = {
+        "actor_id": actor_id,
         "actor_name": actor.name if actor else "",
+        "team_id": data.get("team_id"),
         "team_name": team.name if team else "",
     }
     if aggregate == "case":
@@ -192,8 +197,7 @@ def build_context(session: Session, directory: SessionDirectory, event: Event, k
         context["requester_name"] = requester.name if requester else ""
         if data.get("message"):
             context["message"] = _message_part(data["message"])
-            author = directory.user(data["message"].get("author_id"))
-            context["author_name"] = author.name if author else ""
+            context["author_name"] = context["actor_name"]  # the actor of a message is its author
         if data.get("into_id"):
             into = session.get(KnownCase, str(data["into_id"]))
             context["into_number"] = into.number if into else ""

@@ -123,6 +123,34 @@ def test_a_staff_followers_external_message_reaches_the_requester_as_a_reply(not
     assert "case_customer_message" not in all_recipients(notify_service)
 
 
+def signature_of(mail, opening="Med venlig hilsen") -> list[str]:
+    lines = [line.strip() for line in mail.text.splitlines()]
+    start = lines.index(opening) + 1
+    return lines[start:lines.index("", start)]
+
+
+def test_a_reply_whose_author_is_heard_of_after_the_message_is_signed_with_their_name(notify_service,
+                                                                                       mail_catcher):
+    from notify_support import user_data
+
+    cast = meet_the_cast(notify_service)
+    newcomer = user_data("Frida Ny", "frida@sd.example", roles=("agent",))
+    case = case_data(requester_id=cast.requester["id"], team_id=cast.team["id"], assignee_id=newcomer["id"],
+                     version=4, actor_id=newcomer["id"], author_is_staff=True)
+    case["message"] = {"id": new_id(), "case_id": case["id"], "author_id": newcomer["id"], "visibility": "external",
+                       "body": "Printeren er skiftet.", "via": "portal", "attachment_ids": []}
+    notify_service.publish(event("case.message_added", case, source="cases"))
+
+    def tried():
+        with notify_service.database.transaction() as session:
+            return session.scalar(select(OutgoingMail.attempts).where(OutgoingMail.kind == "case_reply"))
+
+    assert wait_for(tried), "the reply waits for its author's name"
+    notify_service.publish(event("user.created", newcomer, source="gateway"))
+    mail = mail_catcher.wait_for_mail_to(cast.email("requester"))[0]
+    assert signature_of(mail) == ["Frida Ny", "Kundebetjening"]
+
+
 def test_an_internal_message_never_mails_the_requester_or_a_follower(notify_service, mail_catcher):
     cast = meet_the_cast(notify_service)
     case = case_data(requester_id=cast.requester["id"], follower_ids=[cast.follower["id"]], team_id=cast.team["id"],

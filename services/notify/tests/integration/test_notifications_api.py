@@ -122,3 +122,24 @@ def test_a_stale_status_event_arriving_late_tells_nobody(notify_service, mail_ca
     assert wait_for(lambda: follower.get("/api/v1/notifications").json["total"] == 2)
     kinds = [n["kind"] for n in follower.get("/api/v1/notifications").json["items"]]
     assert sorted(kinds) == ["case_shared", "case_waiting"]
+
+
+def test_a_notice_names_a_person_heard_of_after_it_was_queued(notify_service, sign_identity):
+    from notify_support import user_data
+
+    cast = meet_the_cast(notify_service)
+    newcomer = user_data("Frida Ny", "frida@kunde.example")
+    share = dict(status_change(cast), version=3, user_id=cast.follower["id"], actor_id=newcomer["id"], changes={})
+    notify_service.publish(event("case.shared", share))
+    follower = as_user(notify_service, cast.follower, sign_identity)
+    [before] = wait_for(lambda: follower.get("/api/v1/notifications").json["items"])
+    assert before["actor_name"] is None and before["title"].startswith("Kundebetjening har delt en sag med dig")
+
+    notify_service.publish(event("user.created", newcomer, source="gateway"))
+
+    def named():
+        [notice] = follower.get("/api/v1/notifications").json["items"]
+        return notice if notice["actor_name"] == "Frida Ny" else None
+
+    notice = wait_for(named)
+    assert notice and notice["title"].startswith("Frida Ny har delt en sag med dig")
