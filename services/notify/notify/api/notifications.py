@@ -13,8 +13,8 @@ from servicekit.web import current_identity, db_session, service
 
 from ..directory import SessionDirectory
 from ..models import Notification
-from . import service as notices
-from .schemas import (
+from ..notifications import service as notices
+from ..notifications.schemas import (
     MarkedCount,
     NotificationPage,
     NotificationQueryArgs,

@@ -8,8 +8,8 @@ from flask_smorest import Blueprint
 from servicekit.pagination import PageArgs, offset, page
 from servicekit.web import admin_only, current_identity, db_session, service
 
-from . import service as hooks
-from .schemas import (
+from ..webhooks import service as hooks
+from ..webhooks.schemas import (
     DeliveryPage,
     DeliveryQueryArgs,
     DeliveryRead,
