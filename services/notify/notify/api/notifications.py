@@ -14,7 +14,7 @@ from servicekit.web import current_identity, db_session, service
 from ..directory import SessionDirectory
 from ..models import Notification
 from ..notifications import service as notices
-from ..notifications.schemas import (
+from ..schemas import (
     MarkedCount,
     NotificationPage,
     NotificationQueryArgs,
