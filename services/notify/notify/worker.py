@@ -25,7 +25,7 @@ from .mail.listener import InboundListener
 from .mail.outbound import MailSender
 from .mail.smtp import SmtpTarget
 from .metrics import NotifyMetrics
-from .notices import NoticeSettings
+from .service.notices import NoticeSettings
 from .webhooks.deliveries import WebhookSender
 from .webhooks.urlguard import HostPolicy
 

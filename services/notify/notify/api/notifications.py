@@ -11,9 +11,7 @@ from servicekit.i18n import request_language
 from servicekit.pagination import offset, page
 from servicekit.web import current_identity, db_session, service
 
-from ..directory import SessionDirectory
 from ..models import Notification
-from ..notifications import service as notices
 from ..schemas import (
     MarkedCount,
     NotificationPage,
@@ -23,6 +21,8 @@ from ..schemas import (
     PreferenceUpdate,
     UnreadCount,
 )
+from ..service import notifications as notices
+from ..service.directory import SessionDirectory
 
 blp = Blueprint("notifications", __name__, url_prefix="/api/v1", description="My in-app notices and preferences")
 

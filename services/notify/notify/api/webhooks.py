@@ -17,7 +17,7 @@ from ..schemas import (
     WebhookPatch,
     WebhookRead,
 )
-from ..webhooks import service as hooks
+from ..service import webhooks as hooks
 
 blp = Blueprint("webhooks", __name__, url_prefix="/api/v1/webhooks",
                 description="Webhooks: signed deliveries of events to other systems (admins)")

@@ -30,10 +30,10 @@ from sqlalchemy.orm import Session
 
 from servicekit.db import Database, utcnow
 
-from ..directory import SessionDirectory
 from ..gateway import GatewayRefused, GatewayUnavailable, NotifyGateway
 from ..models import DirectoryTeam, OutgoingMail
 from ..polling import repeat
+from ..service.directory import SessionDirectory
 from .compose import Addressee, Composer
 from .smtp import Handed, PermanentRefusal, SmtpTarget, TemporaryRefusal, send
 

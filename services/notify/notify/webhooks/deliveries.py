@@ -34,9 +34,9 @@ from servicekit.bus import EVENT_CONTENT_TYPE, topic_matches
 from servicekit.db import Database, utcnow
 from servicekit.events import Event
 
-from ..directory import SessionDirectory
 from ..models import Webhook, WebhookAttempt, WebhookDelivery, new_id
 from ..polling import repeat
+from ..service.directory import SessionDirectory
 from .deadline import Deadline
 from .redaction import IsStaff, redact
 from .signing import SIGNATURE_HEADER, sign

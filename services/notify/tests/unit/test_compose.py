@@ -115,8 +115,8 @@ def directory_session(tmp_path_factory):
 
 
 def queued_context(session, kind):
-    from notify.directory import SessionDirectory
-    from notify.notices import build_context
+    from notify.service.directory import SessionDirectory
+    from notify.service.notices import build_context
     from servicekit.events import Event
 
     event_type, data = KIND_EVENTS[kind]

@@ -7,7 +7,7 @@ from marshmallow import ValidationError
 
 from notify.consumers import build_handlers
 from notify.models import Base, DirectoryUser, KnownCase
-from notify.notices import NoticeSettings
+from notify.service.notices import NoticeSettings
 from servicekit.db import Database, kit_metadata
 from servicekit.events import Event
 

@@ -18,11 +18,11 @@ from sqlalchemy.orm import Session
 from servicekit.db import utcnow
 from servicekit.events import Event
 
-from . import rules
+from .. import rules
+from ..mail.headers import mail_domain, new_message_id, thread_root
+from ..mail.outbound import AUTO_GENERATED, AUTO_REPLIED, auto_replies_since
+from ..models import InboundMail, KnownCase, Notification, NotificationPreference, OutgoingMail, new_id
 from .directory import SessionDirectory
-from .mail.headers import mail_domain, new_message_id, thread_root
-from .mail.outbound import AUTO_GENERATED, AUTO_REPLIED, auto_replies_since
-from .models import InboundMail, KnownCase, Notification, NotificationPreference, OutgoingMail, new_id
 
 MAX_BODY = 20_000
 

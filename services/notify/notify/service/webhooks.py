@@ -14,7 +14,7 @@ from servicekit.events import Event
 
 from ..i18n import _, _l
 from ..models import Webhook, WebhookAttempt, WebhookDelivery, new_id
-from .urlguard import HostPolicy, UnsafeUrl
+from ..webhooks.urlguard import HostPolicy, UnsafeUrl
 
 PING = "webhook.ping"
 

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .models import DirectoryOrganisation, DirectoryTeam, DirectoryUser, KnownCase, KnownTask
+from ..models import DirectoryOrganisation, DirectoryTeam, DirectoryUser, KnownCase, KnownTask
 
 STAFF_ROLES = frozenset({"agent", "dispatcher", "admin"})
 
