@@ -8,7 +8,7 @@ from marshmallow import Schema, ValidationError, fields, validate
 
 from servicekit.pagination import PageArgs, page_schema
 
-from .rules import CHANNELS
+from .domain import CHANNELS
 from .webhooks.deliveries import SUBSCRIBABLE
 
 # -- in-app notices and preferences ------------------------------------------------------------------

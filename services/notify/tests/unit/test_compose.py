@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from notify import rules
+from notify import domain
 from notify.mail.compose import Addressee, Composer
 
 CONTEXT = {
@@ -28,7 +28,7 @@ def composer():
 
 
 @pytest.mark.parametrize("language", ["da", "en"])
-@pytest.mark.parametrize("kind", rules.ALL_KINDS)
+@pytest.mark.parametrize("kind", domain.ALL_KINDS)
 def test_every_kind_renders_in_both_languages(composer, kind, language):
     context = dict(CONTEXT, task=TASK) if kind.startswith("task_") else CONTEXT
     addressee = Addressee(to=("anne@kunde.example",), name="Anne Hansen", language=language,
@@ -127,13 +127,13 @@ def queued_context(session, kind):
 
 
 def test_every_kind_has_a_sample_event():
-    assert set(KIND_EVENTS) == set(rules.ALL_KINDS)
+    assert set(KIND_EVENTS) == set(domain.ALL_KINDS)
     for kind, (event_type, data) in KIND_EVENTS.items():
-        assert kind in [r.kind for r in rules.rules_for(event_type, data)], kind
+        assert kind in [r.kind for r in domain.rules_for(event_type, data)], kind
 
 
 @pytest.mark.parametrize("language", ["da", "en"])
-@pytest.mark.parametrize("kind", rules.ALL_KINDS)
+@pytest.mark.parametrize("kind", domain.ALL_KINDS)
 def test_every_kind_renders_strictly_from_the_context_the_consumer_queues(composer, directory_session, kind,
                                                                           language):
     context = queued_context(directory_session, kind)

@@ -75,7 +75,7 @@ def _customer_ids(data: Mapping[str, Any]) -> set[str]:
 
 
 def from_customer(data: Mapping[str, Any]) -> bool:
-    """Written by the requester or a follower who is not staff (``author_is_staff``: see ``notices``)."""
+    """Written by the requester or a follower who is not staff (``author_is_staff``: see ``service.notices``)."""
     return str(_message(data).get("author_id")) in _customer_ids(data) and not data.get("author_is_staff")
 
 
