@@ -19,8 +19,8 @@ from notify.gateway import GatewayClient
 from notify.mail.compose import Composer
 from notify.mail.outbound import MailSender
 from notify.mail.smtp import SmtpTarget
-from notify.notices import NoticeSettings
-from notify.notifications.service import list_notifications
+from notify.service.notices import NoticeSettings
+from notify.service.notifications import list_notifications
 from servicekit.db import Database
 from servicekit.migrations import upgrade
 from servicekit.worker import EventDispatcher

@@ -14,9 +14,9 @@ from sqlalchemy.orm import Session
 
 from servicekit.events import Event
 
-from . import directory
 from .events import ConsumedCase, ConsumedUser
-from .notices import NoticeSettings, notify_about
+from .service import directory
+from .service.notices import NoticeSettings, notify_about
 from .webhooks.deliveries import queue_deliveries
 
 Handler = Callable[[Session, Event], None]

@@ -113,6 +113,8 @@ class OutgoingMail(Base):
         Index("ix_outgoing_mails_due", "next_attempt_at", postgresql_where=text("status = 'pending'"),
               sqlite_where=text("status = 'pending'")),
         Index("ix_outgoing_mails_recipient_sent", "recipient", "created_at"),
+        Index("ix_outgoing_mails_failed", "created_at", postgresql_where=text("status = 'failed'"),
+              sqlite_where=text("status = 'failed'")),  # counted on every metrics scrape
     )
 
     id: Mapped[str] = mapped_column(Id, primary_key=True, default=new_id)
@@ -202,7 +204,7 @@ class WebhookDelivery(Base):
     webhook_id: Mapped[str] = mapped_column(ForeignKey("webhooks.id", ondelete="CASCADE"))
     event_id: Mapped[str] = mapped_column(String(64))
     event_type: Mapped[str] = mapped_column(String(120))
-    body: Mapped[str] = mapped_column(Text)
+    event_json: Mapped[str] = mapped_column(Text)  # the event as it came; redacted for the webhook when sent
     status: Mapped[str] = mapped_column(String(12), default="pending")  # pending, delivered, failed
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)

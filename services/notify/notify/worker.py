@@ -25,7 +25,7 @@ from .mail.listener import InboundListener
 from .mail.outbound import MailSender
 from .mail.smtp import SmtpTarget
 from .metrics import NotifyMetrics
-from .notices import NoticeSettings
+from .service.notices import NoticeSettings
 from .webhooks.deliveries import WebhookSender
 from .webhooks.urlguard import HostPolicy
 
@@ -61,7 +61,7 @@ def mail_receiver(context: ServiceContext, metrics: NotifyMetrics | None = None)
 
 def build_worker(context: ServiceContext) -> Worker:
     s = context.settings
-    metrics = NotifyMetrics(context.metrics.registry)
+    metrics = NotifyMetrics(context.metrics.registry, context.database)
     webhook_sender = WebhookSender(
         context.database, HostPolicy.from_setting(s.webhook_allowed_hosts), retry_delays=s.webhook_retry_delays,
         max_attempts=s.webhook_max_attempts, timeout=s.webhook_timeout, poll_seconds=s.webhook_poll_seconds,

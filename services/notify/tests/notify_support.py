@@ -203,13 +203,15 @@ def make_certificates(directory, names=("localhost",), addresses=("127.0.0.1",))
 
 @dataclass
 class WebhookReceiver:
-    """Answers with the given status codes in turn (the last one repeats) and keeps every request."""
+    """Answers with the given status codes in turn (the last one repeats), and ``answer_headers``, and keeps
+    every request (of any method)."""
 
     statuses: list[int] = field(default_factory=lambda: [200])
     requests: list[dict[str, Any]] = field(default_factory=list)
     tls: ssl.SSLContext | None = None  # serve https with this context
     host: str = "127.0.0.1"  # the host name in ``url``
     server_names: list[str] = field(default_factory=list)  # the SNI names clients sent
+    answer_headers: dict[str, str] = field(default_factory=dict)
 
     def start(self) -> None:
         receiver = self
@@ -218,9 +220,14 @@ class WebhookReceiver:
             def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 index = min(len(receiver.requests), len(receiver.statuses) - 1)
-                receiver.requests.append({"headers": dict(self.headers), "body": body})
+                receiver.requests.append({"method": self.command, "headers": dict(self.headers), "body": body})
                 self.send_response(receiver.statuses[index])
+                for name, value in receiver.answer_headers.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", "0")
                 self.end_headers()
+
+            do_GET = do_PUT = do_POST
 
             def log_message(self, *args):
                 pass
@@ -232,9 +239,13 @@ class WebhookReceiver:
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
     @property
+    def port(self) -> int:
+        return self.server.server_address[1]
+
+    @property
     def url(self) -> str:
         scheme = "https" if self.tls is not None else "http"
-        return f"{scheme}://{self.host}:{self.server.server_address[1]}/hooks/servicedesk"
+        return f"{scheme}://{self.host}:{self.port}/hooks/servicedesk"
 
     def stop(self) -> None:
         self.server.shutdown()

@@ -67,7 +67,9 @@ def _language(language: str | None) -> str:
 class Composer:
     """Renders notices; the Jinja environment and templates are built once per process."""
 
-    def __init__(self, *, mail_from: str, reply_to: str, public_url: str, case_prefix: str, time_zone: str):
+    def __init__(self, *, mail_from: str, reply_to: str, public_url: str, case_prefix: str, time_zone: str,
+                 strict: bool = False):
+        """``strict``: a template that names a field the context lacks fails (tests); otherwise it shows nothing."""
         self.mail_from = mail_from
         self.product = parseaddr(mail_from)[0] or DEFAULT_PRODUCT  # the sender's display name signs our mails
         self.reply_to = reply_to
@@ -75,7 +77,8 @@ class Composer:
         self.case_prefix = case_prefix
         self.zone = ZoneInfo(time_zone)
         self.text_env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=False, trim_blocks=True,
-                                    lstrip_blocks=True, undefined=ChainableUndefined, keep_trailing_newline=False)
+                                    lstrip_blocks=True, undefined=StrictUndefined if strict else ChainableUndefined,
+                                    keep_trailing_newline=False)
         self.html_env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]),
                                     undefined=StrictUndefined)
         self._templates = {lang: self.text_env.get_template(f"{lang}.txt") for lang in LANGUAGES}
@@ -94,7 +97,10 @@ class Composer:
         lang = _language(language)
         case = context.get("case") or {}
         values = dict(context)
+        stand_in = context.get("team_name") or self.product  # for a person nobody knows (yet), or the system
         values.update(
+            actor_name=context.get("actor_name") or stand_in,
+            author_name=context.get("author_name") or stand_in,
             product=self.product,
             recipient_name=recipient_name or ("kunde" if lang == "da" else "customer"),
             status_label=STATUS_LABELS[lang].get(case.get("status"), case.get("status") or ""),

@@ -37,10 +37,10 @@ from servicekit.db import Database, utcnow
 from servicekit.events import Event
 from servicekit.outbox import record_event
 
-from ..directory import find_user_by_email
 from ..events import EMAIL_RECEIVED
 from ..gateway import GatewayRefused, GatewayUnavailable, NotifyGateway
 from ..models import InboundMail, OutgoingMail, new_id
+from ..service.directory import find_user_by_email
 from . import headers as h
 from .html import html_to_text
 from .replies import visible_reply

@@ -9,6 +9,9 @@ sent - or moves it later with back-off while the server is away, until
 at once; one that cannot take one mail now (4xx) postpones that mail alone, and
 the others of the batch go on over the same connection.  Recipients the server
 refused while it took the others are logged and kept on the row (``refused``).
+The names a mail shows are taken from the directory when it is built; a mail whose
+actor the directory does not know yet waits for them (``name_wait`` at most), then
+goes with the composer's stand-in (the team's name, else the product's).
 """
 
 from __future__ import annotations
@@ -27,16 +30,18 @@ from sqlalchemy.orm import Session
 
 from servicekit.db import Database, utcnow
 
-from ..directory import SessionDirectory
 from ..gateway import GatewayRefused, GatewayUnavailable, NotifyGateway
 from ..models import DirectoryTeam, OutgoingMail
 from ..polling import repeat
+from ..service.directory import SessionDirectory
 from .compose import Addressee, Composer
 from .smtp import Handed, PermanentRefusal, SmtpTarget, TemporaryRefusal, send
 
 log = logging.getLogger(__name__)
 
 AUTO_REPLIED, AUTO_GENERATED = "auto-replied", "auto-generated"
+# How long a mail waits for the user.* event of a person it names (it comes from the gateway, usually at once).
+NAME_WAIT_SECONDS = 60.0
 
 
 def auto_replies_since(session: Session, recipient: str, since: datetime) -> int:
@@ -77,7 +82,8 @@ class MailSender:
 
     def __init__(self, database: Database, composer: Composer, smtp: SmtpTarget, gateway: NotifyGateway, *,
                  mail_from: str, retry_delays: tuple[float, ...], give_up_after: float, poll_seconds: float = 1.0,
-                 batch_size: int = 20, on_outcome: Callable[[str], None] | None = None):
+                 batch_size: int = 20, on_outcome: Callable[[str], None] | None = None,
+                 name_wait: float = NAME_WAIT_SECONDS):
         self.database = database
         self.on_outcome = on_outcome or (lambda outcome: None)
         self.composer = composer
@@ -86,6 +92,7 @@ class MailSender:
         self.envelope_from = parseaddr(mail_from)[1]
         self.retry_delays = retry_delays
         self.give_up_after = timedelta(seconds=give_up_after)
+        self.name_wait = timedelta(seconds=name_wait)
         self.poll_seconds = poll_seconds
         self.batch_size = batch_size
         self.lease = timedelta(seconds=smtp.timeout * 2 * batch_size + 60)
@@ -123,8 +130,9 @@ class MailSender:
         outgoing = _Outgoing(row.id, row.kind, row.case_id)
         try:
             outgoing.addressee = self._addressee(session, directory, row)
+            context = self._with_names(directory, row)
             outgoing.message = self.composer.build(
-                row.kind, outgoing.addressee, row.context, message_id=row.message_id, in_reply_to=row.in_reply_to,
+                row.kind, outgoing.addressee, context, message_id=row.message_id, in_reply_to=row.in_reply_to,
                 references=list(row.references or ()), auto_submitted=row.auto_submitted)
         except (RetryLater, Undeliverable) as err:
             outgoing.outcome = ("retry" if isinstance(err, RetryLater) else "fail", str(err))
@@ -134,6 +142,12 @@ class MailSender:
         if row.kind == "case_forward":
             outgoing.attachment_ids = [str(a) for a in (row.context.get("message") or {}).get("attachment_ids") or ()]
         return outgoing
+
+    def _with_names(self, directory: SessionDirectory, row: OutgoingMail) -> dict:
+        names, unknown = directory.names(row.context)
+        if unknown and utcnow() - row.created_at < self.name_wait:
+            raise RetryLater(f"{', '.join(unknown)} not in the directory yet")
+        return {**row.context, **names}
 
     def _addressee(self, session: Session, directory: SessionDirectory, row: OutgoingMail) -> Addressee:
         kind, _, ref = row.recipient.partition(":")
@@ -214,28 +228,30 @@ class MailSender:
             for outgoing in batch:
                 row = rows[outgoing.id]
                 status, reason = outgoing.outcome or ("retry", "not sent")
-                self.on_outcome(status)
                 if status == "sent":
                     self._sent(row, outgoing.handed)
                 elif status == "fail":
                     self._fail(row, reason)
                 else:
-                    self._postpone(row, reason)
+                    status = self._postpone(row, reason)
+                self.on_outcome(status)
 
     def _sent(self, row: OutgoingMail, handed: Handed) -> None:
         row.status, row.sent_at, row.attempts = "sent", utcnow(), row.attempts + 1
         row.sent_to, row.refused = list(handed.accepted), dict(handed.refused)
         row.last_error = f"refused recipients: {_refusals(handed)}"[:2000] if handed.refused else None
 
-    def _postpone(self, row: OutgoingMail, reason: str) -> None:
+    def _postpone(self, row: OutgoingMail, reason: str) -> str:
+        """Try again later ("retry"), or give up ("fail") once MAIL_GIVE_UP_AFTER has passed."""
         row.attempts += 1
         row.last_error = reason[:2000]
         now = utcnow()
         if now - row.created_at >= self.give_up_after:
             self._fail(row, f"gave up after {row.attempts} attempts: {reason}")
-            return
+            return "fail"
         delay = self.retry_delays[min(row.attempts - 1, len(self.retry_delays) - 1)]
         row.next_attempt_at = now + timedelta(seconds=delay)
+        return "retry"
 
     def _fail(self, row: OutgoingMail, reason: str) -> None:
         row.status, row.last_error = "failed", reason[:2000]

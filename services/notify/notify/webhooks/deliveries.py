@@ -7,8 +7,11 @@ delivers it; anything else retries with back-off up to ``WEBHOOK_MAX_ATTEMPTS``.
 Each attempt, answer included, must end within ``WEBHOOK_TIMEOUT`` (a receiver
 that drips bytes is cut off), so a batch always ends within its lease; of an
 answer only the start of a refusal's body is read, for the log.
-Internal texts (internal message bodies, a task's texts, a reason staff gave)
-are left out unless the subscription says ``include_internal`` (see redaction.py).
+A delivery keeps the event as it came; the body is made when it is sent, with the
+webhook's settings of that moment: internal texts (internal message bodies, a
+task's texts, a reason staff gave) are left out unless the subscription says
+``include_internal`` (see redaction.py), so a webhook that opts out, or moves to
+another address, never receives what it no longer may, not even on redelivery.
 """
 
 from __future__ import annotations
@@ -33,8 +36,9 @@ from servicekit.events import Event
 
 from ..models import Webhook, WebhookAttempt, WebhookDelivery, new_id
 from ..polling import repeat
+from ..service.directory import SessionDirectory
 from .deadline import Deadline
-from .redaction import redact
+from .redaction import IsStaff, redact
 from .signing import SIGNATURE_HEADER, sign
 from .urlguard import HostPolicy, guarded_session
 
@@ -45,8 +49,8 @@ USER_AGENT = "servicedesk-webhooks/1.0"
 ANSWER_BYTES = 8 * 1024  # read of a refusing answer, for the log; the rest is never read
 
 
-def delivery_body(event: Event, include_internal: bool) -> str:
-    data = event.data if include_internal else redact(event.type, event.data)
+def delivery_body(event: Event, include_internal: bool, is_staff: IsStaff) -> str:
+    data = event.data if include_internal else redact(event.type, event.data, is_staff)
     return Event(type=event.type, source=event.source, subject=event.subject, data=data, id=event.id,
                  time=event.time, correlationid=event.correlationid, causationid=event.causationid).to_json().decode()
 
@@ -63,7 +67,7 @@ def queue_deliveries(session: Session, event: Event) -> int:
             continue
         statement = insert(WebhookDelivery.__table__).values(
             id=new_id(), webhook_id=hook.id, event_id=event.id, event_type=event.type,
-            body=delivery_body(event, hook.include_internal), status="pending", attempts=0,
+            event_json=event.to_json().decode(), status="pending", attempts=0,
             next_attempt_at=utcnow(), created_at=utcnow(),
         ).on_conflict_do_nothing(index_elements=["webhook_id", "event_id"])
         queued += session.execute(statement).rowcount or 0
@@ -115,13 +119,16 @@ class WebhookSender:
                 .limit(self.batch_size)
                 .with_for_update(skip_locked=True, of=WebhookDelivery)
             ).all()
+            directory = SessionDirectory(session)
             leased = []
             for delivery, hook in rows:
                 if not hook.active:
                     delivery.status, delivery.last_error = "cancelled", "webhook deactivated"
                     continue
                 delivery.next_attempt_at = lease_until
-                leased.append(_Leased(delivery.id, hook.url, hook.secret, delivery.event_type, delivery.body,
+                body = delivery_body(Event.from_json(delivery.event_json), hook.include_internal,
+                                     directory.is_staff)
+                leased.append(_Leased(delivery.id, hook.url, hook.secret, delivery.event_type, body,
                                       delivery.attempts))
         return leased
 

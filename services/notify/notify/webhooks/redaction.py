@@ -13,7 +13,8 @@ Every blanked value becomes ``null`` and says so (``<name>_redacted: true``, or
 ``"redacted": true`` in a change), so a receiver can tell "empty" from "withheld".
 Tasks have no external user (seed 001): all their text is internal.  A case's
 reopening reason is the requester's own words when the requester (or a
-follower) reopened it, and an internal note when staff did.
+follower) reopened it, and an internal note when staff did - also staff who
+follow the case (``is_staff`` says who is staff).
 """
 
 from __future__ import annotations
@@ -24,6 +25,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 Data = dict[str, Any]
+IsStaff = Callable[[str], bool]
+
+
+def _nobody_is_staff(_user_id: str) -> bool:
+    return False
 
 
 def _always(_item: Mapping[str, Any], _data: Mapping[str, Any]) -> bool:
@@ -34,9 +40,10 @@ def _not_external(item: Mapping[str, Any], _data: Mapping[str, Any]) -> bool:
     return item.get("visibility") != "external"
 
 
-def _not_from_the_requester_side(_item: Any, data: Mapping[str, Any]) -> bool:
+def _not_from_the_requester_side(_item: Any, data: Mapping[str, Any], is_staff: IsStaff) -> bool:
     customers = {str(i) for i in data.get("follower_ids") or ()} | {str(data.get("requester_id"))}
-    return not data.get("actor_id") or str(data["actor_id"]) not in customers
+    actor = data.get("actor_id")
+    return not actor or str(actor) not in customers or is_staff(str(actor))
 
 
 @dataclass(frozen=True)
@@ -52,7 +59,7 @@ class Nested:
 class FamilyRules:
     fields: tuple[str, ...] = ()
     members: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # event type -> free-text members
-    member_internal: Callable[[Any, Mapping[str, Any]], bool] = _always
+    member_internal: Callable[[Any, Mapping[str, Any], IsStaff], bool] = lambda _value, _data, _is_staff: True
     nested: Mapping[str, Nested] = field(default_factory=dict)
 
 
@@ -71,7 +78,7 @@ INTERNAL_TEXTS: dict[str, FamilyRules] = {
 }
 
 
-def redact(event_type: str, data: Mapping[str, Any]) -> Data:
+def redact(event_type: str, data: Mapping[str, Any], is_staff: IsStaff = _nobody_is_staff) -> Data:
     """A copy of ``data`` without the internal texts the table names for this event's family."""
     rules = INTERNAL_TEXTS.get(event_type.split(".", 1)[0])
     data = copy.deepcopy(dict(data))
@@ -81,7 +88,7 @@ def redact(event_type: str, data: Mapping[str, Any]) -> Data:
         _blank(data, name)
         _blank_change(data, name)
     for name in rules.members.get(event_type, ()):
-        if rules.member_internal(data.get(name), data):
+        if rules.member_internal(data.get(name), data, is_staff):
             _blank(data, name)
     for name, nested in rules.nested.items():
         item = data.get(name)

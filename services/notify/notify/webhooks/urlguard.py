@@ -10,14 +10,16 @@ resolves to public addresses only; an address or a network entry (``10.1.2.3``,
 that someone points at an internal address is still refused.  The same check
 runs again when each delivery connects, on the address actually used, so a name
 that changes its answer after registration (DNS rebinding) is still refused.
+Names are looked up with ``socket.getaddrinfo`` unless a policy is given another
+``resolver`` of the same signature (tests use that seam to rebind a name).
 """
 
 from __future__ import annotations
 
 import ipaddress
 import socket
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 import requests
@@ -30,6 +32,7 @@ from urllib3.util.timeout import _DEFAULT_TIMEOUT
 from .deadline import watch, watched_tls_context
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
+Resolver = Callable[..., list[tuple]]  # socket.getaddrinfo(host, port, type=...)
 
 
 REASONS = {
@@ -83,10 +86,11 @@ def _is_public(address: Address) -> bool:
 @dataclass(frozen=True)
 class HostPolicy:
     allowed: tuple[str, ...] = ()
+    resolver: Resolver = field(default=socket.getaddrinfo, compare=False, repr=False)
 
     @classmethod
-    def from_setting(cls, hosts: Iterable[str]) -> HostPolicy:
-        return cls(tuple(h.strip().lower() for h in hosts if h.strip()))
+    def from_setting(cls, hosts: Iterable[str], resolver: Resolver = socket.getaddrinfo) -> HostPolicy:
+        return cls(tuple(h.strip().lower() for h in hosts if h.strip()), resolver)
 
     def _networks(self) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
         networks = []
@@ -119,7 +123,7 @@ class HostPolicy:
         """The socket addresses to connect to; UnsafeUrl if the host may not be called or any address may not."""
         self.check_host(host)
         try:
-            infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+            infos = self.resolver(host, port, type=socket.SOCK_STREAM)
         except socket.gaierror:
             raise UnsafeUrl("unresolvable", host=host) from None
         usable = []

@@ -134,6 +134,21 @@ def test_a_case_opened_by_an_automatic_mail_gets_no_receipt_so_two_auto_responde
     assert subjects == ["[SAG 2611-0044] Vi har modtaget din henvendelse: Ny skærm"]
 
 
+def test_the_receipt_of_a_case_opened_by_mail_answers_that_mail(notify_service, mail_catcher, published):
+    cast = meet_the_cast(notify_service)
+    send(notify_service, mail("anne@kunde.example", "Printeren virker ikke", "Den blinker rødt.",
+                              Message_ID="<hjaelp-1@kunde.example>"))
+    [received] = wait_for(lambda: received_events(published))
+
+    opened = case_data(requester_id=cast.requester["id"], team_id=cast.team["id"], actor_id="service:cases",
+                       title="Printeren virker ikke")
+    notify_service.publish(event("case.created", opened, source="cases", causationid=received["id"]))
+    receipt = mail_catcher.wait_for_mail_to(cast.email("requester"))[0].message
+    assert receipt["Subject"].startswith("[SAG 2611-0042] Vi har modtaget din henvendelse")
+    assert receipt["In-Reply-To"] == "<hjaelp-1@kunde.example>"
+    assert receipt["References"].split() == [f"<case-{opened['id']}@sd.example>", "<hjaelp-1@kunde.example>"]
+
+
 @pytest.mark.parametrize("headers", [
     {"Precedence": "bulk"}, {"List_Id": "<nyheder.kunde.example>"}, {"Auto_Submitted": "auto-generated"},
 ])

@@ -86,6 +86,9 @@ def test_an_external_message_is_wrapped_in_the_header_and_footer_with_the_agent_
     notify_service.publish(event("case.message_added", case, source="cases"))
 
     mail = mail_catcher.wait_for_mail_to(cast.email("requester"))[0]
+    thread = f"<case-{case['id']}@sd.example>"
+    assert mail.message["In-Reply-To"] == thread and mail.message["References"] == thread
+    assert mail.message["Message-ID"].endswith("@sd.example>") and mail.message["Message-ID"] != thread
     lines = [line.strip() for line in mail.text.splitlines()]
     assert "Kære Anne Hansen," in lines  # seed 001: "Kære <navn>," … "Med venlig hilsen <agent>, <team>"
     assert "Kære Anne Hansen," in mail.html
@@ -94,10 +97,58 @@ def test_an_external_message_is_wrapped_in_the_header_and_footer_with_the_agent_
     assert "&lt;b&gt;Den kommer i morgen.&lt;/b&gt;" in mail.html and "<b>Den" not in mail.html
     english = mail_catcher.wait_for_mail_to(cast.email("follower"))[0]
     assert "Dear Bo Jensen,\n" in english.text and "Kind regards" in english.text
+    assert english.message["References"] == thread and english.message["Message-ID"] != mail.message["Message-ID"]
     settled(notify_service, case, cast, mail_catcher)
     assert recipients_of(notify_service, "case_reply") == {f"user:{cast.requester['id']}",
                                                            f"user:{cast.follower['id']}"}
     assert mail_catcher.to(cast.email("agent")) == []
+
+
+@pytest.mark.parametrize("said_by_cases", [True, False], ids=["author_is_staff", "directory"])
+def test_a_staff_followers_external_message_reaches_the_requester_as_a_reply(notify_service, mail_catcher,
+                                                                             said_by_cases):
+    cast = meet_the_cast(notify_service)
+    case = case_data(requester_id=cast.requester["id"], follower_ids=[cast.agent["id"]], team_id=cast.team["id"],
+                     assignee_id=cast.colleague["id"], version=4, actor_id=cast.agent["id"])
+    case["message"] = {"id": new_id(), "case_id": case["id"], "author_id": cast.agent["id"], "visibility": "external",
+                       "body": "Jeg har kigget på printeren.", "via": "portal", "attachment_ids": []}
+    if said_by_cases:
+        case["author_is_staff"] = True
+    notify_service.publish(event("case.message_added", case, source="cases"))
+
+    mail = mail_catcher.wait_for_mail_to(cast.email("requester"))[0]
+    assert "Jeg har kigget på printeren." in mail.text
+    settled(notify_service, case, cast, mail_catcher)
+    assert all_recipients(notify_service).get("case_reply") == users(cast.requester)
+    assert "case_customer_message" not in all_recipients(notify_service)
+
+
+def signature_of(mail, opening="Med venlig hilsen") -> list[str]:
+    lines = [line.strip() for line in mail.text.splitlines()]
+    start = lines.index(opening) + 1
+    return lines[start:lines.index("", start)]
+
+
+def test_a_reply_whose_author_is_heard_of_after_the_message_is_signed_with_their_name(notify_service,
+                                                                                       mail_catcher):
+    from notify_support import user_data
+
+    cast = meet_the_cast(notify_service)
+    newcomer = user_data("Frida Ny", "frida@sd.example", roles=("agent",))
+    case = case_data(requester_id=cast.requester["id"], team_id=cast.team["id"], assignee_id=newcomer["id"],
+                     version=4, actor_id=newcomer["id"], author_is_staff=True)
+    case["message"] = {"id": new_id(), "case_id": case["id"], "author_id": newcomer["id"], "visibility": "external",
+                       "body": "Printeren er skiftet.", "via": "portal", "attachment_ids": []}
+    notify_service.publish(event("case.message_added", case, source="cases"))
+
+    def tried():
+        with notify_service.database.transaction() as session:
+            return session.scalar(select(OutgoingMail.attempts).where(OutgoingMail.kind == "case_reply"))
+
+    assert wait_for(tried), "the reply waits for its author's name"
+    notify_service.publish(event("user.created", newcomer, source="gateway"))
+    mail = mail_catcher.wait_for_mail_to(cast.email("requester"))[0]
+    assert signature_of(mail) == ["Frida Ny", "Kundebetjening"]
 
 
 def test_an_internal_message_never_mails_the_requester_or_a_follower(notify_service, mail_catcher):
@@ -144,6 +195,35 @@ def test_a_resolved_task_mails_its_approver_and_not_the_agent_who_solved_it(noti
     assert recipients_of(notify_service, "task_resolved") == {f"user:{cast.approver['id']}"}
 
 
+def notices_of(notify, kind: str) -> set[str]:
+    from notify.models import Notification
+
+    with notify.database.transaction() as session:
+        return set(session.scalars(select(Notification.user_id).where(Notification.kind == kind)))
+
+
+def test_a_case_shared_by_the_person_it_is_shared_with_tells_nobody(notify_service, mail_catcher):
+    cast = meet_the_cast(notify_service)
+    case = case_data(requester_id=cast.requester["id"], version=2, actor_id=cast.colleague["id"],
+                     user_id=cast.colleague["id"])
+    notify_service.publish(event("case.shared", case, source="cases"))
+    settled(notify_service, case, cast, mail_catcher)
+    assert recipients_of(notify_service, "case_shared") == set() and notices_of(notify_service, "case_shared") == set()
+    assert mail_catcher.to(cast.email("colleague")) == []
+
+
+def test_an_approver_who_resolves_their_own_task_is_not_told(notify_service, mail_catcher):
+    cast = meet_the_cast(notify_service)
+    task = task_data(case_id=new_id(), team_id=cast.team["id"], assignee_id=cast.approver["id"],
+                     approver_id=cast.approver["id"], created_by=cast.agent["id"], status="resolved", version=3,
+                     actor_id=cast.approver["id"], solution="Toneren er skiftet.")
+    notify_service.publish(event("task.resolved", task, source="tasks"))
+    settled(notify_service, case_data(requester_id=cast.requester["id"]), cast, mail_catcher)
+    assert recipients_of(notify_service, "task_resolved") == set()
+    assert notices_of(notify_service, "task_resolved") == set()
+    assert mail_catcher.to(cast.email("approver")) == []
+
+
 def test_an_event_delivered_twice_sends_one_mail(notify_service, mail_catcher):
     cast = meet_the_cast(notify_service)
     case = case_data(requester_id=cast.requester["id"], version=2, actor_id=cast.agent["id"],
@@ -180,6 +260,29 @@ def test_a_mail_server_that_is_down_at_first_still_gets_the_mail_later(start_not
         assert len(catcher.to(cast.email("follower"))) == 1
     finally:
         catcher.stop()
+
+
+def test_a_mail_given_up_counts_in_the_workers_metrics_until_it_is_queued_again(start_notify):
+    from sqlalchemy import update
+
+    catcher = MailCatcher()  # never started: the mail server stays away
+    notify = start_notify(catcher.url, MAIL_GIVE_UP_AFTER="1")
+    cast = meet_the_cast(notify)
+    notify.publish(event("case.shared", case_data(requester_id=cast.requester["id"], actor_id=cast.agent["id"],
+                                                  version=2, user_id=cast.follower["id"]), source="cases"))
+
+    def statuses():
+        with notify.database.transaction() as session:
+            return session.scalars(select(OutgoingMail.status)).all()
+
+    assert wait_for(lambda: statuses() == ["failed"]), statuses()
+    metrics = notify.context.metrics.registry
+    assert metrics.get_sample_value("notify_mails_failed") == 1
+    assert metrics.get_sample_value("notify_mails_total", {"outcome": "fail"}) == 1
+    notify.worker.stop(timeout=10)
+    with notify.database.transaction() as session:  # what notify-manage retry-failed-mails does
+        session.execute(update(OutgoingMail).values(status="pending"))
+    assert metrics.get_sample_value("notify_mails_failed") == 0
 
 
 def test_a_forward_goes_to_the_external_parties_without_header_or_footer_and_their_reply_finds_the_case(

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from notify.gateway import NotifyGateway
 from notify.mail.compose import Composer
-from notify.mail.outbound import MailSender
+from notify.mail.outbound import NAME_WAIT_SECONDS, MailSender
 from notify.mail.smtp import SmtpTarget
 from notify.models import DirectoryUser, OutgoingMail, new_id
 from servicekit.db import utcnow
@@ -31,7 +31,7 @@ def sender_for(database, smtp_url: str) -> MailSender:
                         public_url="https://servicedesk.example", case_prefix="SAG", time_zone="Europe/Copenhagen")
     return MailSender(database, composer, SmtpTarget.from_url(smtp_url, timeout=10),
                       NotifyGateway("http://127.0.0.1:9", "notify-test-key-0123456789"),
-                      mail_from="servicedesk@sd.example", retry_delays=(0.2,), give_up_after=3600)
+                      mail_from="servicedesk@sd.example", retry_delays=(60.0,), give_up_after=3600)
 
 
 def queue(database, *, to: str | None = None, external: dict | None = None, age_seconds: float = 0) -> str:
@@ -112,6 +112,38 @@ def test_a_forward_whose_cc_is_refused_goes_to_the_others_and_records_the_refusa
     assert sent.refused == {"chef@leverandor.example": NO_SUCH_USER}
     assert "chef@leverandor.example" in sent.last_error
     assert any("chef@leverandor.example" in r.getMessage() and r.levelname == "WARNING" for r in caplog.records)
+
+
+def queue_reply(database, *, author_id: str, age_seconds: float) -> str:
+    """A staff reply to a known requester, queued ``age_seconds`` ago, by an author the directory may not know."""
+    mail_id, requester_id = new_id(), new_id()
+    context = {"case": {"id": new_id(), "number": "SAG 2611-0042", "title": "Printer", "status": "in_progress",
+                        "requester_id": requester_id},
+               "message": {"body": "Printeren er skiftet.", "author_id": author_id}, "actor_id": author_id,
+               "actor_name": "", "author_name": "", "team_id": None, "team_name": "Kundebetjening"}
+    queued_at = utcnow() - timedelta(seconds=age_seconds)
+    with database.transaction() as session:
+        session.add(DirectoryUser(id=requester_id, email="anne@kunde.example", name="Anne", roles=["requester"],
+                                  version=1))
+        session.add(OutgoingMail(id=mail_id, notice_key=new_id(), recipient=f"user:{requester_id}", kind="case_reply",
+                                 case_id=context["case"]["id"], context=context, message_id=f"<{new_id()}@sd.example>",
+                                 references=[], created_at=queued_at, next_attempt_at=queued_at))
+    return mail_id
+
+
+def test_a_mail_waits_a_while_for_its_authors_name_then_is_signed_by_the_team(clean_database, catcher):
+    author = new_id()
+    fresh = queue_reply(clean_database, author_id=author, age_seconds=1)
+    sender_for(clean_database, catcher.url).send_due()
+    waiting = row(clean_database, fresh)
+    assert waiting.status == "pending" and f"{author} not in the directory yet" in waiting.last_error
+    assert catcher.received == []
+
+    stale = queue_reply(clean_database, author_id=author, age_seconds=NAME_WAIT_SECONDS + 1)
+    sender_for(clean_database, catcher.url).send_due()
+    assert row(clean_database, stale).status == "sent"
+    [mail] = catcher.received
+    assert "Med venlig hilsen\nKundebetjening\n" in mail.text
 
 
 # -- TLS and log-in -------------------------------------------------------------------------------------

@@ -81,6 +81,10 @@ def test_a_required_notice_cannot_be_turned_off(notify_service, sign_identity):
     assert by_kind["case_reply"]["mandatory"] and by_kind["case_receipt"]["mandatory"]
     assert not by_kind["case_status"]["mandatory"]
     assert "task_assigned" not in by_kind, "requesters are never told about tasks"
+    assert "case_assigned" not in by_kind and "case_team_queue" not in by_kind, "nor about assignments"
+    agent = as_user(notify_service, cast.agent, sign_identity)
+    offered_to_staff = {p["kind"] for p in agent.get("/api/v1/notification-preferences").json["items"]}
+    assert {"case_assigned", "case_team_queue", "task_assigned"} <= offered_to_staff
 
     refused = requester.put("/api/v1/notification-preferences", headers={"Accept-Language": "da"},
                             json={"items": [{"kind": "case_status", "channels": {"email": False}},
@@ -118,3 +122,24 @@ def test_a_stale_status_event_arriving_late_tells_nobody(notify_service, mail_ca
     assert wait_for(lambda: follower.get("/api/v1/notifications").json["total"] == 2)
     kinds = [n["kind"] for n in follower.get("/api/v1/notifications").json["items"]]
     assert sorted(kinds) == ["case_shared", "case_waiting"]
+
+
+def test_a_notice_names_a_person_heard_of_after_it_was_queued(notify_service, sign_identity):
+    from notify_support import user_data
+
+    cast = meet_the_cast(notify_service)
+    newcomer = user_data("Frida Ny", "frida@kunde.example")
+    share = dict(status_change(cast), version=3, user_id=cast.follower["id"], actor_id=newcomer["id"], changes={})
+    notify_service.publish(event("case.shared", share))
+    follower = as_user(notify_service, cast.follower, sign_identity)
+    [before] = wait_for(lambda: follower.get("/api/v1/notifications").json["items"])
+    assert before["actor_name"] is None and before["title"].startswith("Kundebetjening har delt en sag med dig")
+
+    notify_service.publish(event("user.created", newcomer, source="gateway"))
+
+    def named():
+        [notice] = follower.get("/api/v1/notifications").json["items"]
+        return notice if notice["actor_name"] == "Frida Ny" else None
+
+    notice = wait_for(named)
+    assert notice and notice["title"].startswith("Frida Ny har delt en sag med dig")

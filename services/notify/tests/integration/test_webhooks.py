@@ -101,6 +101,44 @@ def test_internal_message_bodies_are_left_out_unless_the_subscription_asks_for_t
         internal.stop()
 
 
+def test_an_opt_out_after_queueing_sends_no_internal_body_on_redelivery(start_notify, mail_catcher, make_identity,
+                                                                         sign_identity):
+    opted_in, moved_to = WebhookReceiver(statuses=[500]), WebhookReceiver()
+    opted_in.start()
+    moved_to.start()
+    try:
+        notify = start_notify(mail_catcher.url, WEBHOOK_RETRY_DELAYS="3600")
+        admin = notify.client(make_identity(roles=("admin",)), sign_identity)
+        hook = register(admin, opted_in.url, events=["case.message_added"], include_internal=True)
+        agent = new_id()
+        note = dict(case_data(requester_id=new_id(), version=3, actor_id=agent),
+                    message={"id": new_id(), "author_id": agent, "visibility": "internal",
+                             "body": "Kun til internt brug", "via": "portal", "attachment_ids": []})
+        notify.publish(event("case.message_added", note, source="cases"))
+
+        def tried_once():
+            items = admin.get(f"/api/v1/webhooks/{hook['id']}/deliveries").json["items"]
+            return items if items and items[0]["attempts"] == 1 else None
+
+        [delivery] = wait_for(tried_once)
+        assert "Kun til internt brug" in opted_in.requests[0]["body"].decode(), "sent in full while opted in"
+        changed = admin.patch(f"/api/v1/webhooks/{hook['id']}", json={"include_internal": False,
+                                                                      "url": moved_to.url})
+        assert changed.status_code == 200, changed.json
+        again = admin.post(f"/api/v1/webhooks/{hook['id']}/deliveries/{delivery['id']}/redeliver")
+        assert again.status_code == 202, again.json
+
+        assert wait_for(lambda: moved_to.requests), "the redelivery goes to the webhook's new address"
+        [request] = moved_to.requests
+        assert "Kun til internt brug" not in request["body"].decode()
+        assert moved_to.json(0)["data"]["message"]["body_redacted"] is True
+        assert verify(SECRET, request["body"], request["headers"]["X-Servicedesk-Signature"])
+        assert len(opted_in.requests) == 1
+    finally:
+        opted_in.stop()
+        moved_to.stop()
+
+
 def test_only_admins_manage_webhooks(notify_service, make_identity, sign_identity):
     agent = notify_service.client(make_identity(roles=("agent",)), sign_identity)
     assert agent.get("/api/v1/webhooks").status_code == 403
@@ -141,6 +179,73 @@ def test_the_address_is_checked_again_when_delivering_so_a_host_that_turned_inte
     [delivery] = wait_for(failed)
     assert delivery["attempts"] == 2 and delivery["last_status_code"] is None
     assert "non-public address" in delivery["last_error"]
+    assert receiver.requests == []
+
+
+def deliveries_of(admin, hook, status):
+    def settled():
+        items = admin.get(f"/api/v1/webhooks/{hook['id']}/deliveries").json["items"]
+        return items if items and items[0]["status"] == status else None
+
+    return wait_for(settled)
+
+
+def test_a_receiver_that_redirects_to_an_internal_address_is_not_followed(start_notify, mail_catcher,
+                                                                            make_identity, sign_identity):
+    internal = WebhookReceiver()  # stands for an internal service (the allow-list admits 127.0.0.1 here)
+    internal.start()
+    redirecting = WebhookReceiver(statuses=[302], answer_headers={"Location": f"{internal.url}?from=redirect"})
+    redirecting.start()
+    try:
+        notify = start_notify(mail_catcher.url, WEBHOOK_MAX_ATTEMPTS="1")
+        admin = notify.client(make_identity(roles=("admin",)), sign_identity)
+        hook = register(admin, redirecting.url)
+        notify.publish(event("case.created", case_data(requester_id=new_id(), version=1), source="cases"))
+
+        [delivery] = deliveries_of(admin, hook, "failed")
+        assert delivery["last_status_code"] == 302
+        assert len(redirecting.requests) == 1
+        assert internal.requests == [], "the redirect must not be followed"
+    finally:
+        redirecting.stop()
+        internal.stop()
+
+
+class RebindingResolver:
+    """A name server for ``hooks.partner.example`` whose answer the test changes (DNS rebinding)."""
+
+    def __init__(self, address: str):
+        self.address = address
+        self.asked: list[str] = []
+
+    def __call__(self, host, port, *args, **kwargs):
+        import socket
+
+        self.asked.append(self.address)
+        return [(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP, "", (self.address, port))]
+
+
+def test_a_name_that_resolves_to_loopback_when_delivering_is_refused(start_notify, mail_catcher, make_identity,
+                                                                    sign_identity, receiver):
+    from notify.webhooks.deliveries import WebhookSender
+    from notify.webhooks.urlguard import HostPolicy
+
+    notify = start_notify(mail_catcher.url, WEBHOOK_ALLOWED_HOSTS="")
+    notify.worker.stop(timeout=10)  # the sender below, with the rebinding name server, is the only one
+    rebinding = RebindingResolver("93.184.215.14")  # public when the webhook is registered
+    policy = HostPolicy.from_setting([], resolver=rebinding)
+    notify.context.extras["host_policy"] = policy
+    admin = notify.client(make_identity(roles=("admin",)), sign_identity)
+    hook = register(admin, f"http://hooks.partner.example:{receiver.port}/hooks/servicedesk")
+    assert admin.post(f"/api/v1/webhooks/{hook['id']}/ping").status_code == 202
+
+    rebinding.address = "127.0.0.1"  # ... and the receiver on loopback when the delivery connects
+    sender = WebhookSender(notify.database, policy, retry_delays=(60.0,), max_attempts=1, timeout=5)
+    assert sender.deliver_due() == 1
+
+    [delivery] = deliveries_of(admin, hook, "failed")
+    assert "non-public address (127.0.0.1)" in delivery["last_error"]
+    assert rebinding.asked == ["93.184.215.14", "127.0.0.1"]
     assert receiver.requests == []
 
 

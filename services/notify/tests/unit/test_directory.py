@@ -7,7 +7,7 @@ from marshmallow import ValidationError
 
 from notify.consumers import build_handlers
 from notify.models import Base, DirectoryUser, KnownCase
-from notify.notices import NoticeSettings
+from notify.service.notices import NoticeSettings
 from servicekit.db import Database, kit_metadata
 from servicekit.events import Event
 
@@ -62,3 +62,20 @@ def test_a_case_is_kept_by_version_and_a_message_event_at_the_same_version_does_
     handle(database, handlers, "case.*", "case.status_changed", dict(case, version=1, status="closed"))
     with database.transaction() as session:
         assert session.get(KnownCase, "c1").status == "registered"
+
+
+def test_a_staff_followers_external_message_goes_to_the_requester_when_only_the_directory_knows_the_role(
+        database, handlers):
+    from sqlalchemy import select
+
+    from notify.models import OutgoingMail
+
+    handle(database, handlers, "user.*", "user.created", user(1, "Carl Agent", id="agent", roles=["agent"]))
+    case = {"id": "c1", "number": "SAG 2611-0042", "title": "Printer", "status": "in_progress",
+            "requester_id": "u1", "team_id": None, "assignee_id": "mate", "follower_ids": ["agent"], "version": 2,
+            "actor_id": "agent", "changes": {},
+            "message": {"id": "m1", "author_id": "agent", "visibility": "external", "body": "Vi kigger på det."}}
+    handle(database, handlers, "case.*", "case.message_added", case)  # no author_is_staff: an older publisher
+    with database.transaction() as session:
+        mails = set(session.execute(select(OutgoingMail.kind, OutgoingMail.recipient)).all())
+    assert mails == {("case_reply", "user:u1")}

@@ -91,6 +91,12 @@ def test_a_case_reopened_by_staff_keeps_the_reason_out_and_by_the_requester_keep
     assert redact("case.reopened", case(actor_id=None, reason="Systemet"))["reason"] is None
 
 
+def test_a_case_reopened_by_a_staff_follower_keeps_the_reason_out():
+    by_staff_follower = case(actor_id=FOLLOWER, reason="Intern: leverandøren har ikke svaret")
+    shown = redact("case.reopened", by_staff_follower, is_staff=lambda user_id: user_id == FOLLOWER)
+    assert shown["reason"] is None and shown["reason_redacted"] is True
+
+
 def test_an_internal_attachment_keeps_its_file_name_out():
     data = case(attachment={"id": "a1", "filename": "opsigelse-jens.pdf", "visibility": "internal", "size": 3})
     shown = redact("case.attachment_added", data)

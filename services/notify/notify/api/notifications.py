@@ -12,8 +12,7 @@ from servicekit.pagination import offset, page
 from servicekit.web import current_identity, db_session, service
 
 from ..models import Notification
-from . import service as notices
-from .schemas import (
+from ..schemas import (
     MarkedCount,
     NotificationPage,
     NotificationQueryArgs,
@@ -22,15 +21,17 @@ from .schemas import (
     PreferenceUpdate,
     UnreadCount,
 )
+from ..service import notifications as notices
+from ..service.directory import SessionDirectory
 
 blp = Blueprint("notifications", __name__, url_prefix="/api/v1", description="My in-app notices and preferences")
 
 EXCERPT = 280
 
 
-def present(notice: Notification) -> dict[str, Any]:
-    """A notice as the API shows it, its title written in the caller's language now."""
-    params = notice.params or {}
+def present(notice: Notification, directory: SessionDirectory) -> dict[str, Any]:
+    """A notice as the API shows it, its title written in the caller's language and with the names known now."""
+    params = {**(notice.params or {}), **directory.names(notice.params or {})[0]}
     identity = current_identity()
     title = service().extras["composer"].title(notice.kind, request_language(), params, identity.name)
     text = (params.get("message") or {}).get("body") or (params.get("comment") or {}).get("body") or ""
@@ -55,7 +56,9 @@ class Notifications(MethodView):
         rows, total = notices.list_notifications(db_session(), current_identity().user_id,
                                                  unread_only=args["unread"], limit=args["per_page"],
                                                  offset=offset(args))
-        return page([present(r) for r in rows], total, args)
+        directory = SessionDirectory(db_session())
+        directory.load_people(r.params or {} for r in rows)
+        return page([present(r, directory) for r in rows], total, args)
 
 
 @blp.route("/notifications/unread-count")
@@ -72,7 +75,8 @@ class ReadNotification(MethodView):
     @blp.alt_response(404, description="No such notice of mine")
     def post(self, notification_id):
         """Mark one of my notices read."""
-        return present(notices.mark_read(db_session(), current_identity().user_id, notification_id))
+        notice = notices.mark_read(db_session(), current_identity().user_id, notification_id)
+        return present(notice, SessionDirectory(db_session()))
 
 
 @blp.route("/notifications/read-all")

@@ -12,7 +12,7 @@ from servicekit import errors
 from servicekit.auth import Identity
 from servicekit.db import utcnow
 
-from .. import rules
+from .. import domain
 from ..i18n import _, _l
 from ..models import Notification, NotificationPreference
 
@@ -38,7 +38,7 @@ KIND_LABELS = {
     "sla_warning": _l("SLA warning"),
     "sla_breached": _l("SLA breached"),
 }
-USER_KINDS = tuple(k for k in rules.ALL_KINDS if k in KIND_LABELS)
+USER_KINDS = tuple(k for k in domain.ALL_KINDS if k in KIND_LABELS)
 
 
 # -- notices ------------------------------------------------------------------------------------------
@@ -96,7 +96,7 @@ def kinds_for(identity: Identity) -> tuple[str, ...]:
     """The kinds a user can receive: staff all of them, requesters those about their own cases."""
     if identity.is_staff:
         return USER_KINDS
-    return tuple(k for k in USER_KINDS if k not in rules.STAFF_KINDS)
+    return tuple(k for k in USER_KINDS if k not in domain.STAFF_KINDS)
 
 
 def preferences(session: Session, identity: Identity) -> list[dict[str, Any]]:
@@ -105,8 +105,8 @@ def preferences(session: Session, identity: Identity) -> list[dict[str, Any]]:
             NotificationPreference.user_id == identity.user_id)):
         chosen.setdefault(pref.kind, []).append((pref.channel, pref.enabled))
     return [
-        {"kind": kind, "label": str(KIND_LABELS[kind]), "mandatory": kind in rules.MANDATORY_KINDS,
-         "channels": rules.visible_channels(kind, chosen.get(kind, []))}
+        {"kind": kind, "label": str(KIND_LABELS[kind]), "mandatory": kind in domain.MANDATORY_KINDS,
+         "channels": domain.visible_channels(kind, chosen.get(kind, []))}
         for kind in kinds_for(identity)
     ]
 
@@ -122,9 +122,9 @@ def set_preferences(session: Session, identity: Identity, items: Iterable[Mappin
             problems.setdefault(kind, []).append(_("There is no such kind of notification."))
             continue
         for channel, enabled in item["channels"].items():
-            if channel not in rules.KIND_CHANNELS[kind]:
+            if channel not in domain.KIND_CHANNELS[kind]:
                 problems.setdefault(kind, []).append(_("This notification is not sent on that channel."))
-            elif kind in rules.MANDATORY_KINDS and not enabled:
+            elif kind in domain.MANDATORY_KINDS and not enabled:
                 problems.setdefault(kind, []).append(_("This notification is required and cannot be turned off."))
             else:
                 wanted.append((kind, channel, bool(enabled)))

@@ -18,11 +18,11 @@ from sqlalchemy.orm import Session
 from servicekit.db import utcnow
 from servicekit.events import Event
 
-from . import rules
+from .. import domain
+from ..mail.headers import mail_domain, new_message_id, thread_root
+from ..mail.outbound import AUTO_GENERATED, AUTO_REPLIED, auto_replies_since
+from ..models import InboundMail, KnownCase, Notification, NotificationPreference, OutgoingMail, new_id
 from .directory import SessionDirectory
-from .mail.headers import mail_domain, new_message_id, thread_root
-from .mail.outbound import AUTO_GENERATED, AUTO_REPLIED, auto_replies_since
-from .models import InboundMail, KnownCase, Notification, NotificationPreference, OutgoingMail, new_id
 
 MAX_BODY = 20_000
 
@@ -43,22 +43,30 @@ def notify_about(session: Session, event: Event, settings: NoticeSettings, *, st
     ``stale`` says we already hold a newer version of the aggregate: notices about
     a state (status, assignment) are then skipped, since that state is overtaken.
     """
-    data = event.data
     directory = SessionDirectory(session)
+    data = _with_author_role(event.data, directory)
     queued = 0
-    for rule in rules.rules_for(event.type, data):
+    for rule in domain.rules_for(event.type, data):
         if stale and rule.key != "event":
             continue
-        reached = rules.recipients(rule, event.type, data, directory)
+        reached = domain.recipients(rule, event.type, data, directory)
         if not reached:
             continue
-        key = rules.notice_key(rule, event.type, event.id, event.subject, data)
+        key = domain.notice_key(rule, event.type, event.id, event.subject, data)
         context = build_context(session, directory, event, rule.kind)
         queued += _queue(session, event, rule, key, reached, context, settings)
     return queued
 
 
-def _queue(session: Session, event: Event, rule: rules.Rule, key: str, reached: rules.Recipients,
+def _with_author_role(data: Mapping[str, Any], directory: SessionDirectory) -> Mapping[str, Any]:
+    """A message's ``author_is_staff`` as the cases service says it, or else as the directory knows the author."""
+    message = data.get("message")
+    if not message or "author_is_staff" in data:
+        return data
+    return {**data, "author_is_staff": directory.is_staff(message.get("author_id"))}
+
+
+def _queue(session: Session, event: Event, rule: domain.Rule, key: str, reached: domain.Recipients,
            context: dict[str, Any], settings: NoticeSettings) -> int:
     """Queue this rule's mails and in-app notices: one insert for each, whatever the number of people."""
     choices = _preferences(session, rule.kind, [*reached.user_ids, *reached.in_app_only_ids])
@@ -67,13 +75,13 @@ def _queue(session: Session, event: Event, rule: rules.Rule, key: str, reached: 
     mail_to: list[str] = []
     in_app: list[str] = []
     for user_id in reached.user_ids:
-        channels = rules.visible_channels(rule.kind, choices.get(user_id, []))
-        if channels.get(rules.EMAIL) and _may_mail(session, event, rule, user_id, settings):
+        channels = domain.visible_channels(rule.kind, choices.get(user_id, []))
+        if channels.get(domain.EMAIL) and _may_mail(session, event, rule, user_id, settings):
             mail_to.append(f"user:{user_id}")
-        if channels.get(rules.IN_APP):
+        if channels.get(domain.IN_APP):
             in_app.append(user_id)
     in_app += [u for u in reached.in_app_only_ids
-               if rules.visible_channels(rule.kind, choices.get(u, [])).get(rules.IN_APP)]
+               if domain.visible_channels(rule.kind, choices.get(u, [])).get(domain.IN_APP)]
     mail_to += [f"team:{team_id}" for team_id in reached.team_ids_by_mail]
     if reached.addresses:
         mail_to.append("external")
@@ -94,7 +102,7 @@ def _insert_new(session: Session, model, rows: list[dict[str, Any]], unique: lis
 
 
 def _preferences(session: Session, kind: str, user_ids: list[str]) -> dict[str, list[tuple[str, bool]]]:
-    if kind in rules.MANDATORY_KINDS or not user_ids:
+    if kind in domain.MANDATORY_KINDS or not user_ids:
         return {}
     found: dict[str, list[tuple[str, bool]]] = {}
     for pref in session.scalars(select(NotificationPreference).where(
@@ -110,7 +118,7 @@ def _cause(session: Session, event: Event) -> InboundMail | None:
     return session.scalar(select(InboundMail).where(InboundMail.event_id == event.causationid))
 
 
-def _may_mail(session: Session, event: Event, rule: rules.Rule, user_id: str, settings: NoticeSettings) -> bool:
+def _may_mail(session: Session, event: Event, rule: domain.Rule, user_id: str, settings: NoticeSettings) -> bool:
     """Loop protection for the receipt, the one mail we send in answer to someone else's."""
     if rule.kind != "case_receipt":
         return True
@@ -121,7 +129,7 @@ def _may_mail(session: Session, event: Event, rule: rules.Rule, user_id: str, se
     return auto_replies_since(session, f"user:{user_id}", since) < settings.auto_reply_limit
 
 
-def _mail_row(session: Session, event: Event, rule: rules.Rule, key: str, recipient: str, case_id: str | None,
+def _mail_row(session: Session, event: Event, rule: domain.Rule, key: str, recipient: str, case_id: str | None,
               context: dict[str, Any], settings: NoticeSettings) -> dict[str, Any]:
     root = thread_root("case", case_id, settings.domain) if case_id else None
     references = [root] if root else []
@@ -167,14 +175,19 @@ def _message_part(message: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def build_context(session: Session, directory: SessionDirectory, event: Event, kind: str) -> dict[str, Any]:
+    """What the notice's templates see. The names in it are those known now; the mail sender and the
+    notice list take them again from the directory (``SessionDirectory.names``), so a person heard of
+    after the event is still named."""
     data = event.data
     aggregate = event.type.split(".", 1)[0]
     team = directory.team(data["team_id"]) if data.get("team_id") else None
-    directory.users([rules.actor_of(event.type, data), data.get("requester_id"),
-                     (data.get("message") or {}).get("author_id")])  # one query for the names below
-    actor = directory.user(rules.actor_of(event.type, data))
+    actor_id = domain.actor_of(event.type, data)
+    directory.users([actor_id, data.get("requester_id")])  # one query for the names below
+    actor = directory.user(actor_id)
     context: dict[str, Any] = {
+        "actor_id": actor_id,
         "actor_name": actor.name if actor else "",
+        "team_id": data.get("team_id"),
         "team_name": team.name if team else "",
     }
     if aggregate == "case":
@@ -184,8 +197,7 @@ def build_context(session: Session, directory: SessionDirectory, event: Event, k
         context["requester_name"] = requester.name if requester else ""
         if data.get("message"):
             context["message"] = _message_part(data["message"])
-            author = directory.user(data["message"].get("author_id"))
-            context["author_name"] = author.name if author else ""
+            context["author_name"] = context["actor_name"]  # the actor of a message is its author
         if data.get("into_id"):
             into = session.get(KnownCase, str(data["into_id"]))
             context["into_number"] = into.number if into else ""

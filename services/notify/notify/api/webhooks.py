@@ -8,8 +8,7 @@ from flask_smorest import Blueprint
 from servicekit.pagination import PageArgs, offset, page
 from servicekit.web import admin_only, current_identity, db_session, service
 
-from . import service as hooks
-from .schemas import (
+from ..schemas import (
     DeliveryPage,
     DeliveryQueryArgs,
     DeliveryRead,
@@ -18,6 +17,7 @@ from .schemas import (
     WebhookPatch,
     WebhookRead,
 )
+from ..service import webhooks as hooks
 
 blp = Blueprint("webhooks", __name__, url_prefix="/api/v1/webhooks",
                 description="Webhooks: signed deliveries of events to other systems (admins)")

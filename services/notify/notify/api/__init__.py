@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .notifications.api import blp as notifications_blp
-from .webhooks.api import blp as webhooks_blp
+from .notifications import blp as notifications_blp
+from .webhooks import blp as webhooks_blp
 
 BLUEPRINTS = [notifications_blp, webhooks_blp]

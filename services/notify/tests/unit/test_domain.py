@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from notify import rules
+from notify import domain
 
 
 class Directory:
@@ -25,8 +25,8 @@ TEAM = Directory(teams={"t1": ["agent", "mate"]})
 
 
 def reached(event_type, data, directory=TEAM):
-    return {rule.kind: rules.recipients(rule, event_type, data, directory)
-            for rule in rules.rules_for(event_type, data)}
+    return {rule.kind: domain.recipients(rule, event_type, data, directory)
+            for rule in domain.rules_for(event_type, data)}
 
 
 def message(author, visibility, **extra):
@@ -49,13 +49,27 @@ def test_nobody_hears_of_their_own_action():
 def test_a_staff_reply_reaches_the_requester_and_followers_and_is_mandatory():
     found = reached("case.message_added", message("agent", "external"))
     assert found["case_reply"].user_ids == ("req", "fol")
-    assert "case_reply" in rules.MANDATORY_KINDS
+    assert "case_reply" in domain.MANDATORY_KINDS
 
 
 def test_a_requesters_message_goes_to_the_assignee_or_else_the_team():
     assert reached("case.message_added", message("req", "external"))["case_customer_message"].user_ids == ("agent",)
     unassigned = dict(message("fol", "external"), assignee_id=None)
     assert reached("case.message_added", unassigned)["case_customer_message"].user_ids == ("agent", "mate")
+
+
+def test_a_staff_followers_external_message_is_a_staff_reply_to_the_requester():
+    by_staff_follower = dict(message("fol", "external"), author_is_staff=True)
+    found = reached("case.message_added", by_staff_follower)
+    assert found["case_reply"].user_ids == ("req",)
+    assert "case_customer_message" not in found
+    by_customer_follower = dict(message("fol", "external"), author_is_staff=False)
+    assert set(reached("case.message_added", by_customer_follower)) == {"case_customer_message"}
+
+
+def test_a_requesters_message_reaches_an_assignee_who_also_follows_the_case():
+    found = reached("case.message_added", dict(message("req", "external"), assignee_id="fol", author_is_staff=False))
+    assert found["case_customer_message"].user_ids == ("fol",)
 
 
 def test_an_internal_message_never_reaches_a_requester_or_follower_even_when_they_are_staff_elsewhere():
@@ -80,10 +94,10 @@ def test_each_status_has_its_notice(status, kind):
 
 
 def test_a_status_announced_under_two_types_has_one_notice_key():
-    [status_rule] = rules.rules_for("case.status_changed", dict(CASE, status="resolved"))
-    [resolved_rule] = rules.rules_for("case.resolved", dict(CASE, status="resolved"))
-    assert rules.notice_key(status_rule, "case.status_changed", "e1", "c1", CASE) == \
-        rules.notice_key(resolved_rule, "case.resolved", "e2", "c1", CASE)
+    [status_rule] = domain.rules_for("case.status_changed", dict(CASE, status="resolved"))
+    [resolved_rule] = domain.rules_for("case.resolved", dict(CASE, status="resolved"))
+    assert domain.notice_key(status_rule, "case.status_changed", "e1", "c1", CASE) == \
+        domain.notice_key(resolved_rule, "case.resolved", "e2", "c1", CASE)
 
 
 def test_an_update_that_changes_no_status_or_assignee_tells_nobody():
@@ -97,12 +111,19 @@ def test_a_team_with_its_own_mailbox_gets_one_mail_and_its_members_in_app_notice
     assert found.in_app_only_ids == ("agent", "mate") and found.user_ids == ()
 
 
+@pytest.mark.parametrize("event_type", ["case.assigned", "case.updated"])
+def test_assignment_notices_are_for_staff_and_still_reach_a_staff_follower_who_is_assigned(event_type):
+    assert {"case_assigned", "case_team_queue"} <= domain.STAFF_KINDS
+    assigned = dict(CASE, assignee_id="fol", actor_id="mate", changes={"assignee_id": {"old": None, "new": "fol"}})
+    assert reached(event_type, assigned)["case_assigned"].user_ids == ("fol",)
+
+
 def test_a_resolved_task_tells_its_approver_and_is_mandatory():
     task = {"id": "t", "team_id": "t1", "assignee_id": "mate", "approver_id": "agent", "created_by": "agent",
             "actor_id": "mate", "version": 2}
     found = reached("task.resolved", task)
     assert found["task_resolved"].user_ids == ("agent",)
-    assert "task_resolved" in rules.MANDATORY_KINDS
+    assert "task_resolved" in domain.MANDATORY_KINDS
 
 
 def test_a_task_comment_reaches_the_tasks_people_but_not_its_author():
@@ -117,6 +138,6 @@ def test_sla_warnings_reach_the_assignee_and_the_team():
 
 
 def test_mandatory_kinds_cannot_be_turned_off_and_optional_ones_can():
-    assert rules.visible_channels("case_reply", [("email", False)]) == {"email": True, "in_app": True}
-    assert rules.visible_channels("case_status", [("email", False)]) == {"email": False, "in_app": True}
-    assert rules.visible_channels("case_forward", []) == {"email": True}
+    assert domain.visible_channels("case_reply", [("email", False)]) == {"email": True, "in_app": True}
+    assert domain.visible_channels("case_status", [("email", False)]) == {"email": False, "in_app": True}
+    assert domain.visible_channels("case_forward", []) == {"email": True}

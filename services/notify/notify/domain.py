@@ -8,8 +8,11 @@ turn it off) and its channels.  Two rules hold for every notice:
 * nobody is told of their own action (the actor, or the author of a message,
   is left out) - except the receipt, the requester's proof of the case number;
 * what comes from an internal message or a task never reaches a requester or a
-  follower: such rules only name staff audiences, and ``recipients`` removes the
-  case's requester and followers from them once more.
+  follower: such rules (``internal``) only name staff audiences, and
+  ``recipients`` removes the case's requester and followers from them once more.
+
+Notices for staff alone (``staff_only``, and every ``internal`` one) are not
+offered to requesters in their notification settings.
 
 Mandatory kinds (see docs/architecture.md, "Notifications"): the receipt, a
 staff reply to one's own or followed case, "we wait for your answer", "your
@@ -20,7 +23,7 @@ the approver's "task resolved".  Everything else may be turned off per channel.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 EMAIL, IN_APP = "email", "in_app"
@@ -52,7 +55,8 @@ class Rule:
     channels: tuple[str, ...] = CHANNELS
     when: Callable[[Mapping[str, Any]], bool] = _always
     notify_actor: bool = False  # only the receipt
-    staff_only: bool = False  # internal content: never to a requester or follower
+    staff_only: bool = False  # for staff: not offered to requesters in their settings
+    internal: bool = False  # internal content: the case's requester and followers are removed, whatever their role
     key: str = "event"  # "event": one notice per event; else one per aggregate version and this topic
 
 
@@ -71,8 +75,8 @@ def _customer_ids(data: Mapping[str, Any]) -> set[str]:
 
 
 def from_customer(data: Mapping[str, Any]) -> bool:
-    """Written by the requester or a follower (whatever their role)."""
-    return str(_message(data).get("author_id")) in _customer_ids(data)
+    """Written by the requester or a follower who is not staff (``author_is_staff``: see ``service.notices``)."""
+    return str(_message(data).get("author_id")) in _customer_ids(data) and not data.get("author_is_staff")
 
 
 def is_external(data: Mapping[str, Any]) -> bool:
@@ -122,8 +126,8 @@ STATUS_RULES = (
     Rule("case_status", (REQUESTER, FOLLOWERS), when=status_is(*OTHER_STATUSES), key="status"),
 )
 ASSIGNMENT_RULES = (
-    Rule("case_assigned", (ASSIGNEE,), when=assignee_set, key="assignment"),
-    Rule("case_team_queue", (TEAM,), when=team_queue, key="assignment"),
+    Rule("case_assigned", (ASSIGNEE,), when=assignee_set, key="assignment", staff_only=True),
+    Rule("case_team_queue", (TEAM,), when=team_queue, key="assignment", staff_only=True),
 )
 
 RULES: dict[str, tuple[Rule, ...]] = {
@@ -136,27 +140,24 @@ RULES: dict[str, tuple[Rule, ...]] = {
     "case.reopened": STATUS_RULES,
     "case.closed": STATUS_RULES,
     "case.assigned": ASSIGNMENT_RULES,
-    "case.updated": tuple(
-        Rule(r.kind, r.audience, r.mandatory, r.channels, _both(changed("status"), r.when), key=r.key)
-        for r in STATUS_RULES
-    ) + tuple(Rule(r.kind, r.audience, r.mandatory, r.channels, r.when, key=r.key) for r in ASSIGNMENT_RULES),
+    "case.updated": tuple(replace(r, when=_both(changed("status"), r.when)) for r in STATUS_RULES) + ASSIGNMENT_RULES,
     "case.message_added": (
         Rule("case_reply", (REQUESTER, FOLLOWERS), mandatory=True, when=external_from_staff),
         Rule("case_customer_message", (ASSIGNEE_OR_TEAM,), when=external_from_customer, staff_only=True),
-        Rule("case_internal_note", (ASSIGNEE,), channels=(IN_APP, EMAIL), when=internal_note, staff_only=True),
+        Rule("case_internal_note", (ASSIGNEE,), channels=(IN_APP, EMAIL), when=internal_note, internal=True),
     ),
     "case.shared": (Rule("case_shared", (SHARED_USER,), mandatory=True),),
     "case.merged": (Rule("case_merged", (REQUESTER, FOLLOWERS)),),
     "case.forwarded": (Rule("case_forward", (EXTERNAL_PARTIES,), mandatory=True, channels=(EMAIL,)),),
-    "task.created": (Rule("task_assigned", (ASSIGNEE_OR_TEAM,), staff_only=True),),
+    "task.created": (Rule("task_assigned", (ASSIGNEE_OR_TEAM,), internal=True),),
     "task.assigned": (
-        Rule("task_assigned", (ASSIGNEE_OR_TEAM,), staff_only=True,
+        Rule("task_assigned", (ASSIGNEE_OR_TEAM,), internal=True,
              when=lambda d: changed("assignee_id")(d) or changed("team_id")(d)),
     ),
-    "task.resolved": (Rule("task_resolved", (APPROVER,), mandatory=True, staff_only=True),),
-    "task.returned": (Rule("task_returned", (ASSIGNEE_OR_TEAM,), staff_only=True),),
-    "task.reopened": (Rule("task_reopened", (ASSIGNEE_OR_TEAM,), staff_only=True),),
-    "task.commented": (Rule("task_commented", (TASK_PEOPLE,), staff_only=True),),
+    "task.resolved": (Rule("task_resolved", (APPROVER,), mandatory=True, internal=True),),
+    "task.returned": (Rule("task_returned", (ASSIGNEE_OR_TEAM,), internal=True),),
+    "task.reopened": (Rule("task_reopened", (ASSIGNEE_OR_TEAM,), internal=True),),
+    "task.commented": (Rule("task_commented", (TASK_PEOPLE,), internal=True),),
     "sla.warning": (Rule("sla_warning", (ASSIGNEE, TEAM), staff_only=True),),
     "sla.breached": (Rule("sla_breached", (ASSIGNEE, TEAM), staff_only=True),),
 }
@@ -164,7 +165,7 @@ RULES: dict[str, tuple[Rule, ...]] = {
 MANDATORY_KINDS = frozenset(r.kind for rules in RULES.values() for r in rules if r.mandatory)
 ALL_KINDS = tuple(dict.fromkeys(r.kind for rules in RULES.values() for r in rules))
 KIND_CHANNELS: dict[str, tuple[str, ...]] = {r.kind: r.channels for rules in RULES.values() for r in rules}
-STAFF_KINDS = frozenset(r.kind for rules in RULES.values() for r in rules if r.staff_only)
+STAFF_KINDS = frozenset(r.kind for rules in RULES.values() for r in rules if r.staff_only or r.internal)
 
 
 def rules_for(event_type: str, data: Mapping[str, Any]) -> list[Rule]:
@@ -254,7 +255,7 @@ def recipients(rule: Rule, event_type: str, data: Mapping[str, Any], directory: 
     actor = actor_of(event_type, data)
     if actor and not rule.notify_actor:
         excluded.add(str(actor))
-    if rule.staff_only and event_type.startswith("case."):
+    if rule.internal and event_type.startswith("case."):
         excluded |= _customer_ids(data)
     kept = _unique(users, excluded)
     return Recipients(user_ids=kept, in_app_only_ids=_unique(in_app_only, excluded | set(kept)),

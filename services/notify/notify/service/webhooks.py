@@ -14,7 +14,7 @@ from servicekit.events import Event
 
 from ..i18n import _, _l
 from ..models import Webhook, WebhookAttempt, WebhookDelivery, new_id
-from .urlguard import HostPolicy, UnsafeUrl
+from ..webhooks.urlguard import HostPolicy, UnsafeUrl
 
 PING = "webhook.ping"
 
@@ -133,7 +133,7 @@ def ping(session: Session, identity: Identity, webhook_id: str) -> dict[str, Any
     event = Event.new(PING, service="notify", subject=hook.id,
                       data={"webhook_id": hook.id, "actor_id": identity.user_id})
     delivery = WebhookDelivery(id=new_id(), webhook_id=hook.id, event_id=event.id, event_type=PING,
-                               body=event.to_json().decode(), status="pending", attempts=0,
+                               event_json=event.to_json().decode(), status="pending", attempts=0,
                                next_attempt_at=utcnow(), created_at=utcnow())
     session.add(delivery)
     session.commit()

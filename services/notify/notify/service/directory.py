@@ -7,13 +7,13 @@ match inbound mail and to skip notices about a change already overtaken.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .models import DirectoryOrganisation, DirectoryTeam, DirectoryUser, KnownCase, KnownTask
+from ..models import DirectoryOrganisation, DirectoryTeam, DirectoryUser, KnownCase, KnownTask
 
 STAFF_ROLES = frozenset({"agent", "dispatcher", "admin"})
 
@@ -120,6 +120,30 @@ class SessionDirectory:
         found = self.users([user_id]) if user_id else []
         return found[0] if found else None
 
+    def is_staff(self, user_id: str | None) -> bool:
+        return is_staff(self.user(user_id))
+
+    def load_people(self, contexts: Iterable[Mapping[str, Any]]) -> None:
+        """Know the people of many notices with one query (before ``names`` of each)."""
+        self.users([i for c in contexts for i in (c.get("actor_id"), (c.get("case") or {}).get("requester_id"))])
+
+    def names(self, context: Mapping[str, Any]) -> tuple[dict[str, str], list[str]]:
+        """The names a queued notice shows, as known now (else as they were queued), and the ids of the
+        people it names whom the directory does not know yet (their ``user.*`` event is still to come)."""
+        actor_id = context.get("actor_id")
+        requester_id = (context.get("case") or {}).get("requester_id")
+        self.users([actor_id, requester_id])  # one query for both
+        actor, requester = self.user(actor_id), self.user(requester_id)
+        team = self.team(context["team_id"]) if context.get("team_id") else None
+        actor_name = actor.name if actor else context.get("actor_name") or ""
+        names = {
+            "actor_name": actor_name,
+            "author_name": actor_name if actor else context.get("author_name") or actor_name,
+            "requester_name": requester.name if requester else context.get("requester_name") or "",
+            "team_name": team.name if team else context.get("team_name") or "",
+        }
+        return names, [actor_id] if is_person(actor_id) and actor is None else []
+
 
 def find_user_by_email(session: Session, email: str) -> DirectoryUser | None:
     """The active user with this address (shared mailboxes included)."""
@@ -129,6 +153,11 @@ def find_user_by_email(session: Session, email: str) -> DirectoryUser | None:
         .order_by(DirectoryUser.version.desc())
         .limit(1)
     ).first()
+
+
+def is_person(actor_id: str | None) -> bool:
+    """A user's id, not the system (None) or a service principal (``service:<name>``)."""
+    return bool(actor_id) and not str(actor_id).startswith("service:")
 
 
 def is_staff(user: DirectoryUser | None) -> bool:

@@ -1,1 +1,0 @@
-"""In-app notices and notification preferences of each user."""
