@@ -9,11 +9,11 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 SERVICE_DIRS = sorted(path.parent for path in (ROOT / "services").glob("*/pyproject.toml"))
 
-MODULES = ("config", "app", "wsgi", "worker", "manage", "models", "events")
+MODULES = ("config", "app", "wsgi", "worker", "manage", "models", "domain", "events")
 MODULES_OR_PACKAGES = ("api", "schemas", "service")
 LANGUAGES = ("da", "en")
 # What a service still lacks, named here until it has it; the test fails as soon as an entry is no longer true.
-KNOWN_GAPS: dict[str, set[str]] = {"notify": {"schemas", "service"}}
+KNOWN_GAPS: dict[str, set[str]] = {}
 
 
 def module_or_package(package: Path, name: str) -> bool:
