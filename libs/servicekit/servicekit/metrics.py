@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Sequence
+from typing import TypeVar
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,  # noqa: F401  (re-exported for the web layer)
@@ -12,6 +14,8 @@ from prometheus_client import (
     Histogram,
     generate_latest,
 )
+
+Metric = TypeVar("Metric", Counter, Gauge, Histogram)
 
 
 class ServiceMetrics:
@@ -35,6 +39,25 @@ class ServiceMetrics:
         self.outbox_pending = Gauge(
             "outbox_pending_events", "Events committed but not yet published", registry=self.registry
         )
+        self._own: dict[str, tuple[type, tuple[str, ...], Counter | Gauge | Histogram]] = {}
+        self._own_lock = threading.Lock()
+
+    def own(self, kind: type[Metric], name: str, documentation: str, labelnames: Sequence[str] = ()) -> Metric:
+        """The service's own metric ``name``, registered on the first call and the same object on every later one.
+
+        The registry refuses a name twice, and a process may build a service's worker (or app) more than once
+        on one context: the tests, the embedded launcher, a management command.
+        """
+        with self._own_lock:
+            known = self._own.get(name)
+            if known is None:
+                metric = kind(name, documentation, labelnames, registry=self.registry)
+                self._own[name] = (kind, tuple(labelnames), metric)
+                return metric
+        known_kind, known_labels, metric = known
+        if (known_kind, known_labels) != (kind, tuple(labelnames)):
+            raise ValueError(f"metric {name} is already a {known_kind.__name__} with labels {known_labels}")
+        return metric
 
     def count_outbox_with(self, count: Callable[[], int]) -> None:
         """Read ``outbox_pending_events`` from ``count`` at each scrape (-1 while it cannot be counted)."""

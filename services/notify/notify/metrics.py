@@ -2,28 +2,27 @@
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Gauge
+from prometheus_client import Counter, Gauge
 from sqlalchemy import func, select
 
 from servicekit.db import Database
+from servicekit.metrics import ServiceMetrics
 
 from .models import OutgoingMail
 
 
 class NotifyMetrics:
-    def __init__(self, registry: CollectorRegistry, database: Database):
+    def __init__(self, metrics: ServiceMetrics, database: Database):
         self.database = database
-        self.mails = Counter("notify_mails_total", "Outgoing mails by outcome (sent, retry, fail)", ["outcome"],
-                             registry=registry)
-        self.failed_mails = Gauge("notify_mails_failed",
-                                  "Mails given up (refused for good, or unsent after MAIL_GIVE_UP_AFTER) and not "
-                                  "queued again; -1 while the database is away", registry=registry)
+        self.mails = metrics.own(Counter, "notify_mails_total", "Outgoing mails by outcome (sent, retry, fail)",
+                                 ["outcome"])
+        self.failed_mails = metrics.own(Gauge, "notify_mails_failed",
+                                        "Mails given up (refused for good, or unsent after MAIL_GIVE_UP_AFTER) and "
+                                        "not queued again; -1 while the database is away")
         self.failed_mails.set_function(self._failed_or_minus_one)
-        self.webhooks = Counter("notify_webhook_attempts_total",
-                                "Webhook delivery attempts by outcome (delivered, retry, failed)", ["outcome"],
-                                registry=registry)
-        self.inbound = Counter("notify_inbound_mails_total", "Inbound mails by outcome", ["outcome"],
-                               registry=registry)
+        self.webhooks = metrics.own(Counter, "notify_webhook_attempts_total",
+                                    "Webhook delivery attempts by outcome (delivered, retry, failed)", ["outcome"])
+        self.inbound = metrics.own(Counter, "notify_inbound_mails_total", "Inbound mails by outcome", ["outcome"])
 
     def _failed_or_minus_one(self) -> float:
         try:

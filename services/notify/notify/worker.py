@@ -61,7 +61,7 @@ def mail_receiver(context: ServiceContext, metrics: NotifyMetrics | None = None)
 
 def build_worker(context: ServiceContext) -> Worker:
     s = context.settings
-    metrics = NotifyMetrics(context.metrics.registry, context.database)
+    metrics = NotifyMetrics(context.metrics, context.database)
     webhook_sender = WebhookSender(
         context.database, HostPolicy.from_setting(s.webhook_allowed_hosts), retry_delays=s.webhook_retry_delays,
         max_attempts=s.webhook_max_attempts, timeout=s.webhook_timeout, poll_seconds=s.webhook_poll_seconds,

@@ -18,10 +18,7 @@ from .service.timers import timer_status
 
 def build_scheduler(context: ServiceContext) -> TimerScheduler:
     settings = context.settings
-    fired = context.extras.get("timers_fired")
-    if fired is None:
-        fired = context.extras["timers_fired"] = Counter(
-            "sla_timers_fired_total", "Timers fired by the scheduler", registry=context.metrics.registry)
+    fired = context.metrics.own(Counter, "sla_timers_fired_total", "Timers fired by the scheduler")
     return TimerScheduler(context.database, batch_size=settings.timer_batch_size,
                           poll_interval=settings.timer_poll_interval, fired_counter=fired)
 
@@ -41,14 +38,10 @@ def build_worker(context: ServiceContext) -> Worker:
 
 def _watch_timers(context: ServiceContext) -> None:
     """Gauges of pending and overdue timers (a growing overdue count means no scheduler keeps up)."""
-    if "timer_gauges" in context.extras:
-        return
-    registry = context.metrics.registry
-    pending = Gauge("sla_timers_pending", "Timers waiting to fire", registry=registry)
-    overdue = Gauge("sla_timers_overdue", "Timers due more than a minute ago and not fired", registry=registry)
+    pending = context.metrics.own(Gauge, "sla_timers_pending", "Timers waiting to fire")
+    overdue = context.metrics.own(Gauge, "sla_timers_overdue", "Timers due more than a minute ago and not fired")
     pending.set_function(lambda: _status_or_minus_one(context, "pending"))
     overdue.set_function(lambda: _status_or_minus_one(context, "overdue"))
-    context.extras["timer_gauges"] = (pending, overdue)
 
 
 def _status_or_minus_one(context: ServiceContext, key: str) -> float:

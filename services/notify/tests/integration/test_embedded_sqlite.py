@@ -53,3 +53,20 @@ def test_notify_runs_on_sqlite_and_the_in_process_broker(tmp_path, identity_keys
         worker.stop(timeout=10)
         catcher.stop()
         context.database.dispose()
+
+
+def test_two_workers_built_on_one_context_share_notifys_metrics(tmp_path, identity_keys):
+    settings = config.load({
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'notify.db'}", "AMQP_URL": "memory://",
+        "IDENTITY_PUBLIC_KEY": identity_keys[1], "MAIL_FROM": "sd@sd.example", "LOG_FORMAT": "text",
+    })
+    upgrade(settings.database_url, MIGRATIONS_DIR)
+    context = build_context(settings)
+    try:
+        build_worker(context)
+        build_worker(context)
+        scraped = context.metrics.render().decode()
+    finally:
+        context.database.dispose()
+    assert scraped.count("# TYPE notify_mails_total counter") == 1
+    assert "notify_mails_failed 0.0" in scraped
