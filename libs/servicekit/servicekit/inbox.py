@@ -2,7 +2,7 @@
 
 A redelivered event finds its row already there and changes nothing twice.  Rows older
 than the retention (``INBOX_RETENTION_DAYS``, 30 days by default, far beyond any redelivery
-or DLQ replay) are purged by the worker in small batches.
+or DLQ replay) are purged by the worker in small batches, found by the index on ``received_at``.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import logging
 import threading
 from datetime import datetime, timedelta
 
-from sqlalchemy import Column, PrimaryKeyConstraint, String, Table, delete, select, tuple_
+from sqlalchemy import Column, Index, PrimaryKeyConstraint, String, Table, delete, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -27,6 +27,7 @@ inbox_table = Table(
     Column("event_type", String(120), nullable=False),
     Column("received_at", UtcDateTime(), nullable=False, default=utcnow),
     PrimaryKeyConstraint("consumer", "event_id"),
+    Index(None, "received_at"),  # the retention purge looks for the oldest claims
 )
 
 
