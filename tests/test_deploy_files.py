@@ -59,6 +59,29 @@ def test_every_service_has_migrate_web_and_worker_and_files_that_exist():
             assert (ROOT / source).exists(), source
 
 
+def test_every_process_is_given_the_secrets_its_settings_read():
+    for name, service in compose_services().items():
+        given = set(service.get("secrets", []))
+        for variable, value in (service.get("environment") or {}).items():
+            if variable.endswith("_FILE") and str(value).startswith("/run/secrets/"):
+                assert value.removeprefix("/run/secrets/") in given, f"{name}: {variable}={value}"
+
+
+def test_the_migrations_declare_the_queues_before_any_process_publishes():
+    """`<service>-manage migrate` declares the service's queues on the broker; every web and worker process
+    waits for all of them, since the exchange drops an event no queue is bound for yet."""
+    services = compose_services()
+    migrations = {f"{name}-migrate" for name in NAMES}
+    for migrate in migrations:
+        assert services[migrate]["environment"]["AMQP_URL"].startswith("amqp://"), migrate
+        assert services[migrate]["depends_on"]["rabbitmq"] == {"condition": "service_healthy"}, migrate
+    for name in NAMES:
+        for role in ("web", "worker"):
+            depends_on = services[f"{name}-{role}"]["depends_on"]
+            assert {m: depends_on.get(m) for m in migrations} == {
+                m: {"condition": "service_completed_successfully"} for m in migrations}, f"{name}-{role}"
+
+
 def healthcheck_port(command: str) -> int:
     return int(re.search(r"http://127\.0\.0\.1:(\d+)/healthz", command).group(1))
 

@@ -12,6 +12,10 @@ Topology for a consuming service ``cases`` (names carry ``QUEUE_PREFIX``):
   ``RETRY_DELAYS`` declares new queues instead of clashing with the old ones.
 * ``cases.events.dlq`` - where a message lands after its last retry.
 
+``<service>-manage migrate`` declares these queues and their bindings before any process of
+the deployment publishes (the exchange drops what no queue is bound for); the worker declares
+them again at each start.
+
 Queue arguments cannot change once a queue exists (the broker answers 406
 PRECONDITION_FAILED): when the main queue was declared with another delivery
 limit (``MAX_DELIVERIES``), the consumer stops with :class:`QueueArgumentsChanged`
@@ -286,6 +290,21 @@ class ConsumerTopology:
                 queue(channel).declare()
             except PreconditionFailed as err:
                 raise QueueArgumentsChanged(self._arguments_changed(queue.name, str(err))) from None
+
+    def declare_on_broker(self, connect_retries: int = 3) -> None:
+        """Declare the exchange, the queues and their bindings now, on a connection of their own.
+
+        ``<service>-manage migrate`` does this before any process of the deployment publishes: the
+        exchange drops an event no queue is bound for, so a queue declared only when the worker first
+        starts would miss what was published before.
+        """
+        with self.bus.connect() as conn:
+            conn.ensure_connection(max_retries=connect_retries, interval_start=1, interval_step=1)
+            channel = conn.channel()
+            try:
+                self.declare(channel)
+            finally:
+                channel.close()
 
     def _arguments_changed(self, queue_name: str, reply: str) -> str:
         setting = next((name for arg, name in _SETTING_OF_ARGUMENT.items() if f"'{arg}'" in reply), None)

@@ -7,8 +7,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import click
+from kombu.exceptions import OperationalError
 
-from .bus import QueueArgumentsChanged, replay_dead_letters
+from .bus import ConsumerTopology, QueueArgumentsChanged, replay_dead_letters
 from .config import ConfigError
 from .migrations import upgrade
 from .outbox import OutboxRelay
@@ -35,12 +36,29 @@ def service_cli(
     def cli() -> None:
         pass
 
-    @cli.command(help="Bring the database schema up to date (alembic upgrade head).")
+    @cli.command(help="Bring the database schema up to date (alembic upgrade head) and declare the service's "
+                      "queues on the broker, so that no event published before its worker first starts is lost.")
     @click.option("--revision", default="head", show_default=True)
     def migrate(revision: str) -> None:
         ctx = context()
         upgrade(ctx.settings.database_url, migrations_dir, revision)
         click.echo(f"{name}: database at {revision}")
+        declare_queues(build_worker(ctx).topology)
+
+    def declare_queues(topology: ConsumerTopology | None) -> None:
+        if topology is None:
+            click.echo(f"{name}: consumes no events, so has no queues to declare")
+            return
+        if topology.bus.is_memory:
+            click.echo(f"{name}: the in-process broker keeps no queues; the worker declares its own at start")
+            return
+        try:
+            topology.declare_on_broker()
+        except (QueueArgumentsChanged, OperationalError) as err:
+            click.echo(f"{name}: {err}", err=True)
+            sys.exit(1)
+        click.echo(f"{name}: queue {topology.queue_name} bound to {', '.join(topology.patterns)}, "
+                   f"with its retry queues and {topology.dlq_name}")
 
     @cli.command(help="Run the worker: outbox relay, event consumer and background loops.")
     def worker() -> None:
@@ -49,16 +67,16 @@ def service_cli(
     @cli.command("replay-dlq", help="Move dead-lettered events back onto the service's queue.")
     @click.option("--limit", type=int, default=None, help="Move at most this many.")
     def replay_dlq(limit: int | None) -> None:
-        w = build_worker(context())
-        if w.consumer is None:
+        topology = build_worker(context()).topology
+        if topology is None:
             click.echo(f"{name} consumes no events")
             return
         try:
-            moved = replay_dead_letters(w.consumer.topology, limit)
+            moved = replay_dead_letters(topology, limit)
         except QueueArgumentsChanged as err:
             click.echo(f"{name}: {err}", err=True)
             sys.exit(1)
-        click.echo(f"{name}: {moved} event(s) moved back from {w.consumer.topology.dlq_name}")
+        click.echo(f"{name}: {moved} event(s) moved back from {topology.dlq_name}")
 
     @cli.command("outbox-status", help="How many committed events wait to be published.")
     def outbox_status() -> None:

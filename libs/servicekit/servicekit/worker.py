@@ -81,16 +81,17 @@ class Worker:
             self.context.database, self.context.bus, batch_size=self.relay_batch_size,
             on_published=metrics.events_published.inc,
         )
+        self.topology: ConsumerTopology | None = None  # the service's queues, when it consumes events
         self.consumer: EventConsumer | None = None
         self.inbox_retention: InboxRetention | None = None
         if self.handlers:
             dispatcher = EventDispatcher(self.context.name, self.context.database, self.handlers)
-            topology = ConsumerTopology(
+            self.topology = ConsumerTopology(
                 self.context.bus, self.context.name, dispatcher.patterns,
                 retry_delays=tuple(settings.retry_delays), max_deliveries=settings.max_deliveries,
             )
             self.consumer = EventConsumer(
-                topology, dispatcher, prefetch=settings.consumer_prefetch,
+                self.topology, dispatcher, prefetch=settings.consumer_prefetch,
                 on_outcome=lambda outcome: metrics.events_consumed.labels(outcome).inc(),
             )
             self.inbox_retention = InboxRetention(

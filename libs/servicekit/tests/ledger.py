@@ -9,11 +9,13 @@ from __future__ import annotations
 import os
 import sys
 import time
+from pathlib import Path
 
 from sqlalchemy import Column, Integer, String, Table, insert, select
 from sqlalchemy.orm import Session
 
 from servicekit.bus import EventBus
+from servicekit.cli import service_cli
 from servicekit.config import Settings
 from servicekit.db import Database, new_metadata
 from servicekit.events import Event
@@ -21,6 +23,8 @@ from servicekit.metrics import ServiceMetrics
 from servicekit.outbox import record_event
 from servicekit.web import ServiceContext
 from servicekit.worker import Worker
+
+MIGRATIONS_DIR = Path(__file__).parent / "ledger_migrations"
 
 metadata = new_metadata()
 ledger = Table(
@@ -76,6 +80,12 @@ def make_context(database_url: str, amqp_url: str, exchange: str, prefix: str, n
         bus=EventBus(amqp_url, exchange=exchange, queue_prefix=prefix), verifier=None,
         metrics=ServiceMetrics(name),
     )
+
+
+def ledger_cli(context: ServiceContext):
+    """``ledger-manage``, built as every service's ``manage.py`` builds its own."""
+    return service_cli("ledger", load_settings=lambda: context.settings, build_context=lambda settings: context,
+                       build_worker=lambda ctx: Worker(ctx, handlers=make_handlers()), migrations_dir=MIGRATIONS_DIR)
 
 
 if __name__ == "__main__":

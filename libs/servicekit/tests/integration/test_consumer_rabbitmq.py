@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from kombu import Queue
-from ledger import entries, make_context, make_handlers
+from ledger import entries, ledger_cli, make_context, make_handlers
 
 from servicekit.bus import (
     ConsumerTopology,
@@ -23,7 +23,6 @@ from servicekit.bus import (
     PublishFailed,
     replay_dead_letters,
 )
-from servicekit.cli import service_cli
 from servicekit.events import Event
 from servicekit.worker import EventDispatcher, Worker
 
@@ -119,9 +118,8 @@ def test_dead_lettering_waits_out_every_retry_delay_first(database, service_bus)
 
 def test_the_replay_dlq_command_moves_dead_letters_back(database, service_bus, ledger_db_url):
     context = make_context(ledger_db_url, service_bus.url, service_bus.exchange.name, service_bus.queue_prefix)
-    cli = service_cli("ledger", load_settings=lambda: context.settings, build_context=lambda settings: context,
-                      build_worker=lambda ctx: Worker(ctx, handlers=make_handlers()), migrations_dir=HERE)
-    topology = Worker(context, handlers=make_handlers()).consumer.topology
+    cli = ledger_cli(context)
+    topology = Worker(context, handlers=make_handlers()).topology
     with service_bus.connect() as conn:
         topology.declare(conn.channel())
         dead = ledger_event("fixed")
@@ -139,6 +137,31 @@ def test_the_replay_dlq_command_moves_dead_letters_back(database, service_bus, l
     finally:
         with service_bus.connect() as conn:
             topology.delete(conn.channel())
+        context.database.dispose()
+
+
+def test_events_published_after_migrate_wait_for_a_worker_that_has_never_run(postgres_databases, service_bus):
+    """A fresh deployment: the migrate command declares the queues before any process publishes or consumes."""
+    context = make_context(postgres_databases.create("fresh"), service_bus.url, service_bus.exchange.name,
+                           service_bus.queue_prefix)
+    worker = Worker(context, handlers=make_handlers())
+    try:
+        before = ledger_event("before_migrate")
+        publish(service_bus, before)  # no queue bound yet: the exchange drops it
+        result = CliRunner().invoke(ledger_cli(context), ["migrate"])
+        assert result.exit_code == 0, result.output
+        assert f"queue {worker.topology.queue_name} bound to ledger.#" in result.output
+        after = ledger_event("after_migrate")
+        publish(service_bus, after)
+        with service_bus.connect() as conn:
+            assert wait_for(lambda: worker.topology.main_queue()(conn.channel()).queue_declare(
+                passive=True).message_count == 1), "the event waits in the queue"
+        worker.start()
+        assert wait_for(lambda: entries(context.database)) == [(after.id, "after_migrate")]
+    finally:
+        worker.stop(timeout=10)
+        with service_bus.connect() as conn:
+            worker.topology.delete(conn.channel())
         context.database.dispose()
 
 
