@@ -9,7 +9,7 @@ from ...i18n import _
 from ..blueprint import bp
 from ..client import page_api
 from ..formatting import local_to_rfc3339
-from ..numbers import parse_number
+from ..numbers import case_prefix, parse_number
 from ..pages import back_to, changed_fields, form_flag, form_text, leave_to, patch_as_read, report, swaps_in_place
 from ..uploads import chosen_files, refusal, upload_attachments
 from ..viewer import viewer
@@ -102,7 +102,7 @@ def _case_by_number(text: str):
     if parsed is None:
         flash(_("%(text)s is not a case number.", text=text), "error")
         return False
-    found = page_api().get(f"/api/v1/cases/by-number/{parsed.number}")
+    found = page_api().get(f"/api/v1/cases/by-number/{parsed.case_number(case_prefix=case_prefix())}")
     if not found.ok:
         flash(_("No case has the number %(text)s.", text=text), "error")
         return False
