@@ -241,6 +241,7 @@ def visit_statistics_and_notifications(anne) -> None:
     anne.open("/statistik")
     expect(anne.page.locator("figcaption", has_text="Løsning inden for SLA pr. uge")).to_be_visible()
     anne.checked("13-statistik")
+    charts_are_tab_stops_only_when_they_scroll(anne)
     anne.open("/notifikationer")
     expect(anne.page.get_by_role("heading", level=1)).to_have_text("Notifikationer")
     anne.checked("14-notifikationer")
@@ -271,8 +272,8 @@ def resolve_task_as_drift(dennis) -> str:
     page.get_by_label("Løsning").fill("Serveren er genstartet, og fejlen er væk.")
     in_place(dennis, page.get_by_role("button", name="Markér opgaven som løst").click, "Opgaven er løst.")
     expect(page.locator(".web-case-meta")).to_contain_text("Løst")
-
     return page.locator(".web-number").first.inner_text().strip()
+
 
 def resolve_case(anne, case_url: str) -> None:
     page = anne.page
@@ -300,3 +301,11 @@ def speak_english(rita, number: str) -> None:
     # the filter was swapped in by htmx: the view tabs carry it along
     expect(rita.page.get_by_role("link", name="Shared with me")).to_have_attribute("href", re.compile(r"vis=alle"))
     rita.checked("12-my-cases-english")
+
+
+def charts_are_tab_stops_only_when_they_scroll(someone) -> None:
+    """On a wide screen a chart has room and no tab stop of its own; one that still scrolls keeps its tab stop."""
+    boxes = someone.page.evaluate("""() => Array.from(document.querySelectorAll(".web-chart-scroll"), box => ({
+        scrolls: box.scrollWidth > box.clientWidth, tab_stop: box.getAttribute("tabindex") === "0"}))""")
+    assert any(not box["scrolls"] for box in boxes), f"no chart has room on {someone.page.url}: {boxes}"
+    assert all(box["tab_stop"] == box["scrolls"] for box in boxes), boxes
