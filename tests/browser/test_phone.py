@@ -48,17 +48,18 @@ SMALLEST_CHART_TEXT = 12  # px on the screen
 
 
 def charts_are_readable(someone) -> None:
-    """The charts' text is drawn at a readable size; a chart wider than its card scrolls inside the card, and one
-    over time opens at its newest end."""
+    """The charts' text is drawn at a readable size; a chart wider than its card scrolls inside the card (a tab
+    stop, so the keyboard scrolls it too), and one over time opens at its newest end."""
     charts = someone.page.evaluate("""() => Array.from(document.querySelectorAll(".web-chart-scroll")).map(box => {
         const svg = box.querySelector("svg");
         const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
         const sizes = Array.from(svg.querySelectorAll("text"), t => parseFloat(getComputedStyle(t).fontSize) * scale);
         return {smallest: Math.min(...sizes), scrolls: box.scrollWidth > box.clientWidth,
                 inside: box.getBoundingClientRect().right <= window.innerWidth,
-                at_newest: !("newestLast" in box.dataset) || box.scrollLeft + box.clientWidth >= box.scrollWidth - 1};
+                at_newest: !("newestLast" in box.dataset) || box.scrollLeft + box.clientWidth >= box.scrollWidth - 1,
+                tab_stop: box.getAttribute("tabindex") === "0"};
     })""")
     assert charts, f"{someone.page.url} shows no chart"
     for chart in charts:
         assert chart["smallest"] >= SMALLEST_CHART_TEXT, f"{someone.page.url}: chart text at {chart['smallest']:.1f} px"
-        assert chart["scrolls"] and chart["inside"] and chart["at_newest"], chart
+        assert chart["scrolls"] and chart["inside"] and chart["at_newest"] and chart["tab_stop"], chart

@@ -47,7 +47,7 @@ def test_a_case_walks_from_the_requester_through_support_and_drift_to_resolved(p
 
     dennis = person("dennis")
     dennis.log_in()
-    resolve_task_as_drift(dennis)
+    task_number = resolve_task_as_drift(dennis)
 
     resolve_case(anne, case_url)
     rita.page.goto(case_url)
@@ -58,6 +58,7 @@ def test_a_case_walks_from_the_requester_through_support_and_drift_to_resolved(p
     expect(description).not_to_contain_text("Registreret")
 
     quick_open_with_ctrl_o(anne, number, case_url)
+    quick_open_a_number_without_its_prefix(anne, task_number)
     visit_statistics_and_notifications(anne)
     staff_page_in_english(anne, case_url)
     speak_english(rita, number)
@@ -224,10 +225,23 @@ def quick_open_with_ctrl_o(anne, number: str, case_url: str) -> None:
     anne.checked()
 
 
+def quick_open_a_number_without_its_prefix(anne, task_number: str) -> None:
+    """The task's YYMM-NNNN alone: the first case of the month has it too (this system has one task), so the
+    agent chooses between them."""
+    serial = task_number.split()[-1]
+    anne.open(f"/aabn?nummer={serial}")
+    expect(anne.page.get_by_role("heading", level=1)).to_have_text(f"{serial} er nummeret på både en sag og en opgave")
+    anne.checked("13a-sag-eller-opgave")
+    anne.page.get_by_role("link", name=re.compile(f"Opgave {task_number}")).click()
+    anne.page.wait_for_url(re.compile(r"/opgaver/[0-9a-f-]{36}$"))
+    expect(anne.page.locator(".web-number").first).to_have_text(task_number)
+
+
 def visit_statistics_and_notifications(anne) -> None:
     anne.open("/statistik")
     expect(anne.page.locator("figcaption", has_text="Løsning inden for SLA pr. uge")).to_be_visible()
     anne.checked("13-statistik")
+    charts_are_tab_stops_only_when_they_scroll(anne)
     anne.open("/notifikationer")
     expect(anne.page.get_by_role("heading", level=1)).to_have_text("Notifikationer")
     anne.checked("14-notifikationer")
@@ -247,7 +261,8 @@ def staff_page_in_english(anne, case_url: str) -> None:
     anne.checked()
 
 
-def resolve_task_as_drift(dennis) -> None:
+def resolve_task_as_drift(dennis) -> str:
+    """Drift resolves the task; its number."""
     page = dennis.page
     dennis.open("/opgaver?visning=team")
     link = page.get_by_role("link", name="Genstart lønserveren")
@@ -257,6 +272,7 @@ def resolve_task_as_drift(dennis) -> None:
     page.get_by_label("Løsning").fill("Serveren er genstartet, og fejlen er væk.")
     in_place(dennis, page.get_by_role("button", name="Markér opgaven som løst").click, "Opgaven er løst.")
     expect(page.locator(".web-case-meta")).to_contain_text("Løst")
+    return page.locator(".web-number").first.inner_text().strip()
 
 
 def resolve_case(anne, case_url: str) -> None:
@@ -285,3 +301,11 @@ def speak_english(rita, number: str) -> None:
     # the filter was swapped in by htmx: the view tabs carry it along
     expect(rita.page.get_by_role("link", name="Shared with me")).to_have_attribute("href", re.compile(r"vis=alle"))
     rita.checked("12-my-cases-english")
+
+
+def charts_are_tab_stops_only_when_they_scroll(someone) -> None:
+    """On a wide screen a chart has room and no tab stop of its own; one that still scrolls keeps its tab stop."""
+    boxes = someone.page.evaluate("""() => Array.from(document.querySelectorAll(".web-chart-scroll"), box => ({
+        scrolls: box.scrollWidth > box.clientWidth, tab_stop: box.getAttribute("tabindex") === "0"}))""")
+    assert any(not box["scrolls"] for box in boxes), f"no chart has room on {someone.page.url}: {boxes}"
+    assert all(box["tab_stop"] == box["scrolls"] for box in boxes), boxes

@@ -48,6 +48,12 @@ class ApiResult:
                                                                   status=self.status))
 
     @property
+    def message_with_details(self) -> str:
+        """The message and what the API said of each field (for a form that shows no per-field errors)."""
+        details = "; ".join(" ".join(messages) for messages in self.field_errors.values())
+        return f"{self.message} {details}".strip()
+
+    @property
     def field_errors(self) -> dict[str, list[str]]:
         errors = self.data.get("errors") or {}
         return {name: messages if isinstance(messages, list) else [str(messages)]

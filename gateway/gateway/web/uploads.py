@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 
-from flask import current_app, flash, request
+from flask import current_app, request
 from werkzeug.datastructures import FileStorage
 
 from ..i18n import _
 from ..security import MAX_FILES_PER_FORM
-from .client import ApiResult, page_api
+from .client import page_api
 from .formatting import filesize
 
 
@@ -58,22 +59,35 @@ def size_of(upload: FileStorage) -> int:
     return size
 
 
-def upload_attachments(case_id: str, files: Iterable[FileStorage], message_id: str | None = None) -> list[str]:
-    """Upload each chosen file; returns the new attachment ids and flashes each refusal by name."""
-    ids = []
+@dataclass
+class Uploads:
+    """The outcome of uploading a form's files: the attachments made (as the API answered), and a sentence for
+    each file that was refused."""
+
+    attachments: list[dict] = field(default_factory=list)
+    refusals: list[str] = field(default_factory=list)
+
+    @property
+    def ids(self) -> list[str]:
+        return [a["id"] for a in self.attachments]
+
+
+def upload_attachments(case_id: str, files: Iterable[FileStorage], visibility: str) -> Uploads:
+    """Upload each chosen file as a loose file of the case (no message yet) that ``visibility`` may see.
+
+    A message takes such files by their ids (``attachment_ids``) and makes them its own, so files are uploaded
+    first and the message posted after: its event (and the mail it causes) names its files. A loose file can
+    only be attached, never deleted through the API: if the message is then not posted, the files stay on the
+    case as the uploader's loose files (shown with the case's description) until a message takes them."""
+    outcome = Uploads()
     for upload in files:
         if not upload or not upload.filename:
             continue
-        result = upload_one(case_id, upload, message_id)
+        result = page_api().post(f"/api/v1/cases/{case_id}/attachments", data={"visibility": visibility},
+                                 files={"file": upload})
         if result.ok:
-            ids.append(result.data.get("id"))
+            outcome.attachments.append(result.data)
         else:
-            flash(_("%(file)s was not attached: %(reason)s", file=upload.filename, reason=result.message), "error")
-    return ids
-
-
-def upload_one(case_id: str, upload: FileStorage, message_id: str | None) -> ApiResult:
-    # a file on a message takes the message's visibility; one on the new-case form belongs to the description,
-    # which the requester sees, also when an agent opens the case for them (a loose staff file is internal)
-    data = {"message_id": message_id} if message_id else {"visibility": "external"}
-    return page_api().post(f"/api/v1/cases/{case_id}/attachments", data=data, files={"file": upload})
+            outcome.refusals.append(_("%(file)s was not attached: %(reason)s", file=upload.filename,
+                                      reason=result.message))
+    return outcome

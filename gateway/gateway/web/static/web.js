@@ -176,6 +176,26 @@
     scope.querySelectorAll("[data-newest-last]").forEach(function (box) { box.scrollLeft = box.scrollWidth; });
   }
 
+  /* A chart's scroll box is a tab stop (so the keyboard can scroll it) only while it is wider than its card, as on
+     a phone; on a wide screen it has nothing to scroll and is left out of the tab order. Without this script it
+     always is a tab stop (the markup's tabindex). */
+  function chartScrollStops(scope) {
+    var boxes = Array.prototype.slice.call(scope.querySelectorAll(".web-chart-scroll"));
+    if (!boxes.length) { return; }
+    function update() {
+      boxes.forEach(function (box) {
+        if (box.scrollWidth > box.clientWidth) { box.setAttribute("tabindex", "0"); } else { box.removeAttribute("tabindex"); }
+      });
+    }
+    update();
+    if (typeof window.ResizeObserver === "function") {
+      var observer = new window.ResizeObserver(update);
+      boxes.forEach(function (box) { observer.observe(box); });
+    } else {
+      window.addEventListener("resize", update);
+    }
+  }
+
   /* A form with an error summary: move focus to it, so screen readers hear what went wrong. */
   function focusErrors() {
     var summary = document.querySelector("[data-error-summary]");
@@ -188,6 +208,7 @@
     fileDrops(document);
     replyTemplates(document);
     newestChartsLast(document);
+    chartScrollStops(document);
     shareChosen();
     inPlaceActions();
     focusErrors();

@@ -9,7 +9,7 @@ from ...i18n import _
 from ..blueprint import bp
 from ..client import page_api
 from ..formatting import local_to_rfc3339
-from ..numbers import parse_number
+from ..numbers import case_prefix, parse_number
 from ..pages import back_to, changed_fields, form_flag, form_text, leave_to, patch_as_read, report, swaps_in_place
 from ..uploads import chosen_files, refusal, upload_attachments
 from ..viewer import viewer
@@ -36,28 +36,48 @@ def _to_case(case_id, tab: str | None = None, anchor: str | None = None):
 @bp.post("/sager/<uuid:case_id>/svar")
 @webauth.login_required
 def case_reply(case_id):
-    """A reply to the requester, or an internal note: which one is the form's own, never a default."""
+    """A reply to the requester, or an internal note: which one is the form's own, never a default.
+
+    The files go first, with the message's visibility (an internal note's files are internal from the start),
+    and the message is posted naming them (``attachment_ids``), so its event and mail already have them. If
+    a file or the message is refused, the form comes back with what was typed and the files uploaded so far
+    (``attachment_ids``, ticked), so sending again attaches them instead of uploading them twice."""
     visibility = request.form.get("visibility")
     if visibility not in ("external", "internal") or (visibility == "internal" and not viewer().is_staff):
         flash(_("Choose whether you write to the requester or an internal note."), "error")
         return _to_case(case_id)
-    body = form_text("body")
+    draft = {"visibility": visibility, "body": form_text("body"),
+             "kept": list(dict.fromkeys(i for i in request.form.getlist("attachment_ids") if i))}
     files = chosen_files()
     if problem := refusal(files):
-        return render_case_page(case_id, draft={"visibility": visibility, "body": body, "error": problem},
-                                status=422)
-    if not body and not files:
+        return _reply_again(case_id, draft, problem, "files")
+    if not draft["body"] and not files and not draft["kept"]:
         flash(_("Write a message or attach a file."), "error")
         return _to_case(case_id, anchor="svar")
-    result = page_api().post(f"/api/v1/cases/{case_id}/messages",
-                             {"body": body or _("(attached files)"), "visibility": visibility})
+    uploads = upload_attachments(str(case_id), files, visibility)
+    draft["kept"] += uploads.ids
+    if uploads.refusals:
+        return _reply_again(case_id, draft, " ".join([*uploads.refusals, _not_sent_note(draft)]), "files")
+    result = page_api().post(f"/api/v1/cases/{case_id}/messages", {
+        "body": draft["body"] or _("(attached files)"), "visibility": visibility, "attachment_ids": draft["kept"]})
     if not result.ok:
-        flash(result.message, "error")
-        return _to_case(case_id, anchor="svar")
-    upload_attachments(str(case_id), files, message_id=result.data.get("id"))
+        reason = _("The message was not sent: %(reason)s", reason=result.message_with_details)
+        return _reply_again(case_id, draft, f"{reason} {_not_sent_note(draft)}".strip(), "body")
     flash(_("The internal note is saved.") if visibility == "internal" else _("Your reply has been sent."),
           "success")
     return _to_case(case_id)
+
+
+def _reply_again(case_id, draft: dict, error: str, field: str):
+    """The case page with the reply form as it was sent and what went wrong (on its files or its text)."""
+    return render_case_page(case_id, draft={**draft, "error": error, "error_field": field}, status=422)
+
+
+def _not_sent_note(draft: dict) -> str:
+    if not draft["kept"]:
+        return _("Nothing was sent.")
+    return _("Nothing was sent. The files already uploaded are on the case without a message and stay chosen "
+             "on the form: send again to attach them.")
 
 
 @bp.post("/sager/<uuid:case_id>/beskeder/<uuid:message_id>/loesning")
@@ -102,7 +122,7 @@ def _case_by_number(text: str):
     if parsed is None:
         flash(_("%(text)s is not a case number.", text=text), "error")
         return False
-    found = page_api().get(f"/api/v1/cases/by-number/{parsed.number}")
+    found = page_api().get(f"/api/v1/cases/by-number/{parsed.case_number(case_prefix=case_prefix())}")
     if not found.ok:
         flash(_("No case has the number %(text)s.", text=text), "error")
         return False
@@ -205,31 +225,30 @@ def case_task_create(case_id):
     if result.ok:
         flash(_("Task %(number)s is created.", number=result.data.get("number", "")), "success")
     else:
-        details = "; ".join(" ".join(m) for m in result.field_errors.values())
-        flash(f"{result.message} {details}".strip(), "error")
+        flash(result.message_with_details, "error")
     return _to_case(case_id, "opgaver")
 
 
 @bp.post("/sager/<uuid:case_id>/videresend")
 @webauth.login_required
 def case_forward(case_id):
-    """Seeds 001 and 003: mail an external party (a supplier, a partner) from the case; kept as an internal note."""
-    body = {
-        "to": _addresses(form_text("to")),
-        "cc": _addresses(form_text("cc")),
-        "body": form_text("body"),
-        "attachment_ids": request.form.getlist("attachment_ids"),
-    }
+    """Seeds 001 and 003: mail an external party (a supplier, a partner) from the case; kept as an internal note.
+    A refused mail gives the form back as it was filled in, with what went wrong."""
+    typed = {"to": form_text("to"), "cc": form_text("cc"), "body": form_text("body"),
+             "attachment_ids": request.form.getlist("attachment_ids")}
+    body = {"to": _addresses(typed["to"]), "cc": _addresses(typed["cc"]), "body": typed["body"],
+            "attachment_ids": typed["attachment_ids"]}
     if not body["to"] or not body["body"]:
-        flash(_("Write at least one recipient and a message."), "error")
-        return _to_case(case_id, anchor="videresend")
+        return _forward_again(case_id, typed, _("Write at least one recipient and a message."))
     result = page_api().post(f"/api/v1/cases/{case_id}/forward", body)
     if not result.ok:
-        details = "; ".join(" ".join(m) for m in result.field_errors.values())
-        flash(f"{result.message} {details}".strip(), "error")
-        return _to_case(case_id, anchor="videresend")
+        return _forward_again(case_id, typed, result.message_with_details)
     flash(_("The mail is sent to %(to)s.", to=", ".join(body["to"])), "success")
     return _to_case(case_id)
+
+
+def _forward_again(case_id, typed: dict, error: str):
+    return render_case_page(case_id, forward={**typed, "error": error}, status=422)
 
 
 def _addresses(text: str) -> list[str]:

@@ -6,14 +6,16 @@ from flask import Response, abort, redirect, render_template, request, stream_wi
 
 from ... import webauth
 from ..blueprint import bp
-from ..client import page_api
+from ..client import ApiResult, page_api
 from ..directory import people_names, staff, team_names, teams
 from ..history import Names, case_numbers, history_lines, ids_to_name, organisation_names
 from ..labels import CASE_STATUS_EXPLANATIONS, CASE_STATUSES, CASE_TYPES, LEVELS, OPEN_CASE_STATUSES, PRIORITIES
-from ..pages import is_htmx, need, swaps_in_place
+from ..pages import is_htmx, need, page_number, swaps_in_place
 from ..viewer import viewer
 
 TABS = ("samtale", "opgaver", "historik", "detaljer")
+NEWEST = "nyeste"  # ?samtale=nyeste: a conversation longer than the overview carries, newest first, page by page
+MESSAGES_PER_PAGE = 200
 SAFE_DOWNLOAD_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Content-Security-Policy": "default-src 'none'; sandbox",
@@ -27,9 +29,12 @@ def case_page(case_id):
     return render_case_page(case_id)
 
 
-def render_case_page(case_id, *, tab: str | None = None, draft: dict | None = None, status: int = 200):
+def render_case_page(case_id, *, tab: str | None = None, draft: dict | None = None, forward: dict | None = None,
+                     status: int = 200):
     """The case page on a tab (else the one in the address); ``draft`` is a reply that was not sent (its
-    ``visibility``, ``body`` and ``error``), shown again in its own form so nothing the user wrote is lost.
+    ``visibility``, ``body``, the files it already uploaded, ``kept``, and its ``error`` on ``error_field``),
+    ``forward`` a mail to an external party that was not sent (its fields and ``error``), each shown again in
+    its own form so nothing the user wrote is lost.
     An action posted by htmx gets only the part of the page its actions change, with the flashed outcome."""
     user = viewer()
     # One composed call: the case, its messages, SLA and (for staff) tasks, fetched by the gateway in parallel.
@@ -38,11 +43,12 @@ def render_case_page(case_id, *, tab: str | None = None, draft: dict | None = No
     tab = tab or request.args.get("fane")
     tab = tab if user.is_staff and tab in TABS else "samtale"
     only_attachments = request.args.get("kun") == "bilag"
-    conversation = load_conversation(case_id, overview.get("messages"), only_attachments)
+    conversation = load_conversation(case_id, overview, only_attachments, (draft or {}).get("kept") or [])
     context = {
         "case": case, "tab": tab, "only_attachments": only_attachments, **conversation,
         "explanations": CASE_STATUS_EXPLANATIONS, "open_statuses": OPEN_CASE_STATUSES,
         "share_query": (request.args.get("del") or "").strip(), "draft": draft or {},
+        "forward": forward or {},
     }
     context["share_candidates"] = search_colleagues(context["share_query"], case) if context["share_query"] else []
     if user.is_staff:
@@ -63,12 +69,20 @@ def render_case_page(case_id, *, tab: str | None = None, draft: dict | None = No
     return render_template("web/case_page.html", **context), status
 
 
-def load_conversation(case_id, first_page: dict | None, only_attachments: bool) -> dict:
+def load_conversation(case_id, overview: dict, only_attachments: bool, kept_ids: list[str]) -> dict:
+    """The messages with their files, newest first (seed 000), and the case's loose files: those a reply form
+    that was not sent still holds (``kept_files``) and the others (the description's). The overview carries the
+    conversation whole up to its limit; a longer one is cut there (``cut``), and its newest messages are read
+    page by page (``?samtale=nyeste``)."""
     api = page_api()
-    first_page = first_page or {}
+    if request.args.get("samtale") == NEWEST:
+        listing = need(api.get(f"/api/v1/cases/{case_id}/messages", {
+            "sort": "-created_at", "page": page_number(), "per_page": MESSAGES_PER_PAGE}))
+        first_page = listing.data
+    else:
+        listing, first_page = None, overview.get("messages") or {}
     messages = list(first_page.get("items") or [])
-    if not first_page or (first_page.get("total") or 0) > len(messages):  # a long conversation: all of it
-        messages = api.get(f"/api/v1/cases/{case_id}/messages", {"per_page": 200}).items
+    total = first_page.get("total") or len(messages)
     attachments = api.get(f"/api/v1/cases/{case_id}/attachments", {"per_page": 200}).items
     by_id = {a["id"]: a for a in attachments}
     for message in messages:
@@ -80,8 +94,27 @@ def load_conversation(case_id, first_page: dict | None, only_attachments: bool) 
     if only_attachments:
         messages = [m for m in messages if m["attachments"]]
     attached = {i for m in messages for i in m.get("attachment_ids") or []}
-    loose = [a for a in attachments if a["id"] not in attached]
-    return {"messages": messages, "attachments": attachments, "loose_attachments": loose}
+    kept = kept_files(attachments, kept_ids)
+    loose = [a for a in attachments if a["id"] not in attached and a not in kept]
+    return {"messages": messages, "attachments": attachments, "loose_attachments": loose, "kept_files": kept,
+            "conversation": _conversation_extent(overview, listing, total, len(first_page.get("items") or []))}
+
+
+def kept_files(attachments: list[dict], kept_ids: list[str]) -> list[dict]:
+    """The files a reply form that was not sent holds: the viewer's own, on no message yet."""
+    wanted = set(kept_ids)
+    return [a for a in attachments if a["id"] in wanted and not a.get("message_id")
+            and a.get("uploaded_by") == viewer().id]
+
+
+def _conversation_extent(overview: dict, newest: ApiResult | None, total: int, shown: int) -> dict:
+    """How much of the conversation the page shows: all of it, the overview's cut part (``cut``), or a page
+    of the newest messages (``newest``, ``page``; ``at_start`` when it reaches the case's description)."""
+    if newest is not None:
+        return {"newest": newest, "total": total, "page": page_number(), "per_page": MESSAGES_PER_PAGE,
+                "at_start": page_number() * MESSAGES_PER_PAGE >= total}
+    return {"newest": None, "total": total, "shown": shown, "cut": total > shown, "at_start": True,
+            "problem": (overview.get("errors") or {}).get("messages")}
 
 
 def load_staff_part(case: dict, tab: str, overview: dict) -> dict:

@@ -132,7 +132,11 @@ def _create_case(form: dict, errors: dict[str, str]):
         errors.setdefault("form", result.message)
         return None
     case = result.data
-    upload_attachments(case["id"], chosen_files())
+    # The description's files can only follow the case (there is no case to upload them to before, and
+    # POST /api/v1/cases takes no attachment_ids). No event names them: they are the case's loose files,
+    # and the receipt of case.created carries no files, so no mail goes out without them.
+    for problem in upload_attachments(case["id"], chosen_files(), "external").refusals:
+        flash(problem, "error")
     flash(_("Your case %(number)s has been created.", number=case.get("number", "")), "success")
     return redirect(url_for("web.case_page", case_id=case["id"]), code=303)
 

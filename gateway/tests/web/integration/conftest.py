@@ -6,6 +6,7 @@ so the pages are tested through the gateway against the real services and their 
 
 from __future__ import annotations
 
+import json
 import socket
 import sys
 import uuid
@@ -40,6 +41,10 @@ class Stack:
     def app(self):
         return next(c.app for c in self.system.components if c.name == "gateway")
 
+    def database_of(self, service: str):
+        """A service's own database (for setting up what would take too long through its API)."""
+        return next(c.app for c in self.system.components if c.name == service).extensions["servicekit"].database
+
     def api(self, method: str, path: str, user: dict | None = None, **kwargs):
         client = self.app.test_client()
         who = user or {"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}
@@ -51,15 +56,19 @@ class Stack:
         return client.open(path, method=method, headers=headers, **kwargs)
 
 
+def _web_bus(bus_namespace) -> dict[str, str]:
+    """An exchange and queues of these tests alone: the services' own tests in this run use the run's."""
+    return {"EVENTS_EXCHANGE": bus_namespace["EVENTS_EXCHANGE"] + ".web",
+            "QUEUE_PREFIX": bus_namespace["QUEUE_PREFIX"] + "web."}
+
+
 @pytest.fixture(scope="session")
 def stack(postgres_databases, rabbitmq_url, bus_namespace, tmp_path_factory):
     from servicedesk_embedded.system import EmbeddedSystem
 
     environ = {
         **bus_namespace,
-        # an exchange and queues of these tests alone: the services' own tests in this run use the run's
-        "EVENTS_EXCHANGE": bus_namespace["EVENTS_EXCHANGE"] + ".web",
-        "QUEUE_PREFIX": bus_namespace["QUEUE_PREFIX"] + "web.",
+        **_web_bus(bus_namespace),
         "AMQP_URL": rabbitmq_url,
         "ADMIN_EMAIL": ADMIN_EMAIL,
         "ADMIN_PASSWORD": ADMIN_PASSWORD,
@@ -120,3 +129,43 @@ def browser_of(stack):
         return client
 
     return open_as
+
+
+class CaseEvents:
+    """The case events the system publishes while a test runs, as read from a queue of the test's own."""
+
+    def __init__(self, queue):
+        self.queue = queue
+        self.seen: list[dict] = []
+
+    def first(self, event_type: str, case_id: str, predicate=lambda data: True, timeout: float = 20.0) -> dict:
+        """The data of the first ``event_type`` about the case that passes ``predicate``."""
+        from webkit import wait_for
+
+        def find():
+            while (message := self.queue.get(no_ack=True)) is not None:
+                self.seen.append(json.loads(message.body))
+            return next((e["data"] for e in self.seen
+                         if e["type"] == event_type and e["subject"] == case_id and predicate(e["data"])), None)
+
+        return wait_for(find, timeout)
+
+    def of(self, case_id: str) -> list[dict]:
+        """Every event about the case seen so far (after a ``first``), in the order published."""
+        return [e for e in self.seen if e["subject"] == case_id]
+
+
+@pytest.fixture
+def case_events(stack, rabbitmq_url, bus_namespace):
+    from kombu import Connection, Exchange, Queue
+
+    web_bus = _web_bus(bus_namespace)
+    exchange = Exchange(web_bus["EVENTS_EXCHANGE"], type="topic", durable=True)
+    with Connection(rabbitmq_url) as conn:
+        queue = Queue(f"{web_bus['QUEUE_PREFIX']}spy.{uuid.uuid4().hex[:6]}", exchange=exchange, routing_key="case.#",
+                      durable=False, auto_delete=False)(conn.channel())
+        queue.declare()
+        try:
+            yield CaseEvents(queue)
+        finally:
+            queue.delete()

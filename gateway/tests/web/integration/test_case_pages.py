@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
 
 from webkit import HTML, create_case, create_task, csrf_of, post_message, text
 
@@ -203,3 +204,32 @@ def test_the_description_tells_when_the_case_was_created_never_a_status(browser_
     assert "oprettede sagen" in head and "<time" in head
     for status_like in ("Registreret", "Udført", "web-label", "badge"):
         assert status_like not in head, status_like
+
+
+def test_a_conversation_longer_than_the_overview_carries_says_so_and_its_newest_messages_are_a_link_away(
+        browser_of, stack):
+    from cases.models import Message
+    from gateway.routing.compose import MAX_OVERVIEW_MESSAGES
+
+    rita = browser_of("rita")
+    case_id = create_case(rita)
+    # Written straight into the cases service's database (posting 1,001 messages through the API takes a
+    # minute and a half here); the page reads them through the overview and the API as always.
+    start = datetime.now(UTC)
+    with stack.database_of("cases").transaction() as session:
+        session.add_all(Message(case_id=case_id, author_id=stack.people["rita"]["id"], visibility="external",
+                                body=f"Besked {n:04d}", via="portal", created_at=start + timedelta(seconds=n))
+                        for n in range(MAX_OVERVIEW_MESSAGES + 1))
+    page = text(rita.get(f"/sager/{case_id}", headers=HTML))
+    assert "Samtalen har 1001 beskeder: her er de første 1000, så de nyeste er ikke med." in page
+    assert "Besked 0999" in page and "Besked 1000" not in page
+    link = f"/sager/{case_id}?samtale=nyeste"
+    assert f'href="{link}"' in page
+
+    newest = text(rita.get(link, headers=HTML))
+    assert "Samtalen har 1001 beskeder: her vises de 200 ad gangen, nyeste først." in newest
+    assert "Besked 1000" in newest and "Besked 0801" in newest and "Besked 0800" not in newest
+    assert newest.index("Besked 1000") < newest.index("Besked 0801")  # newest first
+    assert "Side 1 af 6" in newest and "oprettede sagen" not in newest
+    oldest = text(rita.get(f"{link}&side=6", headers=HTML))
+    assert "Besked 0000" in oldest and "oprettede sagen" in oldest  # the last page reaches the description

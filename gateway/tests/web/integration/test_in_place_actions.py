@@ -157,3 +157,39 @@ def test_task_actions_by_htmx_swap_the_task_and_plain_posts_redirect(browser_of,
     answer = _post(anne, f"/opgaver/{task_id}/loes", {"solution": "Køen er ryddet."}, f"/opgaver/{task_id}")
     assert answer.status_code == 200 and "Markér opgaven som løst" not in text(answer)
     assert stack.api("GET", f"/api/v1/tasks/{task_id}").json["status"] == "resolved"
+
+
+def _forwards(stack, case_id: str) -> list[dict]:
+    answer = stack.api("GET", f"/api/v1/cases/{case_id}/messages", query_string={"per_page": 200})
+    assert answer.status_code == 200, answer.json
+    return [m for m in answer.json["items"] if m.get("to")]
+
+
+def test_a_refused_forward_keeps_what_was_typed_on_both_paths(browser_of, stack):
+    rita, anne = browser_of("rita"), browser_of("anne")
+    case_id = create_case(rita, files=[("fejl.log", b"fejl 42")])
+    [log] = stack.api("GET", f"/api/v1/cases/{case_id}/attachments").json["items"]
+    typed = {"to": "leverandoer@example.com, ikke-en-adresse", "cc": "kopi@example.com",
+             "body": "Kære leverandør\n\nSe loggen.", "attachment_ids": log["id"]}
+    for headers in (HTMX, HTML):
+        answer = _post(anne, f"/sager/{case_id}/videresend", typed, f"/sager/{case_id}", headers=headers)
+        page = text(answer)
+        assert answer.status_code == 422, page[:1000]
+        assert ("<html" in page) == (headers is HTML)  # the page, or its part swapped in place
+        assert '<details class="details web-forward" id="videresend" open>' in page
+        assert 'data-error-summary' in page.split('id="videresend"')[1]
+        assert 'value="leverandoer@example.com, ikke-en-adresse"' in page and 'value="kopi@example.com"' in page
+        assert ">Kære leverandør\n\nSe loggen.</textarea>" in page
+        assert f'value="{log["id"]}" checked>' in page
+    assert _forwards(stack, case_id) == []
+
+
+def test_a_forward_without_a_message_keeps_the_recipients(browser_of):
+    rita, anne = browser_of("rita"), browser_of("anne")
+    case_id = create_case(rita)
+    answer = _post(anne, f"/sager/{case_id}/videresend", {"to": "leverandoer@example.com", "body": ""},
+                   f"/sager/{case_id}", headers=HTML)
+    page = text(answer)
+    assert answer.status_code == 422
+    assert "Skriv mindst én modtager og en besked." in page and 'href="#field-forward-body"' in page
+    assert 'value="leverandoer@example.com"' in page

@@ -44,6 +44,42 @@ def test_search_finds_cases_by_their_words_and_a_task_number_opens_the_task(brow
     assert rita.get("/aabn", query_string={"nummer": number}, headers=HTML).headers["Location"].startswith("/soeg")
 
 
+def _case_numbered(stack, serial: str) -> dict:
+    """The case whose number ends in ``serial`` (YYMM-NNNN), creating cases until the counter gets there."""
+    for _ in range(500):
+        found = stack.api("GET", f"/api/v1/cases/by-number/SAG {serial}")
+        if found.status_code == 200:
+            return found.json
+        assert found.status_code == 404, found.json
+        created = stack.api("POST", "/api/v1/cases", user=stack.people["rasmus"],
+                            json={"title": "Fylder nummerrækken", "description": "Til hurtig åbning."})
+        assert created.status_code == 201, created.json
+    raise AssertionError(f"no case SAG {serial}")
+
+
+def test_quick_open_tries_a_number_of_another_prefix_or_none_as_a_case_and_as_a_task(browser_of, stack):
+    rita, anne = browser_of("rita"), browser_of("anne")
+    case_id = create_case(rita, title="Hurtig åbning", description="Nummeret uden præfiks.")
+    task_id = create_task(anne, case_id, stack.teams["Support"]["id"], "Find sagen og opgaven med samme nummer.")
+    serial = stack.api("GET", f"/api/v1/tasks/{task_id}").json["number"].split()[-1]
+    namesake = _case_numbered(stack, serial)
+
+    for path in (f"/aabn?nummer={serial}", f"/soeg?q={serial}"):
+        choice = anne.get(path, headers=HTML)
+        page = text(choice)
+        assert choice.status_code == 200, path
+        assert f"{serial} er nummeret på både en sag og en opgave" in page
+        assert f'href="/sager/{namesake["id"]}"' in page and f'href="/opgaver/{task_id}"' in page
+    old_prefix = anne.get("/aabn", query_string={"nummer": f"OPG {serial}"}, headers=HTML)
+    assert old_prefix.status_code == 302 and old_prefix.headers["Location"] == f"/opgaver/{task_id}"
+
+    own_serial = stack.api("GET", f"/api/v1/cases/{case_id}").json["number"].split()[-1]
+    for typed in (own_serial, f"XYZ{own_serial}"):  # a requester is never asked about tasks
+        answer = rita.get("/aabn", query_string={"nummer": typed}, headers=HTML)
+        expected = f"/sager/{case_id}" if typed == own_serial else "/soeg"
+        assert answer.status_code == 302 and answer.headers["Location"].startswith(expected), typed
+
+
 def test_the_statistics_show_the_sla_charts(browser_of):
     anne = browser_of("anne")
     stats = text(anne.get("/statistik", headers=HTML))
