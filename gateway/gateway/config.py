@@ -32,6 +32,14 @@ class GatewayConfig(ServiceConfig):
     # the cases service's limit of one attachment (same variable, same default): the web front end's upload
     # forms take this many bytes per file
     max_attachment_bytes = _positive(data_key="MAX_ATTACHMENT_BYTES", load_default=25 * 1024 * 1024)
+    # the cases and tasks services' number prefixes (same variables, same defaults): quick open by number in
+    # the web front end tells a case number from a task number by them
+    case_number_prefix = fields.String(
+        data_key="CASE_NUMBER_PREFIX", load_default="SAG",
+        validate=validate.Regexp(r"^[A-Za-z]{1,10}$", error="must be 1 to 10 letters, e.g. SAG"))
+    task_number_prefix = fields.String(
+        data_key="TASK_NUMBER_PREFIX", load_default="TSK",
+        validate=validate.Regexp(r"^[A-Za-z]{1,8}$", error="must be 1 to 8 letters, e.g. TSK"))
 
     # who may come in
     service_api_keys = CommaList(data_key="SERVICE_API_KEYS", load_default=[])
@@ -104,6 +112,8 @@ def load(environ: Mapping[str, str] | None = None) -> Settings:
     key_entries = settings.service_api_keys or _file_value(settings.service_api_keys_file,
                                                            "SERVICE_API_KEYS_FILE").split(",")
     return settings.replace(
+        case_number_prefix=settings.case_number_prefix.upper(),
+        task_number_prefix=settings.task_number_prefix.upper(),
         service_keys=parse_service_keys([entry.strip() for entry in key_entries if entry.strip()]),
         secret_key=_secret_key(settings),
         admin_password=settings.admin_password or _file_value(settings.admin_password_file,

@@ -8,20 +8,21 @@ either (the tasks service finds a task by its ``YYMM-NNNN`` part whatever the pr
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass
+
+from flask import current_app
 
 _NUMBER = re.compile(r"^\s*(?P<prefix>[A-Za-zÆØÅæøå]*)\s*[-:]?\s*(?P<serial>\d{4}-\d{4,})\s*$")
 CASE, TASK = "case", "task"
 
 
 def case_prefix() -> str:
-    return os.environ.get("CASE_NUMBER_PREFIX", "SAG").upper()
+    return current_app.extensions["servicekit"].settings.case_number_prefix
 
 
 def task_prefix() -> str:
-    return os.environ.get("TASK_NUMBER_PREFIX", "TSK").upper()
+    return current_app.extensions["servicekit"].settings.task_number_prefix
 
 
 @dataclass(frozen=True)

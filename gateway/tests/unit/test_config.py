@@ -44,3 +44,17 @@ def test_sso_needs_a_client_id():
     with pytest.raises(ConfigError) as err:
         config.load({**BASE, "OIDC_ISSUER": "https://login.example.dk"})
     assert "OIDC_CLIENT_ID" in err.value.problems
+
+
+def test_the_number_prefixes_default_to_those_of_the_services_and_are_kept_in_capitals():
+    assert (config.load(BASE).case_number_prefix, config.load(BASE).task_number_prefix) == ("SAG", "TSK")
+    settings = config.load({**BASE, "CASE_NUMBER_PREFIX": "sam", "TASK_NUMBER_PREFIX": "Opg"})
+    assert (settings.case_number_prefix, settings.task_number_prefix) == ("SAM", "OPG")
+
+
+@pytest.mark.parametrize("name, value", [("CASE_NUMBER_PREFIX", "SAG-"), ("CASE_NUMBER_PREFIX", "S4G"),
+                                         ("TASK_NUMBER_PREFIX", "OPGAVERNE"), ("TASK_NUMBER_PREFIX", "T K")])
+def test_a_number_prefix_of_anything_but_letters_stops_the_start(name, value):
+    with pytest.raises(ConfigError) as err:
+        config.load({**BASE, name: value})
+    assert list(err.value.problems) == [name]
