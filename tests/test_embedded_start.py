@@ -1,5 +1,8 @@
-"""The README's one command, `make run`: the whole system in one process, no servers installed."""
+"""The README's one command, `make run`: the whole system in one process, no servers installed; with
+`<SERVICE>_DATABASE_URL` and `AMQP_URL` set, the same command on PostgreSQL and RabbitMQ."""
 
+import email
+import email.policy
 import os
 import signal
 import smtplib
@@ -9,15 +12,20 @@ import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
 import requests
+import sqlalchemy
+from sqlalchemy.engine import make_url
 from system import free_port, wait_for
 
-from servicedesk_embedded.demo import DEMO_PASSWORD
+from servicedesk_embedded.demo import ADMIN_EMAIL, DEMO_PASSWORD
 from servicedesk_embedded.system import RUN_MARKER
+from servicekit.bus import ConsumerTopology, EventBus
+from servicekit.testing.servers import DatabaseFactory
 
 ROOT = Path(__file__).resolve().parents[1]
 SERVICES = ("gateway", "cases", "tasks", "notify", "sla")
@@ -30,7 +38,8 @@ if Path(sys.prefix).resolve() != (ROOT / ".venv").resolve():
 class MakeRun:
     """`make run` from the repository root, its data in a folder of the test."""
 
-    def __init__(self, tmp_path: Path):
+    def __init__(self, tmp_path: Path, servers: dict[str, str] | None = None):
+        """``servers``: the database and broker settings to run on, instead of SQLite and the in-process broker."""
         self.var = tmp_path / "var"
         self.log_path = tmp_path / "embedded.log"
         self.ports = {name: free_port() for name in SERVICES}
@@ -39,6 +48,7 @@ class MakeRun:
         env.update({f"{name.upper()}_PORT": str(port) for name, port in self.ports.items()})
         env.update({"MAIL_SINK_PORT": str(free_port()), "INBOUND_SMTP_PORT": str(self.inbound_port),
                     "SERVICEDESK_DATA_DIR": str(self.var)})
+        env.update(servers or {})
         self.env = env
         self.make: subprocess.Popen | None = None
 
@@ -121,6 +131,123 @@ def test_make_run_starts_every_service_on_sqlite_and_the_in_process_broker(embed
     wait_for(opened_by_mail, timeout=30, message="a case opened by mail through the in-process broker")
     assert list((embedded.var / "mail").glob("*.eml")), "the receipt went to the local mail folder"
     assert embedded.stop_gracefully() == 0, embedded.log()
+
+
+CONSUMING = ("cases", "tasks", "notify", "sla")  # each has its queues on the broker; the gateway consumes nothing
+# the retry steps the run on RabbitMQ declares its retry queues for (given to it, so that the clean-up knows them)
+RETRY_DELAYS = (1.0, 10.0)
+
+
+@dataclass
+class Servers:
+    """Fresh PostgreSQL databases, and an exchange and queue prefix on the test RabbitMQ, of one embedded run."""
+
+    database_urls: dict[str, str]
+    amqp_url: str
+    bus: EventBus
+
+    @property
+    def environ(self) -> dict[str, str]:
+        """The settings as the README sets them (`postgresql://`, no driver named)."""
+        return {**{f"{name.upper()}_DATABASE_URL": as_in_the_readme(url) for name, url in self.database_urls.items()},
+                "AMQP_URL": self.amqp_url, "EVENTS_EXCHANGE": self.bus.exchange.name,
+                "QUEUE_PREFIX": self.bus.queue_prefix, "QUEUE_EXPIRES": str(self.bus.queue_expires_ms),
+                "RETRY_DELAYS": ",".join(str(delay) for delay in RETRY_DELAYS)}
+
+    def topologies(self) -> list[ConsumerTopology]:
+        return [ConsumerTopology(self.bus, name, (), retry_delays=RETRY_DELAYS) for name in CONSUMING]
+
+    def queues_on_the_broker(self) -> dict[str, int]:
+        """Each queue of the run by name, with its number of consumers; a queue the broker lacks fails."""
+        found = {}
+        with self.bus.connect() as conn:
+            for queue in (q for topology in self.topologies() for q in topology.all_queues()):
+                channel = conn.channel()
+                found[queue.name] = channel.queue_declare(queue=queue.name, passive=True).consumer_count
+                channel.close()
+        return found
+
+    def remove_queues_and_exchange(self) -> None:
+        with self.bus.connect() as conn:
+            channel = conn.channel()
+            for topology in self.topologies():
+                topology.delete(channel)
+            self.bus.exchange(channel).delete()
+
+
+def as_in_the_readme(database_url: str) -> str:
+    return make_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+@pytest.fixture
+def servers(postgres_databases, rabbitmq_url, bus_namespace, test_run_id):
+    """An exchange of its own too: the session's other systems publish on the run's exchange."""
+    databases = DatabaseFactory(postgres_databases.server_url, test_run_id)
+    bus = EventBus(rabbitmq_url, exchange=f"{bus_namespace['EVENTS_EXCHANGE']}.embedded",
+                   queue_prefix=f"{bus_namespace['QUEUE_PREFIX']}embedded.",
+                   queue_expires_ms=int(bus_namespace["QUEUE_EXPIRES"]))
+    servers = Servers({name: databases.create(f"embedded_{name}") for name in SERVICES}, rabbitmq_url, bus)
+    yield servers
+    try:
+        servers.remove_queues_and_exchange()
+    finally:
+        databases.drop_all()
+
+
+@pytest.fixture
+def embedded_on_servers(tmp_path, servers):
+    launcher = MakeRun(tmp_path, servers.environ)
+    launcher.start()
+    yield launcher
+    launcher.kill()
+
+
+def test_with_database_urls_and_amqp_url_set_make_run_runs_on_postgresql_and_rabbitmq(embedded_on_servers, servers):
+    embedded = embedded_on_servers
+    embedded.wait_until_ready()
+    for name in SERVICES:
+        checks = requests.get(f"http://127.0.0.1:{embedded.ports[name]}/readyz", timeout=5).json()["checks"]
+        assert checks == {"database": "ok", "broker": "ok"}, (name, checks)
+    wait_for(lambda: (embedded.var / ".demo-loaded").exists(), timeout=120, message="the demo data")
+    assert not list(embedded.var.glob("*.db")), "no service fell back to a SQLite file"
+
+    anne, admin = log_in(embedded, "anne.jensen@kommune.example"), log_in(embedded, ADMIN_EMAIL)
+    created = requests.post(f"{embedded.gateway}/api/v1/cases", headers=anne, timeout=30, json={
+        "title": "Skærmen på mødelokale 3 er sort", "description": "Den tænder ikke, selv om kablet sidder i."})
+    assert created.status_code == 201, created.text
+    case = created.json()
+    assert number_in_the_cases_database(servers, case["id"]) == case["number"]
+
+    def sla_clock():
+        answer = requests.get(f"{embedded.gateway}/api/v1/cases/{case['id']}/sla", headers=admin, timeout=10)
+        return answer.status_code == 200 and answer.json()
+
+    assert wait_for(sla_clock, timeout=30, message="the SLA clock of the new case")["case_id"] == case["id"]
+    wait_for(lambda: kept_mail(embedded, "anne.jensen@kommune.example", case["number"]), timeout=30,
+             message="the receipt of the new case")
+
+    queues = servers.queues_on_the_broker()
+    assert all(queues[topology.queue_name] >= 1 for topology in servers.topologies()), queues
+    assert embedded.stop_gracefully() == 0, embedded.log()
+    assert not (embedded.var / RUN_MARKER).exists(), "RabbitMQ keeps what it holds: nothing to publish again"
+
+
+def number_in_the_cases_database(servers: Servers, case_id: str) -> str | None:
+    engine = sqlalchemy.create_engine(servers.database_urls["cases"])
+    try:
+        with engine.connect() as conn:
+            return conn.execute(sqlalchemy.text("SELECT number FROM cases WHERE id = :id"), {"id": case_id}).scalar()
+    finally:
+        engine.dispose()
+
+
+def kept_mail(embedded: MakeRun, to: str, case_number: str) -> EmailMessage | None:
+    """The mail to ``to`` in the embedded mail folder whose subject carries the case number."""
+    for path in (embedded.var / "mail").glob("*.eml"):
+        message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+        if to in message["To"] and case_number in message["Subject"]:
+            return message
+    return None
 
 
 def test_sigterm_in_the_middle_of_work_loses_no_event_of_the_in_process_broker(embedded):
