@@ -4,7 +4,8 @@ The templates (``templates/mail/<language>.txt``) hold a subject and a body
 block per notice kind, in plain text.  The HTML part is the same text poured
 into ``layout.html`` with Jinja's autoescaping, so no user text ever becomes
 markup.  Subjects carry the case number (``[SAG 2611-0042]``) so that a reply
-finds its case.
+finds its case.  A message's files (``files.MailFiles``) go attached; those it
+does not carry are named in both parts, too large ones with a link to each.
 """
 
 from __future__ import annotations
