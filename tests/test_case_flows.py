@@ -52,6 +52,23 @@ def test_an_internal_note_is_never_mailed_to_the_requester_but_an_external_reply
     assert secret not in world.as_("anne").get(f"/api/v1/cases/{case['id']}/messages").text
 
 
+def test_an_agents_reply_with_a_file_reaches_the_requester_with_the_file_attached(system, world):
+    case = world.open_case("anne")
+    agent = world.as_("sofie")
+    content = f"Vejledning {uuid.uuid4()}\n".encode()
+    uploaded = agent.post(f"/api/v1/cases/{case['id']}/attachments",
+                          files={"file": ("vejledning.txt", content, "text/plain")})
+    assert uploaded.status_code == 201, uploaded.text
+    answer = f"svar-{uuid.uuid4().hex[:8]}"
+    replied = agent.post(f"/api/v1/cases/{case['id']}/messages", json={
+        "body": f"Se vejledningen. {answer}", "visibility": "external", "attachment_ids": [uploaded.json()["id"]]})
+    assert replied.status_code == 201, replied.text
+
+    mail = system.mailbox.wait_for(lambda m: world.emails["anne"] in m["X-Test-Rcpt-To"] and answer in body_of(m))
+    assert {part.get_filename(): part.get_payload(decode=True) for part in mail.iter_attachments()} == {
+        "vejledning.txt": content}
+
+
 def test_a_status_change_reaches_the_requester_and_a_colleague_it_was_shared_with_but_not_the_actor(system, world):
     case = world.open_case("anne")
     anne = world.as_("anne")

@@ -61,6 +61,8 @@ class NotifyConfig(ServiceConfig):
     mail_retry_delays = CommaList(data_key="MAIL_RETRY_DELAYS", load_default=["10", "30", "60", "300", "900", "3600"])
     mail_give_up_after = _seconds(data_key="MAIL_GIVE_UP_AFTER", load_default=3 * 24 * 3600.0)
     mail_poll_seconds = _seconds(data_key="MAIL_POLL_SECONDS", load_default=1.0)
+    mail_attachments_max_bytes = fields.Integer(data_key="MAIL_ATTACHMENTS_MAX_BYTES", load_default=10 * 1024 * 1024,
+                                                validate=validate.Range(0, 100 * 1024 * 1024))  # else links
     auto_reply_limit = fields.Integer(data_key="AUTO_REPLY_LIMIT", load_default=10, validate=validate.Range(1, 1000))
     # -- mail in
     inbound_address = fields.String(data_key="INBOUND_ADDRESS", load_default=None, validate=_address)

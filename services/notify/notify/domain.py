@@ -12,7 +12,9 @@ turn it off) and its channels.  Two rules hold for every notice:
   ``recipients`` removes the case's requester and followers from them once more.
 
 Notices for staff alone (``staff_only``, and every ``internal`` one) are not
-offered to requesters in their notification settings.
+offered to requesters in their notification settings.  A rule's ``files`` names
+the visibilities of the message's files its mail carries: a reply carries only
+external files; a forward carries the files the agent chose, whatever theirs.
 
 Mandatory kinds (see docs/architecture.md, "Notifications"): the receipt, a
 staff reply to one's own or followed case, "we wait for your answer", "your
@@ -42,6 +44,9 @@ EXTERNAL_PARTIES = "external_parties"  # the to/cc of a forward
 
 CUSTOMER_AUDIENCES = frozenset({REQUESTER, FOLLOWERS, SHARED_USER})
 
+# visibilities of messages and files
+EXTERNAL, INTERNAL = "external", "internal"
+
 
 def _always(_data: Mapping[str, Any]) -> bool:
     return True
@@ -58,6 +63,7 @@ class Rule:
     staff_only: bool = False  # for staff: not offered to requesters in their settings
     internal: bool = False  # internal content: the case's requester and followers are removed, whatever their role
     key: str = "event"  # "event": one notice per event; else one per aggregate version and this topic
+    files: tuple[str, ...] = ()  # the visibilities of the message's files its mail carries
 
 
 # -- conditions on the event's data -----------------------------------------------------------------
@@ -80,7 +86,7 @@ def from_customer(data: Mapping[str, Any]) -> bool:
 
 
 def is_external(data: Mapping[str, Any]) -> bool:
-    return _message(data).get("visibility") == "external"
+    return _message(data).get("visibility") == EXTERNAL
 
 
 def external_from_staff(data: Mapping[str, Any]) -> bool:
@@ -93,7 +99,7 @@ def external_from_customer(data: Mapping[str, Any]) -> bool:
 
 def internal_note(data: Mapping[str, Any]) -> bool:
     message = _message(data)
-    return message.get("visibility") == "internal" and message.get("via") != "forward"
+    return message.get("visibility") == INTERNAL and message.get("via") != "forward"
 
 
 def status_is(*statuses: str) -> Callable[[Mapping[str, Any]], bool]:
@@ -142,13 +148,15 @@ RULES: dict[str, tuple[Rule, ...]] = {
     "case.assigned": ASSIGNMENT_RULES,
     "case.updated": tuple(replace(r, when=_both(changed("status"), r.when)) for r in STATUS_RULES) + ASSIGNMENT_RULES,
     "case.message_added": (
-        Rule("case_reply", (REQUESTER, FOLLOWERS), mandatory=True, when=external_from_staff),
-        Rule("case_customer_message", (ASSIGNEE_OR_TEAM,), when=external_from_customer, staff_only=True),
+        Rule("case_reply", (REQUESTER, FOLLOWERS), mandatory=True, when=external_from_staff, files=(EXTERNAL,)),
+        Rule("case_customer_message", (ASSIGNEE_OR_TEAM,), when=external_from_customer, staff_only=True,
+             files=(EXTERNAL,)),
         Rule("case_internal_note", (ASSIGNEE,), channels=(IN_APP, EMAIL), when=internal_note, internal=True),
     ),
     "case.shared": (Rule("case_shared", (SHARED_USER,), mandatory=True),),
     "case.merged": (Rule("case_merged", (REQUESTER, FOLLOWERS)),),
-    "case.forwarded": (Rule("case_forward", (EXTERNAL_PARTIES,), mandatory=True, channels=(EMAIL,)),),
+    "case.forwarded": (Rule("case_forward", (EXTERNAL_PARTIES,), mandatory=True, channels=(EMAIL,),
+                            files=(EXTERNAL, INTERNAL)),),  # the files the agent chose to send
     "task.created": (Rule("task_assigned", (ASSIGNEE_OR_TEAM,), internal=True),),
     "task.assigned": (
         Rule("task_assigned", (ASSIGNEE_OR_TEAM,), internal=True,
@@ -166,6 +174,11 @@ MANDATORY_KINDS = frozenset(r.kind for rules in RULES.values() for r in rules if
 ALL_KINDS = tuple(dict.fromkeys(r.kind for rules in RULES.values() for r in rules))
 KIND_CHANNELS: dict[str, tuple[str, ...]] = {r.kind: r.channels for rules in RULES.values() for r in rules}
 STAFF_KINDS = frozenset(r.kind for rules in RULES.values() for r in rules if r.staff_only or r.internal)
+# The visibilities of the message's files each kind's mail carries (kinds not named carry none).
+KIND_FILES: dict[str, tuple[str, ...]] = {r.kind: r.files for rules in RULES.values() for r in rules if r.files}
+# Kinds mailed to people outside the system: a link to the case does not open for them, so their files
+# always go attached, whatever their size.
+OUTSIDE_KINDS = frozenset(r.kind for rules in RULES.values() for r in rules if EXTERNAL_PARTIES in r.audience)
 
 
 def rules_for(event_type: str, data: Mapping[str, Any]) -> list[Rule]:

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
-from email.message import Message
 from typing import Any
-
-import requests
 
 from servicekit.gateway import GatewayClient, GatewayRefused, GatewayUnavailable
 
-__all__ = ["Attachment", "Contact", "GatewayRefused", "GatewayUnavailable", "NotifyGateway"]
+__all__ = ["Attachment", "CaseFile", "Contact", "GatewayRefused", "GatewayUnavailable", "NotifyGateway"]
+
+FILES_PER_PAGE = 200  # the most a list page gives
+OCTET_STREAM = "application/octet-stream"
 
 
 @dataclass(frozen=True)
@@ -18,6 +19,17 @@ class Contact:
     id: str
     email: str
     name: str
+
+
+@dataclass(frozen=True)
+class CaseFile:
+    """A file of a case, as its attachment list shows it to staff."""
+
+    id: str
+    filename: str
+    size: int
+    content_type: str
+    visibility: str
 
 
 @dataclass(frozen=True)
@@ -38,30 +50,22 @@ class NotifyGateway(GatewayClient):
         data = self.request("POST", "/internal/v1/contacts", json=body).json()
         return Contact(id=str(data["id"]), email=data.get("email") or email, name=data.get("name") or name or "")
 
-    def case_attachments(self, case_id: str, attachment_ids: list[str]) -> list[Attachment]:
-        """The named attachments of a case, with their bytes (for the mail to external parties)."""
-        if not attachment_ids:
-            return []
-        listing = self.request("GET", f"/api/v1/cases/{case_id}/attachments", params={"per_page": 200}).json()
-        items = listing.get("items", listing) if isinstance(listing, dict) else listing
-        by_id = {str(item["id"]): item for item in items}
-        found = []
-        for attachment_id in attachment_ids:
-            meta = by_id.get(str(attachment_id))
-            response = self.request("GET", f"/api/v1/cases/{case_id}/attachments/{attachment_id}")
-            found.append(Attachment(
-                filename=(meta or {}).get("filename") or _filename(response) or f"{attachment_id}.bin",
-                content_type=(meta or {}).get("content_type") or response.headers.get("Content-Type")
-                or "application/octet-stream",
-                content=response.content,
-            ))
-        return found
+    def case_files(self, case_id: str, wanted: Collection[str]) -> dict[str, CaseFile]:
+        """The files of a case among ``wanted`` (ids), as the case's attachment list describes them."""
+        found: dict[str, CaseFile] = {}
+        page = 1
+        while True:
+            listing = self.request("GET", f"/api/v1/cases/{case_id}/attachments",
+                                   params={"page": page, "per_page": FILES_PER_PAGE}).json()
+            for item in listing["items"]:
+                if str(item["id"]) in wanted:
+                    found[str(item["id"])] = CaseFile(
+                        id=str(item["id"]), filename=item["filename"], size=int(item["size"]),
+                        content_type=item.get("content_type") or OCTET_STREAM, visibility=item["visibility"])
+            if len(found) == len(wanted) or page * FILES_PER_PAGE >= listing["total"]:
+                return found
+            page += 1
 
-
-def _filename(response: requests.Response) -> str | None:
-    disposition = response.headers.get("Content-Disposition")
-    if not disposition:
-        return None
-    header = Message()
-    header["Content-Disposition"] = disposition
-    return header.get_filename()
+    def file_content(self, case_id: str, file_id: str) -> bytes:
+        """The bytes of one file of a case (``GatewayRefused`` with 404 when it is gone)."""
+        return self.request("GET", f"/api/v1/cases/{case_id}/attachments/{file_id}").content

@@ -45,6 +45,7 @@ def mail_sender(context: ServiceContext, metrics: NotifyMetrics | None = None) -
         context.database, composer(s), SmtpTarget.from_url(s.smtp_url, timeout=s.smtp_timeout), gateway_client(s),
         mail_from=s.mail_from, retry_delays=s.mail_retry_delays, give_up_after=s.mail_give_up_after,
         poll_seconds=s.mail_poll_seconds, on_outcome=metrics and (lambda o: metrics.mails.labels(o).inc()),
+        attachments_max_bytes=s.mail_attachments_max_bytes,
     )
 
 

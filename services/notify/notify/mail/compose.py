@@ -4,7 +4,8 @@ The templates (``templates/mail/<language>.txt``) hold a subject and a body
 block per notice kind, in plain text.  The HTML part is the same text poured
 into ``layout.html`` with Jinja's autoescaping, so no user text ever becomes
 markup.  Subjects carry the case number (``[SAG 2611-0042]``) so that a reply
-finds its case.
+finds its case.  A message's files (``files.MailFiles``) go attached; those it
+does not carry are named in both parts, too large ones with a link to each.
 """
 
 from __future__ import annotations
@@ -21,9 +22,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime as babel_datetime
+from babel.numbers import format_decimal
 from jinja2 import ChainableUndefined, Environment, FileSystemLoader, StrictUndefined, Template, select_autoescape
 
 from servicekit.db import utcnow
+
+from .files import NO_FILES, MailFiles
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "mail"
 LANGUAGES = ("da", "en")
@@ -58,6 +62,21 @@ class Addressee:
     name: str = ""
     language: str = "da"
     cc: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class FileLine:
+    """A file the mail names instead of carrying it."""
+
+    name: str
+    size: str = ""
+    link: str | None = None
+
+
+@dataclass(frozen=True)
+class FileSection:
+    heading: str
+    files: tuple[FileLine, ...]
 
 
 def _language(language: str | None) -> str:
@@ -145,8 +164,25 @@ class Composer:
             return f"{self.public_url}/sager/{context['case']['id']}"
         return None
 
+    def file_sections(self, language: str, context: dict[str, Any], files: MailFiles) -> list[FileSection]:
+        """The files named in the body: those too large to attach (with links to them on the case) and those
+        the case no longer has."""
+        sections = []
+        case_id = (context.get("case") or {}).get("id")
+        if files.linked:
+            sections.append(FileSection(self.block(language, "files_too_large", {}), tuple(
+                FileLine(f.filename, _size(f.size, language), f"{self.public_url}/sager/{case_id}/bilag/{f.id}")
+                for f in files.linked)))
+        if files.gone:
+            unnamed = self.block(language, "file_unnamed", {})
+            sections.append(FileSection(self.block(language, "files_gone", {}),
+                                        tuple(FileLine(name or unnamed) for name in files.gone)))
+        return sections
+
     def build(self, kind: str, addressee: Addressee, context: dict[str, Any], *, message_id: str,
-              in_reply_to: str | None, references: list[str], auto_submitted: str | None) -> EmailMessage:
+              in_reply_to: str | None, references: list[str], auto_submitted: str | None,
+              files: MailFiles = NO_FILES) -> EmailMessage:
+        """The mail, with ``files`` attached or named in its body."""
         lang = _language(addressee.language)
         values = self.context_for(kind, lang, context, addressee.name)
         body = self.block(lang, f"{kind}_body", values)
@@ -157,6 +193,7 @@ class Composer:
         link = None if is_forward else self.link(context)
         link_label = self.block(lang, "open_task" if (context.get("task") or {}).get("id") else "open_case", values)
         subject = self.subject(kind, addressee, context)
+        sections = self.file_sections(lang, context, files)
 
         message = EmailMessage(policy=MAIL_POLICY)
         message["Subject"] = subject
@@ -174,22 +211,42 @@ class Composer:
         if auto_submitted:
             message["Auto-Submitted"] = auto_submitted
             message["X-Auto-Response-Suppress"] = "All"
-        message.set_content(_text_part(marker, body, link, link_label, footer), cte="quoted-printable")
+        message.set_content(_text_part(marker, body, sections, link, link_label, footer), cte="quoted-printable")
         message.add_alternative(self._layout.render(
             language=lang, subject=subject, reply_marker=marker, paragraphs=_paragraphs(body),
-            link=link, link_label=link_label, footer=footer,
+            file_sections=sections, link=link, link_label=link_label, footer=footer,
         ), subtype="html", cte="quoted-printable")
-        message["Content-Language"] = lang  # after the parts: make_alternative moves Content-* headers down
+        for attachment in files.attached:
+            maintype, _, subtype = attachment.content_type.partition("/")
+            message.add_attachment(attachment.content, maintype=maintype or "application",
+                                   subtype=subtype or "octet-stream", filename=attachment.filename)
+        message["Content-Language"] = lang  # after the parts: making a multipart moves Content-* headers down
         return message
 
 
-def _text_part(marker: str, body: str, link: str | None, link_label: str, footer: str) -> str:
-    parts = [marker, body]
+def _text_part(marker: str, body: str, sections: list[FileSection], link: str | None, link_label: str,
+               footer: str) -> str:
+    parts = [marker, body, *(_text_section(section) for section in sections)]
     if link:
         parts.append(f"{link_label}: {link}")
     if footer:
         parts.append(f"-- \n{footer}")
     return "\n\n".join(p for p in parts if p) + "\n"
+
+
+def _text_section(section: FileSection) -> str:
+    lines = [section.heading]
+    for file in section.files:
+        size = f" ({file.size})" if file.size else ""
+        lines.append(f"- {file.name}{size}" + (f": {file.link}" if file.link else ""))
+    return "\n".join(lines)
+
+
+def _size(size: int, language: str) -> str:
+    """A file's size as people read it: "850 KB", "12,5 MB" (Danish) or "12.5 MB"."""
+    if size < 1024 * 1024:
+        return f"{format_decimal(max(1, round(size / 1024)), locale=language)} KB"
+    return f"{format_decimal(round(size / (1024 * 1024), 1), locale=language)} MB"
 
 
 def _paragraphs(text: str) -> list[list[str]]:

@@ -12,6 +12,9 @@ refused while it took the others are logged and kept on the row (``refused``).
 The names a mail shows are taken from the directory when it is built; a mail whose
 actor the directory does not know yet waits for them (``name_wait`` at most), then
 goes with the composer's stand-in (the team's name, else the product's).
+A mail about a message carries its files (``mail/files.py``), fetched through the
+gateway just before it is sent; while the gateway cannot give them, the mail waits
+as it would for a mail server that is away.
 """
 
 from __future__ import annotations
@@ -30,11 +33,13 @@ from sqlalchemy.orm import Session
 
 from servicekit.db import Database, utcnow
 
+from .. import domain
 from ..gateway import GatewayRefused, GatewayUnavailable, NotifyGateway
 from ..models import DirectoryTeam, OutgoingMail
 from ..polling import repeat
 from ..service.directory import SessionDirectory
 from .compose import Addressee, Composer
+from .files import NO_FILES, MailFiles, files_for_mail
 from .smtp import Handed, PermanentRefusal, SmtpTarget, TemporaryRefusal, send
 
 log = logging.getLogger(__name__)
@@ -42,6 +47,7 @@ log = logging.getLogger(__name__)
 AUTO_REPLIED, AUTO_GENERATED = "auto-replied", "auto-generated"
 # How long a mail waits for the user.* event of a person it names (it comes from the gateway, usually at once).
 NAME_WAIT_SECONDS = 60.0
+ATTACHMENTS_MAX_BYTES = 10 * 1024 * 1024  # MAIL_ATTACHMENTS_MAX_BYTES
 
 
 def auto_replies_since(session: Session, recipient: str, since: datetime) -> int:
@@ -62,28 +68,34 @@ class Undeliverable(Exception):
 
 @dataclass
 class _Outgoing:
-    """A leased mail, built and ready to go (or already decided: ``outcome`` set)."""
+    """A leased mail: what it needs to be built, then built (or already decided: ``outcome`` set)."""
 
     id: str
     kind: str
     case_id: str | None
+    headers: dict  # message_id, in_reply_to, references, auto_submitted: as the row holds them
     addressee: Addressee | None = None
+    context: dict = field(default_factory=dict)  # the row's, with the names the directory knows now
     message: EmailMessage | None = None
-    attachment_ids: list[str] = field(default_factory=list)
     outcome: tuple[str, str] | None = None  # ("sent" | "retry" | "fail", reason)
     handed: Handed | None = None  # what the server took, once sent
+
+    @property
+    def file_ids(self) -> tuple[str, ...]:
+        return tuple(str(i) for i in (self.context.get("message") or {}).get("attachment_ids") or ())
 
 
 class MailSender:
     """Sends the queue in three steps, so no database lock is held while talking to other servers:
-    lease and build due mails (short transaction), send them, record each outcome (short transaction).
+    lease due mails and read what they need (short transaction); fetch their files through the gateway,
+    build and send them; record each outcome (short transaction).
     A crash between sending and recording sends that mail again once its lease runs out, with the same
     Message-ID, which mail clients show once."""
 
     def __init__(self, database: Database, composer: Composer, smtp: SmtpTarget, gateway: NotifyGateway, *,
                  mail_from: str, retry_delays: tuple[float, ...], give_up_after: float, poll_seconds: float = 1.0,
                  batch_size: int = 20, on_outcome: Callable[[str], None] | None = None,
-                 name_wait: float = NAME_WAIT_SECONDS):
+                 name_wait: float = NAME_WAIT_SECONDS, attachments_max_bytes: int = ATTACHMENTS_MAX_BYTES):
         self.database = database
         self.on_outcome = on_outcome or (lambda outcome: None)
         self.composer = composer
@@ -95,7 +107,8 @@ class MailSender:
         self.name_wait = timedelta(seconds=name_wait)
         self.poll_seconds = poll_seconds
         self.batch_size = batch_size
-        self.lease = timedelta(seconds=smtp.timeout * 2 * batch_size + 60)
+        self.attachments_max_bytes = attachments_max_bytes
+        self.lease = timedelta(seconds=(smtp.timeout + gateway.timeout) * 2 * batch_size + 60)
 
     def run(self, stop: threading.Event) -> None:
         repeat(stop, self.send_due, rest_seconds=self.poll_seconds, full_round=self.batch_size, what="mail sender")
@@ -108,7 +121,7 @@ class MailSender:
             self._record(batch)
         return len(batch)
 
-    # -- 1. lease and build ----------------------------------------------------------------------------
+    # -- 1. lease and read -----------------------------------------------------------------------------
 
     def _lease_and_build(self) -> list[_Outgoing]:
         with self.database.transaction() as session:
@@ -127,20 +140,17 @@ class MailSender:
         return batch
 
     def _build(self, session: Session, directory: SessionDirectory, row: OutgoingMail) -> _Outgoing:
-        outgoing = _Outgoing(row.id, row.kind, row.case_id)
+        outgoing = _Outgoing(row.id, row.kind, row.case_id, headers={
+            "message_id": row.message_id, "in_reply_to": row.in_reply_to, "references": list(row.references or ()),
+            "auto_submitted": row.auto_submitted})
         try:
             outgoing.addressee = self._addressee(session, directory, row)
-            context = self._with_names(directory, row)
-            outgoing.message = self.composer.build(
-                row.kind, outgoing.addressee, context, message_id=row.message_id, in_reply_to=row.in_reply_to,
-                references=list(row.references or ()), auto_submitted=row.auto_submitted)
+            outgoing.context = self._with_names(directory, row)
         except (RetryLater, Undeliverable) as err:
             outgoing.outcome = ("retry" if isinstance(err, RetryLater) else "fail", str(err))
-        except Exception as err:  # a mail we cannot build must not hold up the others
-            log.exception("mail %s (%s) could not be built", row.id, row.kind)
-            outgoing.outcome = ("retry", f"could not build the mail: {err!r}")
-        if row.kind == "case_forward":
-            outgoing.attachment_ids = [str(a) for a in (row.context.get("message") or {}).get("attachment_ids") or ()]
+        except Exception as err:  # a mail we cannot prepare must not hold up the others
+            log.exception("mail %s (%s) could not be prepared", row.id, row.kind)
+            outgoing.outcome = ("retry", f"could not prepare the mail: {err!r}")
         return outgoing
 
     def _with_names(self, directory: SessionDirectory, row: OutgoingMail) -> dict:
@@ -170,12 +180,13 @@ class MailSender:
             return Addressee(to=to or cc, cc=cc if to else (), language=row.context.get("language") or "da")
         raise Undeliverable(f"unknown recipient {row.recipient!r}")
 
-    # -- 2. send -----------------------------------------------------------------------------------------
+    # -- 2. build and send ------------------------------------------------------------------------------------
 
     def _send(self, batch: list[_Outgoing]) -> None:
         ready = [o for o in batch if o.outcome is None]
+        fetched: dict[tuple, MailFiles | Exception] = {}  # the mails of one message share its files
         for outgoing in ready:
-            self._attach(outgoing)
+            self._compose(outgoing, fetched)
         ready = [o for o in ready if o.outcome is None]
         if not ready:
             return
@@ -205,19 +216,35 @@ class MailSender:
         finally:
             _close(client)
 
-    def _attach(self, outgoing: _Outgoing) -> None:
-        """The case's files named by a forward, fetched through the gateway."""
-        if not outgoing.attachment_ids:
-            return
+    def _compose(self, outgoing: _Outgoing, fetched: dict[tuple, MailFiles | Exception]) -> None:
         try:
-            attachments = self.gateway.case_attachments(outgoing.case_id, outgoing.attachment_ids)
-        except (GatewayUnavailable, GatewayRefused) as err:
-            outgoing.outcome = ("retry", f"attachments not available: {err}")
-            return
-        for attachment in attachments:
-            maintype, _, subtype = attachment.content_type.partition("/")
-            outgoing.message.add_attachment(attachment.content, maintype=maintype or "application",
-                                            subtype=subtype or "octet-stream", filename=attachment.filename)
+            files = self._files(outgoing, fetched)
+            outgoing.message = self.composer.build(outgoing.kind, outgoing.addressee, outgoing.context,
+                                                   files=files, **outgoing.headers)
+        except RetryLater as err:
+            outgoing.outcome = ("retry", str(err))
+        except Exception as err:  # a mail we cannot build must not hold up the others
+            log.exception("mail %s (%s) could not be built", outgoing.id, outgoing.kind)
+            outgoing.outcome = ("retry", f"could not build the mail: {err!r}")
+
+    def _files(self, outgoing: _Outgoing, fetched: dict[tuple, MailFiles | Exception]) -> MailFiles:
+        """The message's files this mail carries, fetched through the gateway (once per batch and message)."""
+        visibilities = domain.KIND_FILES.get(outgoing.kind)
+        if not visibilities or not outgoing.file_ids or not outgoing.case_id:
+            return NO_FILES
+        max_bytes = None if outgoing.kind in domain.OUTSIDE_KINDS else self.attachments_max_bytes
+        key = (outgoing.case_id, outgoing.file_ids, visibilities, max_bytes)
+        if key not in fetched:
+            try:
+                fetched[key] = files_for_mail(self.gateway, outgoing.case_id, outgoing.file_ids,
+                                              visibilities=visibilities, max_bytes=max_bytes)
+            except (GatewayUnavailable, GatewayRefused) as err:
+                log.warning("the files of case %s cannot be read now (%s); its mails wait", outgoing.case_id, err)
+                fetched[key] = err
+        found = fetched[key]
+        if isinstance(found, Exception):
+            raise RetryLater(f"attachments not available: {found}")
+        return found
 
     # -- 3. record -----------------------------------------------------------------------------------------
 

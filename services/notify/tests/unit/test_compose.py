@@ -181,3 +181,41 @@ def test_a_strict_composer_names_a_missing_field():
     without_message = {k: v for k, v in CONTEXT.items() if k != "message"}
     with pytest.raises(UndefinedError, match="message"):
         reply(strict, without_message)
+
+
+# -- a message's files ------------------------------------------------------------------------------------
+
+
+def test_files_go_attached_and_those_too_large_or_gone_are_named_in_both_parts(composer):
+    from notify.gateway import Attachment, CaseFile
+    from notify.mail.files import MailFiles
+
+    files = MailFiles(attached=(Attachment("tilbud.pdf", "application/pdf", b"%PDF-1.4 tilbud"),),
+                      linked=(CaseFile("f1", "video <1>.mp4", 12_800_000, "video/mp4", "external"),),
+                      gone=("faktura.pdf", None))
+    for language, too_large, gone, unnamed, size in (
+            ("da", "Filerne er for store", "Disse filer findes ikke længere", "en fil uden navn", "12,2 MB"),
+            ("en", "The files are too large", "These files are no longer", "a file without a name", "12.2 MB")):
+        message = composer.build("case_reply", Addressee(to=("anne@kunde.example",), name="Anne", language=language),
+                                 CONTEXT, message_id="<m@sd.example>", in_reply_to=None, references=[],
+                                 auto_submitted=None, files=files)
+        text = message.get_body(("plain",)).get_content()
+        html = message.get_body(("html",)).get_content()
+        link = "https://sd.example/sager/c1/bilag/f1"
+        assert f"- video <1>.mp4 ({size}): {link}" in text
+        assert f"\n- faktura.pdf\n- {unnamed}\n" in text
+        assert text.index("Hej <b>Anne</b>") < text.index(too_large) < text.index(gone) < text.index("-- \n")
+        assert f'<a href="{link}" style="color:#1f5fbf;">video &lt;1&gt;.mp4</a> ({size})' in html
+        assert too_large in html and gone in html and f"<li>{unnamed}</li>" in html
+        assert [(p.get_filename(), p.get_content()) for p in message.iter_attachments()] == [
+            ("tilbud.pdf", b"%PDF-1.4 tilbud")]
+        assert message["Content-Language"] == language and message.get_content_type() == "multipart/mixed"
+
+
+def test_a_mail_without_files_names_none():
+    composer = Composer(mail_from="Servicedesk <servicedesk@sd.example>", reply_to="sag@sd.example",
+                        public_url="https://sd.example", case_prefix="SAG", time_zone="Europe/Copenhagen")
+    message = reply(composer, CONTEXT)
+    assert message.get_content_type() == "multipart/alternative"
+    text = message.get_body(("plain",)).get_content()
+    assert "Filerne" not in text and "findes ikke længere" not in text

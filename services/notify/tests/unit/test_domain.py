@@ -141,3 +141,10 @@ def test_mandatory_kinds_cannot_be_turned_off_and_optional_ones_can():
     assert domain.visible_channels("case_reply", [("email", False)]) == {"email": True, "in_app": True}
     assert domain.visible_channels("case_status", [("email", False)]) == {"email": False, "in_app": True}
     assert domain.visible_channels("case_forward", []) == {"email": True}
+
+
+def test_a_mail_to_participants_carries_only_external_files_and_a_forward_the_files_the_agent_chose():
+    assert domain.KIND_FILES == {"case_reply": ("external",), "case_customer_message": ("external",),
+                                 "case_forward": ("external", "internal")}
+    assert sorted(domain.OUTSIDE_KINDS) == ["case_forward"]
+    assert all(rule.files == () for rules in domain.RULES.values() for rule in rules if rule.internal)
