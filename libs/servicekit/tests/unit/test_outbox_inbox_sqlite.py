@@ -17,14 +17,6 @@ from servicekit.worker import EventDispatcher, Worker, drain_workers
 
 
 @pytest.fixture
-def database(tmp_path):
-    db = Database(f"sqlite:///{tmp_path}/svc.db")
-    create_schema(db)
-    yield db
-    db.dispose()
-
-
-@pytest.fixture
 def memory_bus(request):
     return EventBus("memory://", exchange=f"mem.{request.node.name}", queue_prefix=f"{request.node.name}.")
 

@@ -8,7 +8,7 @@ import time
 
 import pytest
 from kombu import Queue
-from ledger import create_schema, make_context
+from ledger import make_context
 from sqlalchemy import select
 
 from servicekit.bus import ConsumerTopology, EventBus, EventConsumer, OutgoingMessage
@@ -21,14 +21,6 @@ from servicekit.worker import EventDispatcher, Worker
 TRACE = "4bf92f3577b34da6a3ce929d0e0e4736"
 SPAN = "00f067aa0ba902b7"
 log = logging.getLogger("ledger.handlers")
-
-
-@pytest.fixture
-def database(tmp_path):
-    db = Database(f"sqlite:///{tmp_path}/svc.db")
-    create_schema(db)
-    yield db
-    db.dispose()
 
 
 @pytest.fixture

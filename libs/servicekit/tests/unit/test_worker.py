@@ -9,21 +9,13 @@ from datetime import timedelta
 
 import pytest
 import requests
-from ledger import add_entry_and_event, create_schema, make_context, make_handlers
+from ledger import add_entry_and_event, make_context, make_handlers
 from sqlalchemy import select, update
 
 from servicekit.config import ConfigError, ServiceConfig, load_settings
-from servicekit.db import Database, utcnow
+from servicekit.db import utcnow
 from servicekit.inbox import InboxRetention, claim, inbox_table
 from servicekit.worker import Worker, serve_probes
-
-
-@pytest.fixture
-def database(tmp_path):
-    db = Database(f"sqlite:///{tmp_path}/svc.db")
-    create_schema(db)
-    yield db
-    db.dispose()
 
 
 @pytest.fixture
