@@ -14,7 +14,7 @@ from servicekit.pagination import offset
 
 from ..domain import DONE_STATUSES, OPEN_STATUSES, PRIORITY_RANK, STATUS_RANK, number_key
 from ..i18n import _
-from ..models import DANISH, Case, Follower, Message, case_search_vector, message_search_vector
+from ..models import DANISH, Case, Follower, Message, message_search_vector
 from .common import aggregate_ids, listed_for, related_visible_to, split_ids
 from .views import case_view
 
@@ -106,7 +106,7 @@ def search_condition(session: Session, viewer: Identity, text: str) -> ColumnEle
         # One id set from each GIN index (a union), rather than an OR the planner can only scan.
         query = func.websearch_to_tsquery(DANISH, text)
         matches = union(
-            select(Case.id).where(case_search_vector().op("@@")(query)),
+            select(Case.id).where(Case.search_document.op("@@")(query)),
             select(Message.case_id).where(message_search_vector().op("@@")(query), *message_scope),
             *(select(Case.id).where(condition) for condition in by_number),
         )
