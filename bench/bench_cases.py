@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import sys
 import tempfile
 from pathlib import Path
@@ -11,7 +12,7 @@ from sqlalchemy import text
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "services/cases/tests"))
 
-from helpers import Api, World, make_settings
+from helpers import Answer, Api, World, make_settings
 
 from cases.app import MIGRATIONS_DIR, build_context, create_app
 from servicekit.auth import IdentitySigner, generate_keypair
@@ -19,6 +20,12 @@ from servicekit.migrations import upgrade
 
 CASES = 5000
 PAGES = 200
+
+
+def pages_of(first: Answer, most: int = 20) -> int:
+    """How many of the list's first pages to visit: pages past the end would time the empty answer instead."""
+    assert first.status == 200, first.json
+    return max(1, min(most, math.ceil(first.json["total"] / first.json["per_page"])))
 
 
 def main() -> None:
@@ -55,11 +62,12 @@ def main() -> None:
             ("agent, search matching 1 in 100", agent, "q=certifikater&per_page=50"),
             ("requester, search matching 1 in 100", requesters[0], "q=certifikat&per_page=50"),
         ]:
-            with Stopwatch() as pages:
-                for page in range(1, PAGES + 1):
-                    answer = api.as_(who).get(f"/api/v1/cases?{query}&page={page % 20 + 1}")
-                    assert answer.status == 200
-            print(f"  list page ({label}): {rate(PAGES, pages.seconds)}")
+            pages = pages_of(api.as_(who).get(f"/api/v1/cases?{query}"))
+            with Stopwatch() as watch:
+                for n in range(PAGES):
+                    answer = api.as_(who).get(f"/api/v1/cases?{query}&page={n % pages + 1}")
+                    assert answer.status == 200 and answer.json["items"], answer.json
+            print(f"  list page ({label}): {rate(PAGES, watch.seconds)}")
         context.database.dispose()
 
 

@@ -11,7 +11,7 @@ import logging
 import threading
 from datetime import datetime, timedelta
 
-from sqlalchemy import Column, Index, PrimaryKeyConstraint, String, Table, delete, select, tuple_
+from sqlalchemy import Column, Index, Insert, PrimaryKeyConstraint, String, Table, delete, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -31,17 +31,22 @@ inbox_table = Table(
 )
 
 
+def _claim_statement(insert) -> Insert:
+    return (insert(inbox_table).on_conflict_do_nothing(index_elements=["consumer", "event_id"])
+            .returning(inbox_table.c.event_id))
+
+
+# Made once: building the statement anew for each event cost more than a tenth of a millisecond.
+_CLAIM_ON_POSTGRESQL = _claim_statement(postgresql.insert)
+_CLAIM_ON_SQLITE = _claim_statement(sqlite.insert)
+
+
 def claim(session: Session, consumer: str, event_id: str, event_type: str) -> bool:
     """True the first time this consumer sees ``event_id``; False for a duplicate."""
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = (
-        insert(inbox_table)
-        .values(consumer=consumer, event_id=event_id, event_type=event_type)
-        .on_conflict_do_nothing(index_elements=["consumer", "event_id"])
-        .returning(inbox_table.c.event_id)
-    )
-    return session.execute(statement).first() is not None
+    postgres = session.get_bind().dialect.name == "postgresql"
+    statement = _CLAIM_ON_POSTGRESQL if postgres else _CLAIM_ON_SQLITE
+    row = session.execute(statement, {"consumer": consumer, "event_id": event_id, "event_type": event_type}).first()
+    return row is not None
 
 
 class InboxRetention:

@@ -78,11 +78,12 @@ class _Wakeups:
 wakeups = _Wakeups()
 
 
+_RECORD = insert(outbox_table)  # made once, not for every event
+
+
 def record_event(session: Session, event_: Event) -> None:
     """Add ``event_`` to the outbox in the session's current transaction."""
-    session.execute(
-        insert(outbox_table).values(event_id=event_.id, event_type=event_.type, body=event_.to_json().decode())
-    )
+    session.execute(_RECORD, {"event_id": event_.id, "event_type": event_.type, "body": event_.to_json().decode()})
     _wake_relay_after_commit(session)
 
 

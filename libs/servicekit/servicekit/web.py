@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+import flask_smorest
 from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
 from flask_smorest import Api
 from sqlalchemy.orm import Session
@@ -57,6 +58,18 @@ class ServiceContext:
     def __post_init__(self) -> None:
         # the outbox is in the database, so whichever process serves the metrics (web or worker) counts it
         self.metrics.count_outbox_with(lambda: pending_count(self.database))
+
+
+class ApiBlueprint(flask_smorest.Blueprint):
+    """flask-smorest's ``Blueprint``, with each ``@arguments`` schema made once, when the view is declared.
+
+    Given a schema class, webargs makes a new instance of it for every request (all its fields and
+    validators again); an instance is used as it is. Argument schemas must then keep no state of their own
+    between loads (marshmallow's own do not).
+    """
+
+    def arguments(self, schema, **kwargs):
+        return super().arguments(schema() if isinstance(schema, type) else schema, **kwargs)
 
 
 def create_service_app(

@@ -1,7 +1,8 @@
 """The cases service's tables (SQLAlchemy 2.0 declarative).
 
-Full-text search on PostgreSQL uses two expression GIN indexes that the initial migration
-creates on PostgreSQL only; queries must use the very same expressions (see the bottom).
+Full-text search on PostgreSQL reads each case's stored Danish document (``Case.search_document``, a
+generated column with a GIN index) and the messages through an expression GIN index; the migrations
+create both on PostgreSQL only, and queries must use the very same expressions (see the bottom).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Computed,
     ForeignKey,
     Index,
     Integer,
@@ -22,6 +24,7 @@ from sqlalchemy import (
     func,
     literal_column,
 )
+from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from servicekit.db import UtcDateTime, new_metadata, utcnow
@@ -38,8 +41,13 @@ def new_id() -> str:
 ID = String(36)
 
 
+SEARCH_DOCUMENT = "to_tsvector('danish'::regconfig, (title || ' ') || description)"
+
+
 class Case(Base):
     __tablename__ = "cases"
+    # The search document is the database's to compute: never sent, never fetched back after a write.
+    __mapper_args__ = {"eager_defaults": False}
 
     id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
     number: Mapped[str] = mapped_column(String(40), nullable=False)
@@ -81,8 +89,13 @@ class Case(Base):
     # case when the last of them is done, unless the case was reopened meanwhile.
     auto_close_due_for: Mapped[datetime | None] = mapped_column(UtcDateTime())
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+    # PostgreSQL only (SQLite has no such column and searches with LIKE): the Danish document of title and
+    # description, kept by the database, so a search that matches many cases need not build it again for
+    # each. Never loaded; only the search reads it.
+    search_document: Mapped[Any] = mapped_column(TSVECTOR, Computed(SEARCH_DOCUMENT, persisted=True), deferred=True)
 
     __table_args__ = (
+        Index("ix_cases_search_document", "search_document", postgresql_using="gin"),
         Index("ix_cases_requester_id_created_at", "requester_id", "created_at"),
         Index("ix_cases_organisation_id_created_at", "organisation_id", "created_at"),
         Index("ix_cases_team_id_status", "team_id", "status"),
@@ -278,13 +291,9 @@ class DirectoryTeam(Base):
     version: Mapped[int] = mapped_column(Integer, nullable=False)
 
 
-# -- full-text search (PostgreSQL; the migration creates these indexes there only) -------------------
+# -- full-text search (PostgreSQL): the Danish configuration, and the expression the messages' index holds --
 
 DANISH = literal_column("'danish'::regconfig")
-
-
-def case_search_vector():
-    return func.to_tsvector(DANISH, Case.title + literal_column("' '") + Case.description)
 
 
 def message_search_vector():

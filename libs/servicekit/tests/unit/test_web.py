@@ -10,9 +10,9 @@ from ledger import add_entry_and_event, create_schema, make_context
 from marshmallow import Schema, fields
 
 from servicekit import errors
-from servicekit.auth import IDENTITY_HEADER, Identity, IdentitySigner, generate_keypair
+from servicekit.auth import IDENTITY_HEADER, Identity, IdentitySigner, IdentityVerifier, generate_keypair
 from servicekit.logs import log_handler
-from servicekit.web import create_service_app, current_identity
+from servicekit.web import ApiBlueprint, create_service_app, current_identity
 
 PRIVATE, PUBLIC = generate_keypair()
 
@@ -245,3 +245,30 @@ def test_json_log_records_carry_the_request_id_and_the_trace_id_of_the_tracepare
     assert (first["request_id"], first["trace_id"], first["service"]) == ("req-42", trace_id, "things")
     assert len(second["trace_id"]) == 32 and second["trace_id"] != trace_id
     assert len(second["request_id"]) == 32
+
+
+def test_an_api_blueprint_makes_each_argument_schema_once_and_not_for_every_request(tmp_path):
+    made = []
+
+    class CountedThing(ThingCreate):
+        def __init__(self, *args, **kwargs):
+            made.append(self)
+            super().__init__(*args, **kwargs)
+
+    blp = ApiBlueprint("counted", __name__, url_prefix="/api/v1")
+
+    @blp.route("/counted", methods=["POST"])
+    @blp.arguments(CountedThing)
+    @blp.response(201, ThingCreate)
+    def create(data):
+        return data
+
+    context = make_context(f"sqlite:///{tmp_path}/web.db", "memory://", "x", "", name="things")
+    context.verifier = IdentityVerifier(PUBLIC, audience="things")
+    client = create_service_app(import_name=__name__, context=context, blueprints=[blp], title="things").test_client()
+    made_before_requests = len(made)
+    for title in ("a", "b", "c"):
+        answer = client.post("/api/v1/counted", json={"title": title}, headers={IDENTITY_HEADER: token()})
+        assert (answer.status_code, answer.get_json()) == (201, {"title": title})
+    assert client.post("/api/v1/counted", json={}, headers={IDENTITY_HEADER: token()}).status_code == 422
+    assert len(made) == made_before_requests == 1

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from flask_smorest import Blueprint
-
 from servicekit.errors import PROBLEM_MEDIA_TYPE
-from servicekit.web import current_identity
+from servicekit.web import ApiBlueprint, current_identity
 
 from ..schemas.cases import CaseRead, ClosingRefused, ForwardBody, MergeBody, ReopenBody, ResolveBody
 from ..schemas.messages import MessageRead
@@ -13,8 +11,8 @@ from ..service import messages, updating
 from ..service.common import get_case, read_case
 from .common import etag, if_match, options, staff_only_on_case, transaction
 
-blp = Blueprint("case-actions", __name__, url_prefix="/api/v1/cases",
-                description="Resolve, reopen, close, merge, route and forward a case")
+blp = ApiBlueprint("case-actions", __name__, url_prefix="/api/v1/cases",
+                   description="Resolve, reopen, close, merge, route and forward a case")
 
 
 @blp.route("/<uuid:case_id>/resolve", methods=["POST"])

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from servicekit.pagination import page
-from servicekit.web import admin_only, current_identity, db_session
+from servicekit.web import ApiBlueprint, admin_only, current_identity, db_session
 
 from ..schemas.admin import (
     DefaultTeam,
@@ -28,9 +27,9 @@ from ..service import routing, templates
 from ..service.common import require_staff
 from .common import transaction
 
-routing_blp = Blueprint("routing", __name__, url_prefix="/api/v1", description="Where new cases land; priorities")
-templates_blp = Blueprint("reply-templates", __name__, url_prefix="/api/v1/reply-templates",
-                          description="Reply templates: agents read, admins write")
+routing_blp = ApiBlueprint("routing", __name__, url_prefix="/api/v1", description="Where new cases land; priorities")
+templates_blp = ApiBlueprint("reply-templates", __name__, url_prefix="/api/v1/reply-templates",
+                             description="Reply templates: agents read, admins write")
 
 
 @routing_blp.route("/routing-rules")

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from flask import send_file
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from webargs.flaskparser import FlaskParser
 from webargs.multidictproxy import MultiDictProxy
 from werkzeug.datastructures import CombinedMultiDict
 
 from servicekit.pagination import page
-from servicekit.web import current_identity, db_session
+from servicekit.web import ApiBlueprint, current_identity, db_session
 
 from ..files import DISPLAYABLE_TYPES, OCTET_STREAM
 from ..schemas.common import PageArgs
@@ -28,7 +27,7 @@ class MultipartParser(FlaskParser):
         return MultiDictProxy(CombinedMultiDict([req.form, req.files]), schema)
 
 
-blp = Blueprint("attachments", __name__, url_prefix="/api/v1/cases", description="Files on a case")
+blp = ApiBlueprint("attachments", __name__, url_prefix="/api/v1/cases", description="Files on a case")
 blp.ARGUMENTS_PARSER = MultipartParser()
 
 DOWNLOAD_CSP = "default-src 'none'; sandbox; frame-ancestors 'none'"

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from servicekit.errors import PROBLEM_MEDIA_TYPE
 from servicekit.pagination import page
-from servicekit.web import current_identity, db_session, service, staff_only
+from servicekit.web import ApiBlueprint, current_identity, db_session, service, staff_only
 
 from ..schemas.admin import CaseStats, StatsArgs
 from ..schemas.cases import (
@@ -27,7 +26,7 @@ from ..service.common import get_case, get_case_by_number, read_case
 from ..service.views import case_view
 from .common import etag, if_match, options, staff_only_on_case, transaction
 
-blp = Blueprint("cases", __name__, url_prefix="/api/v1/cases", description="Cases (sager): open, find, change")
+blp = ApiBlueprint("cases", __name__, url_prefix="/api/v1/cases", description="Cases (sager): open, find, change")
 
 
 @blp.route("")

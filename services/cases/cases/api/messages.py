@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from servicekit.pagination import page
-from servicekit.web import current_identity, db_session
+from servicekit.web import ApiBlueprint, current_identity, db_session
 
 from ..schemas.cases import CaseRead
 from ..schemas.messages import MessageCreate, MessagePage, MessageQueryArgs, MessageRead
@@ -14,7 +13,7 @@ from ..service import messages
 from ..service.common import get_case, read_case
 from .common import etag, if_match, options, transaction
 
-blp = Blueprint("messages", __name__, url_prefix="/api/v1/cases", description="Messages on a case")
+blp = ApiBlueprint("messages", __name__, url_prefix="/api/v1/cases", description="Messages on a case")
 
 
 @blp.route("/<uuid:case_id>/messages")

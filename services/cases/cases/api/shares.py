@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
-from servicekit.web import current_identity, db_session
+from servicekit.web import ApiBlueprint, current_identity, db_session
 
 from ..schemas.cases import FollowerRead, ShareBody
 from ..service import shares
 from .common import options, transaction
 
-blp = Blueprint("sharing", __name__, url_prefix="/api/v1/cases", description="Sharing a case (followers)")
+blp = ApiBlueprint("sharing", __name__, url_prefix="/api/v1/cases", description="Sharing a case (followers)")
 
 
 @blp.route("/<uuid:case_id>/shares")

@@ -43,9 +43,10 @@ def create_case(session: Session, opts: Options, actor: Identity, data: dict[str
     if not actor.is_staff and any(data.get(name) for name in STAFF_ONLY_FIELDS):
         raise errors.Forbidden(_("Only staff may choose the requester, team, agent, priority or parent case."))
     requester_id, organisation_id = requester or _requester_of(session, actor, data.get("requester_id"))
+    defaults = routing.new_case_defaults(session)
     team_id = data.get("team_id") or routing.route(
         session, category=data.get("category"), product=data.get("product"), type=data.get("type"),
-        origin=data.get("origin") or origin)
+        origin=data.get("origin") or origin, defaults=defaults)
     team = directory.require_team(session, team_id)
     if data.get("assignee_id"):
         directory.require_assignable(session, data["assignee_id"], team)
@@ -58,7 +59,7 @@ def create_case(session: Session, opts: Options, actor: Identity, data: dict[str
     case = Case(
         number=number, number_key=number_key(number), title=data["title"], description=data["description"],
         status=status_after_assignment(Status.REGISTERED, None, data.get("assignee_id")).value,
-        priority=data.get("priority") or priority_for(urgency, impact, routing.priority_matrix(session)).value,
+        priority=data.get("priority") or priority_for(urgency, impact, defaults.priority_matrix).value,
         priority_overridden=bool(data.get("priority")), urgency=urgency, impact=impact,
         type=data.get("type") or "incident", category=data.get("category"), product=data.get("product"),
         origin=data.get("origin") or origin, private=bool(data.get("private")), requester_id=requester_id,

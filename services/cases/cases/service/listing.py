@@ -5,16 +5,16 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, or_, select, union
+from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select, union
 from sqlalchemy.orm import Session
 
 from servicekit import errors
 from servicekit.auth import Identity
-from servicekit.pagination import fetch_page
+from servicekit.pagination import offset
 
 from ..domain import DONE_STATUSES, OPEN_STATUSES, PRIORITY_RANK, STATUS_RANK, number_key
 from ..i18n import _
-from ..models import DANISH, Case, Follower, Message, case_search_vector, message_search_vector
+from ..models import DANISH, Case, Follower, Message, message_search_vector
 from .common import aggregate_ids, listed_for, related_visible_to, split_ids
 from .views import case_view
 
@@ -25,16 +25,29 @@ EQUAL_FILTERS = ("team_id", "assignee_id", "requester_id", "organisation_id", "p
 
 
 def list_cases(session: Session, viewer: Identity, args: dict[str, Any]) -> tuple[list[dict[str, Any]], int]:
-    followers = (select(aggregate_ids(session, Follower.user_id))
-                 .where(Follower.case_id == Case.id).correlate(Case).scalar_subquery())
     conditions = [listed_for(viewer), view_condition(viewer, args["view"], args), status_condition(args["status"])]
     conditions += filter_conditions(viewer, args)
     if args.get("q"):
         conditions.append(search_condition(session, viewer, args["q"]))
-    query = (select(Case, followers, related_visible_to(viewer)).where(and_(*conditions))
-             .order_by(*sort_order(args["sort"])))
-    rows, total = fetch_page(session, query, page=args["page"], per_page=args["per_page"])
-    return [case_view(c, split_ids(ids), viewer, related_visible=related) for c, ids, related in rows], total
+    matching = select(Case.id).where(and_(*conditions))
+    order = sort_order(args["sort"])
+    # The page is chosen and counted on narrow rows (the id and the sort key); only its own cases are then
+    # read in full, with their followers, in the same statement.
+    chosen = (matching.add_columns(func.count().over().label("total")).order_by(*order)
+              .limit(args["per_page"]).offset(offset(args)).subquery("chosen"))
+    followers = (select(aggregate_ids(session, Follower.user_id))
+                 .where(Follower.case_id == Case.id).correlate(Case).scalar_subquery())
+    rows = session.execute(select(Case, followers, related_visible_to(viewer), chosen.c.total)
+                           .join(chosen, chosen.c.id == Case.id).order_by(*order)).all()
+    items = [case_view(c, split_ids(ids), viewer, related_visible=related) for c, ids, related, _ in rows]
+    return items, rows[0].total if rows else count_past_the_end(session, matching, args["page"])
+
+
+def count_past_the_end(session: Session, matching: Select, page: int) -> int:
+    """A page past the end has no row to carry the total: it is counted apart (none on the first page)."""
+    if page == 1:
+        return 0
+    return session.scalar(select(func.count()).select_from(matching.subquery())) or 0
 
 
 def view_condition(viewer: Identity, view: str, args: dict[str, Any]) -> ColumnElement[bool]:
@@ -93,7 +106,7 @@ def search_condition(session: Session, viewer: Identity, text: str) -> ColumnEle
         # One id set from each GIN index (a union), rather than an OR the planner can only scan.
         query = func.websearch_to_tsquery(DANISH, text)
         matches = union(
-            select(Case.id).where(case_search_vector().op("@@")(query)),
+            select(Case.id).where(Case.search_document.op("@@")(query)),
             select(Message.case_id).where(message_search_vector().op("@@")(query), *message_scope),
             *(select(Case.id).where(condition) for condition in by_number),
         )

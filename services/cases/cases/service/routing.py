@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select
@@ -55,8 +56,27 @@ def set_default_team(session: Session, actor: Identity, team_id: str) -> str:
 
 
 def priority_matrix(session: Session) -> dict[str, dict[str, str]]:
-    stored = get_setting(session, PRIORITY_MATRIX_KEY)
+    return _usable_matrix(get_setting(session, PRIORITY_MATRIX_KEY))
+
+
+def _usable_matrix(stored: Any) -> dict[str, dict[str, str]]:
     return stored if stored and not matrix_problems(stored) else DEFAULT_PRIORITY_MATRIX
+
+
+@dataclass(frozen=True)
+class NewCaseDefaults:
+    """What a new case falls back on: the default team (None until one is chosen) and the priority matrix."""
+
+    team_id: str | None
+    priority_matrix: dict[str, dict[str, str]]
+
+
+def new_case_defaults(session: Session) -> NewCaseDefaults:
+    """Both settings in one query: opening a case needs them together."""
+    stored = dict(session.execute(select(Setting.key, Setting.value)
+                                  .where(Setting.key.in_((DEFAULT_TEAM_KEY, PRIORITY_MATRIX_KEY)))).all())
+    return NewCaseDefaults(team_id=stored.get(DEFAULT_TEAM_KEY),
+                           priority_matrix=_usable_matrix(stored.get(PRIORITY_MATRIX_KEY)))
 
 
 def set_priority_matrix(session: Session, actor: Identity, matrix: dict[str, dict[str, str]]) -> dict:
@@ -69,14 +89,15 @@ def set_priority_matrix(session: Session, actor: Identity, matrix: dict[str, dic
 
 
 def route(session: Session, *, category: str | None, product: str | None, type: str | None,
-          origin: str | None) -> str:
-    """The team of a new case: the first active rule that matches, else the default team."""
+          origin: str | None, defaults: NewCaseDefaults | None = None) -> str:
+    """The team of a new case: the first active rule that matches, else the default team (from ``defaults``
+    when the caller has read them already)."""
     facts = {"category": _fold(category), "product": _fold(product), "type": type, "origin": origin}
     for rule in session.scalars(select(RoutingRule).where(RoutingRule.active.is_(True))
                                 .order_by(RoutingRule.position, RoutingRule.created_at)):
         if rule_matches(rule, facts):
             return rule.team_id
-    team_id = default_team_id(session)
+    team_id = defaults.team_id if defaults is not None else default_team_id(session)
     if team_id is None:
         raise errors.Conflict(_("No team receives new cases yet: an administrator must choose the default team."))
     return team_id

@@ -86,6 +86,17 @@ def test_search_finds_danish_words_in_other_forms_and_in_messages(api, office):
     assert agent.get('/api/v1/cases?q="uafsluttet & | ! citat').status == 200
 
 
+def test_the_search_finds_a_case_by_its_changed_title_and_no_longer_by_the_old_one(api, office):
+    case = open_case(api, office.requester, title="Printeren virker ikke", description="Intet papir")
+    changed = api.as_(office.agent).patch(f"/api/v1/cases/{case['id']}", {"title": "Skærmen er sort"},
+                                          headers={"If-Match": str(case["version"])})
+    assert changed.status == 200, changed.json
+    agent = api.as_(office.agent)
+    assert ids(agent.get("/api/v1/cases?q=skærm")) == [case["id"]]
+    assert ids(agent.get("/api/v1/cases?q=printer")) == []
+    assert ids(agent.get("/api/v1/cases?q=papir")) == [case["id"]]
+
+
 def test_the_search_uses_the_danish_gin_indexes(api, office, app):
     with app.extensions["servicekit"].database.engine.connect() as conn:
         indexes = {row[0]: row[1] for row in conn.execute(text(
@@ -268,3 +279,12 @@ def test_the_search_in_messages_uses_its_index_on_a_full_table(api, office, app,
     for seqscan in (True, False):
         plan = plan_of(app, statement, parameters, seqscan=seqscan)
         assert "ix_case_messages_search" in plan, plan
+
+
+@pytest.mark.parametrize("who", ["agent", "requester"])
+def test_the_search_in_cases_uses_the_index_of_their_stored_documents_on_a_full_table(api, office, app, who):
+    full_desk(app, office)
+    statement, parameters = captured_list_query(api, getattr(office, who), app, "q=certifikat")
+    for seqscan in (True, False):
+        plan = plan_of(app, statement, parameters, seqscan=seqscan)
+        assert "ix_cases_search_document" in plan, plan
