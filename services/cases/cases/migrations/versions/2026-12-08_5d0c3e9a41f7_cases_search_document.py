@@ -1,5 +1,6 @@
 """cases: a stored Danish search document (generated column, GIN index), so that a search matching many
-cases reads each document instead of building it again from title and description for every row
+cases reads each document instead of building it again from title and description for every row; the
+expression index of the first migration (ix_cases_search) is read no more and goes
 
 PostgreSQL only, like the search indexes of the first migration (SQLite searches with LIKE). Adding the
 column computes it for every case once, under a lock on the table.
@@ -25,10 +26,12 @@ def upgrade() -> None:
         return
     op.execute(f"ALTER TABLE cases ADD COLUMN search_document tsvector GENERATED ALWAYS AS ({SEARCH_DOCUMENT}) STORED")
     op.execute("CREATE INDEX ix_cases_search_document ON cases USING gin (search_document)")
+    op.execute("DROP INDEX IF EXISTS ix_cases_search")
 
 
 def downgrade() -> None:
     if op.get_bind().dialect.name != "postgresql":
         return
+    op.execute(f"CREATE INDEX ix_cases_search ON cases USING gin ({SEARCH_DOCUMENT})")
     op.execute("DROP INDEX ix_cases_search_document")
     op.execute("ALTER TABLE cases DROP COLUMN search_document")
