@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from servicekit.pagination import PageArgs
-from servicekit.web import db_session
+from servicekit.web import ApiBlueprint, db_session
 
 from ..access import logged_in_only, require_logged_in_user, require_user
 from ..identity import users
@@ -27,7 +26,7 @@ from .schemas import (
     TokenResponse,
 )
 
-blp = Blueprint("auth", __name__, url_prefix="/api/v1", description="Log-in, your own profile and API tokens")
+blp = ApiBlueprint("auth", __name__, url_prefix="/api/v1", description="Log-in, your own profile and API tokens")
 
 
 @blp.route("/auth/token", methods=["POST"])

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from servicekit import errors
 from servicekit.pagination import PageArgs
-from servicekit.web import admin_only, db_session
+from servicekit.web import ApiBlueprint, admin_only, db_session
 
 from ..access import actor_id, caller, require_admin, require_service, require_staff
 from ..runtime import gateway
@@ -37,9 +36,9 @@ from .schemas import (
 )
 from .views import organisation_view, team_view
 
-blp = Blueprint("identity", __name__, url_prefix="/api/v1",
+blp = ApiBlueprint("identity", __name__, url_prefix="/api/v1",
                 description="Organisations, users and teams (the identity store)")
-internal = Blueprint("contacts", __name__, url_prefix="/internal/v1",
+internal = ApiBlueprint("contacts", __name__, url_prefix="/internal/v1",
                      description="For the system's own services: contacts from inbound mail")
 
 

@@ -23,12 +23,11 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from servicekit import errors
 from servicekit.pagination import MAX_PER_PAGE
-from servicekit.web import current_identity, problem_response
+from servicekit.web import ApiBlueprint, current_identity, problem_response
 
 from ..i18n import _
 from ..runtime import gateway
@@ -36,7 +35,7 @@ from .proxy import upstream_headers
 from .table import has_dot_segment
 from .upstream import BadGateway, Upstreams
 
-blp = Blueprint("composition", __name__, url_prefix="/api/v1", description="Composed views over several services")
+blp = ApiBlueprint("composition", __name__, url_prefix="/api/v1", description="Composed views over several services")
 
 MAX_PART_BYTES = 8 * 1024 * 1024
 # the most of a conversation one overview carries: five calls of the largest page; a longer one is cut

@@ -5,11 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from servicekit.i18n import request_language
 from servicekit.pagination import offset, page
-from servicekit.web import current_identity, db_session, service
+from servicekit.web import ApiBlueprint, current_identity, db_session, service
 
 from ..models import Notification
 from ..schemas import (
@@ -24,7 +23,7 @@ from ..schemas import (
 from ..service import notifications as notices
 from ..service.directory import SessionDirectory
 
-blp = Blueprint("notifications", __name__, url_prefix="/api/v1", description="My in-app notices and preferences")
+blp = ApiBlueprint("notifications", __name__, url_prefix="/api/v1", description="My in-app notices and preferences")
 
 EXCERPT = 280
 

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from servicekit.pagination import PageArgs, offset, page
-from servicekit.web import admin_only, current_identity, db_session, service
+from servicekit.web import ApiBlueprint, admin_only, current_identity, db_session, service
 
 from ..schemas import (
     DeliveryPage,
@@ -19,7 +18,7 @@ from ..schemas import (
 )
 from ..service import webhooks as hooks
 
-blp = Blueprint("webhooks", __name__, url_prefix="/api/v1/webhooks",
+blp = ApiBlueprint("webhooks", __name__, url_prefix="/api/v1/webhooks",
                 description="Webhooks: signed deliveries of events to other systems (admins)")
 
 

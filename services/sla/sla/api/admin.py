@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from flask_smorest import Blueprint
-
 from servicekit.i18n import request_language
 from servicekit.pagination import PageArgs, page, page_schema
-from servicekit.web import admin_only, db_session, staff_only
+from servicekit.web import ApiBlueprint, admin_only, db_session, staff_only
 
 from ..schemas import (
     CalendarCreate,
@@ -24,7 +22,7 @@ from ..service.recompute import calendar_scope, policy_scope, replan_open_clocks
 from ..service.views import calendar_days
 from . import access
 
-blp = Blueprint("sla_admin", __name__, url_prefix="/api/v1/sla", description="SLA policies and calendars")
+blp = ApiBlueprint("sla_admin", __name__, url_prefix="/api/v1/sla", description="SLA policies and calendars")
 
 
 @blp.route("/calendars", methods=["GET"])

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from flask_smorest import Blueprint
-
-from servicekit.web import db_session
+from servicekit.web import ApiBlueprint, db_session
 
 from ..schemas import CaseSlaRead, StatsArgs, StatsRead
 from ..service.policies import default_policy
 from ..service.views import case_sla, sla_stats
 from . import access
 
-blp = Blueprint("sla_cases", __name__, url_prefix="/api/v1", description="SLA clocks of cases")
+blp = ApiBlueprint("sla_cases", __name__, url_prefix="/api/v1", description="SLA clocks of cases")
 
 
 @blp.route("/cases/<case_id>/sla")

@@ -6,17 +6,16 @@ import functools
 import re
 
 from flask import request
-from flask_smorest import Blueprint
 
 from servicekit.errors import BadRequest
-from servicekit.web import current_identity, service
+from servicekit.web import ApiBlueprint, current_identity, service
 
 from ..access import require_reader
 from ..gateway import CASES_KEY, CaseSource
 from ..i18n import _
 from ..service import TaskRules, TaskView
 
-blp = Blueprint("tasks", __name__, url_prefix="/api/v1", description="Tasks (opgaver) on cases")
+blp = ApiBlueprint("tasks", __name__, url_prefix="/api/v1", description="Tasks (opgaver) on cases")
 
 _IF_MATCH = re.compile(r'^\s*(?:W/)?"?(\d+)"?\s*$')
 
